@@ -1,0 +1,259 @@
+package model
+
+import "errors"
+
+// NodeID identifies a token or lease in a Hierarchy. IDs are dense indexes
+// handed out in creation order; None means "no node".
+type NodeID int32
+
+// None is the absent node (no parent, no child).
+const None NodeID = -1
+
+// NodeKind is what a node of the hierarchy is.
+type NodeKind uint8
+
+// Node kinds.
+const (
+	ServiceToken NodeKind = iota
+	BatchToken
+	LeaseNode
+)
+
+// ErrBatchRevoke is the backend's refusal to revoke a batch token (§6.3, §3.2).
+var ErrBatchRevoke = errors.New("batch tokens cannot be revoked")
+
+// Hierarchy is the parent index of the token store and the token index of
+// the expiration manager (semantics.md §3.2, §5.1, §6): which tokens and
+// leases go when a token goes. It is a forest of int32-linked nodes with
+// no pointers, so a large fleet costs a few words per node and the garbage
+// collector never scans it. Children are kept in creation order, which
+// makes every revocation order deterministic.
+type Hierarchy struct {
+	parent, first, last, next, prev []NodeID
+	kind                            []NodeKind
+	alive                           []bool
+	stack                           []NodeID // reused by walks
+	mark                            []bool   // reused by RevokeTree
+}
+
+// Len is the number of nodes ever added.
+func (h *Hierarchy) Len() int { return len(h.parent) }
+
+// Parent returns n's parent, or None for a root (and once n is revoked
+// or orphaned: callers that report ancestry keep their own record).
+func (h *Hierarchy) Parent(n NodeID) NodeID { return h.parent[n] }
+
+// Kind returns what n is.
+func (h *Hierarchy) Kind(n NodeID) NodeKind { return h.kind[n] }
+
+// Alive reports whether n has not been revoked.
+func (h *Hierarchy) Alive(n NodeID) bool { return h.alive[n] }
+
+// Children calls f for each live child of n in creation order.
+func (h *Hierarchy) Children(n NodeID, f func(NodeID)) {
+	for c := h.first[n]; c != None; c = h.next[c] {
+		f(c)
+	}
+}
+
+// AddToken adds a token. parent is None for an orphan or a login token;
+// otherwise the parent must be a live service token (§3.1: a batch parent
+// cannot create tokens; storeCommon fails with "parent token not found").
+// Non-orphan batch tokens are linked to their parent too: they are not in
+// the parent index, but they stop working when the parent does (§3.2).
+func (h *Hierarchy) AddToken(parent NodeID, batch bool) (NodeID, error) {
+	if parent != None {
+		if !h.alive[parent] {
+			return None, errors.New("parent token not found")
+		}
+		if h.kind[parent] != ServiceToken {
+			return None, ErrBatchParent
+		}
+	}
+	k := ServiceToken
+	if batch {
+		k = BatchToken
+	}
+	return h.add(parent, k), nil
+}
+
+// LeaseIndex returns the token a lease issued by tok is indexed on, and so
+// revoked with (semantics.md §5.1, Register): the token itself for a
+// service token; the batch token's parent for a non-orphan batch token;
+// None (no index: the lease lives by its own TTL) for an orphan batch token.
+func (h *Hierarchy) LeaseIndex(tok NodeID) NodeID {
+	if h.kind[tok] == BatchToken {
+		return h.parent[tok]
+	}
+	return tok
+}
+
+// AddLease adds a lease issued by token tok, indexed per LeaseIndex.
+func (h *Hierarchy) AddLease(tok NodeID) (NodeID, error) {
+	if !h.alive[tok] {
+		return None, errors.New("token not found")
+	}
+	return h.add(h.LeaseIndex(tok), LeaseNode), nil
+}
+
+func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
+	id := NodeID(len(h.parent))
+	h.parent = append(h.parent, parent)
+	h.first = append(h.first, None)
+	h.last = append(h.last, None)
+	h.next = append(h.next, None)
+	h.prev = append(h.prev, None)
+	h.kind = append(h.kind, k)
+	h.alive = append(h.alive, true)
+	if parent != None {
+		if l := h.last[parent]; l != None {
+			h.next[l], h.prev[id] = id, l
+		} else {
+			h.first[parent] = id
+		}
+		h.last[parent] = id
+	}
+	return id
+}
+
+// RevokeTree implements tree revocation (semantics.md §6.1,
+// vault/token_store.go revokeTreeInternal + revokeInternal): the token and
+// every descendant token, depth-first with children before parents, and
+// for each token the leases indexed to it just before the token itself
+// (RevokeByToken, then the token entry). It calls revoked for each node in
+// that order and returns how many were revoked. Revoking a dead node does
+// nothing; a batch token cannot be revoked (ErrBatchRevoke).
+//
+// One walk with an explicit stack, no recursion and no allocation once the
+// stack has grown: a million-node subtree is a few passes over arrays.
+func (h *Hierarchy) RevokeTree(n NodeID, revoked func(NodeID)) (int, error) {
+	if h.kind[n] == BatchToken {
+		return 0, ErrBatchRevoke
+	}
+	if !h.alive[n] {
+		return 0, nil
+	}
+	return h.revokeSubtree(n, revoked), nil
+}
+
+// ExpireTree is RevokeTree for a token whose own lease ran out: the same
+// cascade, allowed for batch tokens too (a batch token's end invalidates
+// nothing but itself, since it cannot have children, §3.2).
+func (h *Hierarchy) ExpireTree(n NodeID, revoked func(NodeID)) int {
+	if !h.alive[n] {
+		return 0
+	}
+	return h.revokeSubtree(n, revoked)
+}
+
+// revokeSubtree walks n's subtree post-order. A token is emitted after all
+// of its child tokens, preceded by its leases (in creation order).
+func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
+	count := 0
+	if cap(h.mark) < len(h.parent) {
+		h.mark = make([]bool, len(h.parent), cap(h.parent))
+	}
+	h.mark = h.mark[:len(h.parent)]
+	st := append(h.stack[:0], n)
+	for len(st) > 0 {
+		top := st[len(st)-1]
+		if !h.mark[top] {
+			// First visit: push child tokens (reverse, so they pop in
+			// creation order); leases are emitted with their token.
+			h.mark[top] = true
+			for c := h.last[top]; c != None; c = h.prev[c] {
+				if h.kind[c] != LeaseNode {
+					st = append(st, c)
+				}
+			}
+			continue
+		}
+		st = st[:len(st)-1]
+		h.mark[top] = false
+		for c := h.first[top]; c != None; {
+			nx := h.next[c]
+			if h.kind[c] == LeaseNode {
+				h.kill(c)
+				count++
+				if revoked != nil {
+					revoked(c)
+				}
+			}
+			c = nx
+		}
+		h.kill(top)
+		count++
+		if revoked != nil {
+			revoked(top)
+		}
+	}
+	h.stack = st[:0]
+	return count
+}
+
+// RevokeOrphan implements revoke-orphan (semantics.md §6.3,
+// revokeInternal skipOrphan=false): the token and the leases indexed to it
+// are revoked; each direct child token has its parent cleared and becomes a
+// root living by its own TTL. Non-orphan batch children are not in the
+// parent index, so their parent lookup now fails: they stop working too
+// (§3.2, lookupBatchToken). Order: leases, batch children, the token.
+func (h *Hierarchy) RevokeOrphan(n NodeID, revoked func(NodeID)) (int, error) {
+	if h.kind[n] == BatchToken {
+		return 0, ErrBatchRevoke
+	}
+	if !h.alive[n] {
+		return 0, nil
+	}
+	count := 0
+	for c := h.first[n]; c != None; {
+		nx := h.next[c]
+		switch h.kind[c] {
+		case ServiceToken:
+			h.detach(c)
+		default: // leases and batch children end with the token
+			h.kill(c)
+			count++
+			if revoked != nil {
+				revoked(c)
+			}
+		}
+		c = nx
+	}
+	h.kill(n)
+	if revoked != nil {
+		revoked(n)
+	}
+	return count + 1, nil
+}
+
+// RevokeLease revokes one lease on its own (its expiry or sys/leases/revoke).
+func (h *Hierarchy) RevokeLease(n NodeID) {
+	if h.alive[n] {
+		h.kill(n)
+	}
+}
+
+// kill marks n dead and unlinks it from its parent's children.
+func (h *Hierarchy) kill(n NodeID) {
+	h.alive[n] = false
+	h.detach(n)
+}
+
+// detach unlinks n from its parent, making it a root.
+func (h *Hierarchy) detach(n NodeID) {
+	p := h.parent[n]
+	if p == None {
+		return
+	}
+	if pr := h.prev[n]; pr != None {
+		h.next[pr] = h.next[n]
+	} else {
+		h.first[p] = h.next[n]
+	}
+	if nx := h.next[n]; nx != None {
+		h.prev[nx] = h.prev[n]
+	} else {
+		h.last[p] = h.prev[n]
+	}
+	h.parent[n], h.next[n], h.prev[n] = None, None, None
+}
