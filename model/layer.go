@@ -39,7 +39,7 @@ type Layer struct {
 
 // String renders the layer the way reports and `explain` name it, e.g.
 // "system.max_lease_ttl", "mount auth/approle max_lease_ttl",
-// "role broker token_max_ttl", "explicit_max_ttl", "ancestor broker#1".
+// "role broker token_max_ttl", "request explicit_max_ttl", "ancestor broker#1".
 func (l Layer) String() string {
 	switch l.Kind {
 	case LayerNone:
@@ -65,11 +65,11 @@ func (l Layer) String() string {
 	case LayerRoleMaxTTL:
 		return fmt.Sprintf("role %s max_ttl", l.Name)
 	case LayerRequestTTL:
-		return "ttl"
+		return "request ttl"
 	case LayerRequestExplicitMaxTTL:
-		return "explicit_max_ttl"
+		return "request explicit_max_ttl"
 	case LayerRequestPeriod:
-		return "period"
+		return "request period"
 	case LayerIncrement:
 		return "increment"
 	case LayerPreviousTTL:

@@ -93,6 +93,9 @@ func ParseDuration(s string) (Duration, error) {
 		if n < 0 {
 			return 0, fmt.Errorf("negative duration %q; lifetimes must be zero or positive", s)
 		}
+		if n > maxDurationDays*int64(Day) {
+			return 0, fmt.Errorf("duration %q is too long; at most %dd", s, maxDurationDays)
+		}
 		return Duration(n), nil
 	}
 	if strings.HasPrefix(in, "-") {

@@ -29,6 +29,7 @@ func TestParseDuration(t *testing.T) {
 		{"10x", 0, "invalid duration"},
 		{"xd", 0, "invalid duration"},
 		{"99999999999d", 0, "too long"},
+		{"9223372036854775807", 0, "too long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
