@@ -1,0 +1,404 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/leasesim/leasesim/model"
+)
+
+var (
+	actorKeys    = []string{"login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "demand", "start"}
+	tokenReqKeys = []string{"role", "ttl", "explicit_max_ttl", "period", "renewable", "no_parent", "type", "num_uses"}
+)
+
+const (
+	renewForms   = "watcher, none, {at: F, jitter: J, increment: D} or {every: D, increment: D}"
+	exhaustForms = "none, reauth or {reauth: {at: F}}"
+	refreshForms = "watcher, renew, none or {at: F}"
+	demandForms  = "requests per second as a number (e.g. 50 or 0.5) or a rate N/s, N/m, N/min or N/h (e.g. 50/s, 300/min)"
+	maxReplicas  = 1_000_000
+)
+
+func (p *parser) actors(st *state, e entry) {
+	f, _ := p.mapping(e.val, e.path, mapSpec{what: "actor name → actor", allowNull: true, anyKey: true})
+	vias := map[int]entry{}
+	for _, a := range f.order {
+		if !nameRE.MatchString(a.name) {
+			p.errAt(a.key, a.path, "invalid actor name %q; use lower-case letters, digits and '-', starting with a letter or digit", a.name)
+		}
+		act, via := p.actor(st, a)
+		if via.val != nil {
+			vias[len(st.sc.Actors)] = via
+		}
+		st.actors[a.name] = len(st.sc.Actors)
+		st.sc.Actors = append(st.sc.Actors, act)
+	}
+	// via may name an actor declared later in the file, so check it last.
+	for i := range st.sc.Actors {
+		via, ok := vias[i]
+		if !ok {
+			continue
+		}
+		act := &st.sc.Actors[i]
+		if act.Via == act.Name {
+			p.errAt(via.val, via.path, "an actor cannot get its token via itself; name another actor that has login or token")
+			continue
+		}
+		j, ok := st.actors[act.Via]
+		if !ok {
+			p.errAt(via.val, via.path, "unknown actor %q; actors with their own login or token: %s%s",
+				act.Via, quoteList(st.sourceActors()), st.dym(act.Via, st.actorNames()))
+			continue
+		}
+		if t := st.sc.Actors[j]; t.Via != "" {
+			p.errAt(via.val, via.path, "actor %q itself gets its token via %q; via must name an actor with its own login or token: %s",
+				t.Name, t.Via, quoteList(st.sourceActors()))
+		}
+	}
+}
+
+// actor reads one actor; it returns its via entry (zero when none) for the
+// cross-check made once every actor is known.
+func (p *parser) actor(st *state, a entry) (Actor, entry) {
+	act := Actor{Name: a.name, Line: a.key.Line, Replicas: 1}
+	f, ok := p.mapping(a.val, a.path, mapSpec{what: "an actor", keys: actorKeys,
+		unknown: func(k string) string {
+			if contains(tokenReqKeys, k) {
+				return fmt.Sprintf("'%s' is a token request key; put it inside token: {…} or child_token: {…}; valid keys here: %s", k, quoteList(actorKeys))
+			}
+			return ""
+		}})
+	if !ok {
+		return act, entry{}
+	}
+
+	var sources []entry
+	for _, e := range f.order {
+		if e.name == "login" || e.name == "token" || e.name == "via" {
+			sources = append(sources, e)
+		}
+	}
+	switch {
+	case len(sources) == 0:
+		p.errAt(a.key, a.path, "needs a token source, exactly one of: login: ROLE (log in with an auth role), token: {…} (created by root in the token store) or via: ACTOR (use another actor's token)")
+	case len(sources) > 1:
+		for _, e := range sources[1:] {
+			p.errAt(e.key, e.path, "an actor's token comes from exactly one of login, token or via; '%s' conflicts with '%s' (line %d)",
+				e.name, sources[0].name, sources[0].key.Line)
+		}
+	}
+
+	if e, ok := f.get("login"); ok {
+		if v, ok := p.str(e.val, e.path, "an auth role name"); ok {
+			act.Login = v
+			p.roleRef(st, e, v, AuthRole, "login needs an auth role (a role on an auth/ mount other than auth/token)")
+		}
+	}
+	if e, ok := f.get("token"); ok {
+		act.Token = p.tokenRequest(st, e)
+	}
+	var via entry
+	if e, ok := f.get("via"); ok {
+		if v, ok := p.str(e.val, e.path, "an actor name"); ok {
+			act.Via, via = v, e
+		}
+	}
+	if e, ok := f.get("child_token"); ok {
+		if !f.has("via") {
+			p.errAt(e.key, e.path, "'child_token' only goes with 'via': it is a child of the via actor's token; for a token created by root use token: {…}")
+		}
+		act.ChildToken = p.tokenRequest(st, e)
+	}
+	ownToken := !f.has("via") || f.has("child_token")
+	for _, k := range []string{"renew", "when_exhausted"} {
+		if e, ok := f.get(k); ok && !ownToken {
+			p.errAt(e.key, e.path, "'%s' applies to the actor's own token, and this actor has none: with via and no child_token it uses %s's token, which %s renews; add child_token: {…} or remove '%s'",
+				k, act.Via, act.Via, k)
+		}
+	}
+	if e, ok := f.get("renew"); ok {
+		act.Renew = p.renew(e)
+	}
+	if e, ok := f.get("when_exhausted"); ok {
+		act.WhenExhausted = p.whenExhausted(e)
+	}
+	if e, ok := f.get("replicas"); ok {
+		if v, ok := p.integer(e.val, e.path, 1, maxReplicas); ok {
+			act.Replicas = int(v)
+		}
+	}
+	if e, ok := f.get("credential"); ok {
+		if v, ok := p.str(e.val, e.path, "a secrets role name"); ok {
+			act.Credential = v
+			p.roleRef(st, e, v, SecretsRole, "credential needs a secrets role (a role on a secrets mount such as database)")
+		}
+	}
+	if e, ok := f.get("refresh"); ok {
+		if !f.has("credential") {
+			p.errAt(e.key, e.path, "'refresh' says how the credential is kept fresh; it only goes with 'credential'")
+		}
+		act.Refresh = p.refresh(e)
+	}
+	if e, ok := f.get("demand"); ok {
+		act.Demand, _ = p.demand(e)
+	}
+	if e, ok := f.get("start"); ok {
+		act.StartAt, _ = p.instant(e.val, e.path, st.clk)
+	}
+	return act, via
+}
+
+// roleRef checks that name is a declared role of the wanted kind.
+func (p *parser) roleRef(st *state, e entry, name string, want RoleKind, why string) (int, bool) {
+	i, ok := st.roles[name]
+	if !ok {
+		p.errAt(e.val, e.path, "unknown role %q; %ss declared: %s%s", name, want, quoteList(st.roleNames(want)), st.dym(name, st.roleNames(0)))
+		return 0, false
+	}
+	r := st.sc.Roles[i]
+	if r.Kind == 0 { // its mount is missing; already reported
+		return 0, false
+	}
+	if r.Kind != want {
+		p.errAt(e.val, e.path, "role %q is %s (mount %s); %s; %ss declared: %s", name, article(r.Kind), r.Mount, why, want, quoteList(st.roleNames(want)))
+		return 0, false
+	}
+	return i, true
+}
+
+// tokenRequest reads token: {…} or child_token: {…}.
+func (p *parser) tokenRequest(st *state, e entry) *TokenRequest {
+	tr := &TokenRequest{Line: e.key.Line, Request: model.TokenRequest{Renewable: true}}
+	f, ok := p.mapping(e.val, e.path, mapSpec{what: "a token request", allowNull: true, keys: tokenReqKeys,
+		unknown: func(k string) string {
+			canon := map[string]string{"token_ttl": "ttl", "token_explicit_max_ttl": "explicit_max_ttl", "token_period": "period",
+				"token_num_uses": "num_uses", "token_type": "type", "orphan": "no_parent", "lease": "ttl"}
+			if c, ok := canon[k]; ok {
+				return fmt.Sprintf("a token request takes '%s', not '%s' (the role's name for it); valid keys here: %s", c, k, quoteList(tokenReqKeys))
+			}
+			if k == "token_max_ttl" || k == "max_ttl" {
+				return fmt.Sprintf("a token request has no '%s'; its hard limit is 'explicit_max_ttl'; valid keys here: %s", k, quoteList(tokenReqKeys))
+			}
+			return ""
+		}})
+	if !ok {
+		return tr
+	}
+	nodes := map[string]entry{}
+	for _, x := range f.order {
+		nodes[x.name] = x
+	}
+	r := &tr.Request
+	if x, ok := f.get("role"); ok {
+		if v, ok := p.str(x.val, x.path, "a token role name"); ok {
+			tr.RoleName = v
+			if i, ok := p.roleRef(st, x, v, TokenRole, "a token request needs a token role (a role on auth/token)"); ok {
+				r.Role = &st.sc.Roles[i].Token
+			}
+		}
+	}
+	if x, ok := f.get("ttl"); ok {
+		r.TTL, _ = p.duration(x.val, x.path)
+	}
+	if x, ok := f.get("explicit_max_ttl"); ok {
+		r.ExplicitMaxTTL, _ = p.duration(x.val, x.path)
+	}
+	if x, ok := f.get("period"); ok {
+		r.Period, _ = p.duration(x.val, x.path)
+	}
+	if x, ok := f.get("renewable"); ok {
+		if b, ok := p.boolean(x.val, x.path); ok {
+			r.Renewable = b
+		}
+	}
+	if x, ok := f.get("no_parent"); ok {
+		r.NoParent, _ = p.boolean(x.val, x.path)
+	}
+	if x, ok := f.get("type"); ok {
+		if v, ok := p.str(x.val, x.path, "a token type (service or batch)"); ok {
+			switch v {
+			case "service":
+				r.Type = model.TokenService
+			case "batch":
+				r.Type = model.TokenBatch
+			default:
+				p.errAt(x.val, x.path, "invalid type %q; valid: service, batch%s", v, didYouMean(v, []string{"service", "batch"}))
+			}
+		}
+	}
+	if x, ok := f.get("num_uses"); ok {
+		v, _ := p.integer(x.val, x.path, 0, math.MaxInt32)
+		r.NumUses = int(v)
+	}
+	p.fieldErrors(r.Validate(), e.path, nodes, e.key, "type")
+	return tr
+}
+
+// keyword reads a scalar keyword among choices, or reports what is valid.
+func (p *parser) keyword(n *yaml.Node, path, forms string, choices ...string) (string, bool) {
+	v, ok := p.str(n, path, forms)
+	if !ok {
+		return "", false
+	}
+	if !contains(choices, v) {
+		p.errAt(n, path, "invalid value %q; want %s%s", v, forms, didYouMean(v, choices))
+		return "", false
+	}
+	return v, true
+}
+
+func (p *parser) renew(e entry) RenewPolicy {
+	var rp RenewPolicy
+	if !p.usable(e.val, e.path) {
+		return rp
+	}
+	switch e.val.Kind {
+	case yaml.ScalarNode:
+		v, _ := p.keyword(e.val, e.path, renewForms, "watcher", "none")
+		if v == "none" {
+			rp.Kind = RenewNone
+		}
+		return rp
+	case yaml.MappingNode:
+	default:
+		p.errAt(e.val, e.path, "expected %s, got %s", renewForms, describe(e.val))
+		return rp
+	}
+	f, _ := p.mapping(e.val, e.path, mapSpec{what: renewForms, keys: []string{"at", "jitter", "every", "increment"}})
+	at, hasAt := f.get("at")
+	every, hasEvery := f.get("every")
+	switch {
+	case hasAt && hasEvery:
+		p.errAt(every.key, every.path, "'at' (line %d) and 'every' are two different policies; set one of them", at.key.Line)
+	case !hasAt && !hasEvery:
+		p.errAt(e.key, e.path, "a renew mapping needs 'at' (renew at a fraction of the granted TTL) or 'every' (a fixed interval); for the default write renew: watcher")
+	case hasAt:
+		rp.Kind = RenewFraction
+		rp.At, _ = p.fraction(at.val, at.path, false)
+		if j, ok := f.get("jitter"); ok {
+			jv, ok := p.fraction(j.val, j.path, true)
+			rp.Jitter = jv
+			if ok && rp.At > 0 && (rp.At+jv >= 1 || rp.At-jv <= 0) {
+				p.errAt(j.key, j.path, "at ± jitter must stay strictly between 0 and 1, but %.4g ± %.4g spans %.4g to %.4g; lower the jitter",
+					rp.At, jv, rp.At-jv, rp.At+jv)
+			}
+		}
+	case hasEvery:
+		rp.Kind = RenewEvery
+		if j, ok := f.get("jitter"); ok {
+			p.errAt(j.key, j.path, "'jitter' only goes with 'at'; 'every' renews at a fixed interval")
+		}
+		if d, ok := p.duration(every.val, every.path); ok {
+			if d <= 0 {
+				p.errAt(every.val, every.path, "'every' must be more than 0s, e.g. every: 1h")
+			}
+			rp.Every = d
+		}
+	}
+	if inc, ok := f.get("increment"); ok {
+		rp.Increment, _ = p.duration(inc.val, inc.path)
+	}
+	return rp
+}
+
+func (p *parser) whenExhausted(e entry) ExhaustPolicy {
+	var ep ExhaustPolicy
+	if !p.usable(e.val, e.path) {
+		return ep
+	}
+	switch e.val.Kind {
+	case yaml.ScalarNode:
+		if v, _ := p.keyword(e.val, e.path, exhaustForms, "none", "reauth"); v == "reauth" {
+			ep.Kind = ExhaustReauth
+		}
+		return ep
+	case yaml.MappingNode:
+	default:
+		p.errAt(e.val, e.path, "expected %s, got %s", exhaustForms, describe(e.val))
+		return ep
+	}
+	f, _ := p.mapping(e.val, e.path, mapSpec{what: exhaustForms, keys: []string{"reauth"}})
+	r, ok := f.get("reauth")
+	if !ok {
+		if len(f.order) == 0 && len(e.val.Content) == 0 {
+			p.errAt(e.val, e.path, "empty mapping; want %s", exhaustForms)
+		}
+		return ep
+	}
+	ep.Kind = ExhaustReauth
+	rf, _ := p.mapping(r.val, r.path, mapSpec{what: "{at: F}: re-authenticate at a fraction of the token's lifetime", allowNull: true, keys: []string{"at"}})
+	if at, ok := rf.get("at"); ok {
+		ep.At, _ = p.fraction(at.val, at.path, false)
+	}
+	return ep
+}
+
+func (p *parser) refresh(e entry) RefreshPolicy {
+	var rp RefreshPolicy
+	if !p.usable(e.val, e.path) {
+		return rp
+	}
+	switch e.val.Kind {
+	case yaml.ScalarNode:
+		switch v, _ := p.keyword(e.val, e.path, refreshForms, "watcher", "renew", "none"); v {
+		case "none":
+			rp.Kind = RefreshNone
+		case "renew":
+			rp.Kind = RefreshRenew
+		}
+		return rp
+	case yaml.MappingNode:
+	default:
+		p.errAt(e.val, e.path, "expected %s, got %s", refreshForms, describe(e.val))
+		return rp
+	}
+	f, _ := p.mapping(e.val, e.path, mapSpec{what: refreshForms, keys: []string{"at"}})
+	at, ok := f.get("at")
+	if !ok {
+		if len(e.val.Content) == 0 {
+			p.errAt(e.val, e.path, "empty mapping; want %s", refreshForms)
+		}
+		return rp
+	}
+	rp.Kind = RefreshFraction
+	rp.At, _ = p.fraction(at.val, at.path, false)
+	return rp
+}
+
+// demand reads a request rate and returns it per second.
+func (p *parser) demand(e entry) (float64, bool) {
+	n := e.val
+	if !p.scalar(n, e.path, demandForms) {
+		return 0, false
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		v, ok := p.number(n, e.path, demandForms)
+		if ok && v < 0 {
+			p.errAt(n, e.path, "negative demand %s; want %s", n.Value, demandForms)
+			return 0, false
+		}
+		return v, ok
+	case "!!str":
+	default:
+		p.errAt(n, e.path, "expected %s, got %s", demandForms, describe(n))
+		return 0, false
+	}
+	num, unit, found := strings.Cut(n.Value, "/")
+	per := map[string]float64{"s": 1, "m": 60, "min": 60, "h": 3600}[strings.TrimSpace(unit)]
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if !found || per == 0 || err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		p.errAt(n, e.path, "invalid demand %q; want %s", n.Value, demandForms)
+		return 0, false
+	}
+	if v < 0 {
+		p.errAt(n, e.path, "negative demand %q; want %s", n.Value, demandForms)
+		return 0, false
+	}
+	return v / per, true
+}

@@ -1,0 +1,190 @@
+package scenarios
+
+import (
+	"time"
+
+	"github.com/leasesim/leasesim/model"
+)
+
+// Scenario is one parsed and validated scenario file. Maps in the YAML
+// (mounts, roles, actors) become slices in file order, so that everything
+// downstream iterates deterministically.
+type Scenario struct {
+	File        string // the name errors cite: a path, or "<name>.yaml" for embedded ones
+	Name        string
+	Description string
+	Start       time.Time      // virtual time zero; its zone is the display zone
+	Horizon     model.Duration // how far to simulate
+	Seed        uint64
+	Backend     Backend
+	Roles       []Role
+	Actors      []Actor
+	Events      []Event
+	Annotations []Annotation
+	Expect      *Expect // nil when the file has no expect block
+}
+
+// Backend is the server configuration and its mounts.
+type Backend struct {
+	System model.System
+	Mounts []model.Mount  // auth/token is always present (added untuned when the file omits it)
+	Lines  map[string]int // line of each mount by path, for later error messages
+}
+
+// RoleKind tells which of the three kinds of role a role is; it follows
+// from the role's mount: auth/token → token role, another auth/ mount →
+// auth role, anything else → secrets role.
+type RoleKind uint8
+
+// The kinds of role.
+const (
+	AuthRole RoleKind = iota + 1
+	TokenRole
+	SecretsRole
+)
+
+// Role is one role; exactly the member matching Kind is filled in.
+type Role struct {
+	Name    string
+	Kind    RoleKind
+	Mount   string
+	Line    int
+	Auth    model.AuthRole
+	Token   model.TokenRole
+	Secrets model.SecretsRole
+}
+
+// Actor is a program that holds a token and maybe credentials: a broker,
+// or a service with replicas. Its token comes from exactly one of Login,
+// Token or Via.
+type Actor struct {
+	Name string
+	Line int
+
+	Login string        // auth role name: the actor logs in (an orphan token)
+	Token *TokenRequest // token-store create by the root token
+	Via   string        // another actor whose token this one uses
+	// ChildToken, with Via: each replica gets its own child token, created
+	// by the via actor's token.
+	ChildToken *TokenRequest
+
+	Renew         RenewPolicy   // for the actor's own token (Login, Token or ChildToken)
+	WhenExhausted ExhaustPolicy // what happens when renewal stops extending the token
+
+	Replicas   int    // default 1
+	Credential string // secrets role name, or "" for none
+	Refresh    RefreshPolicy
+	Demand     float64       // requests per second, for the whole service (all replicas)
+	StartAt    model.Instant // when the actor first logs in / fetches (default 0)
+}
+
+// TokenRequest is a token-store create request as written in a scenario.
+type TokenRequest struct {
+	Line     int
+	Request  model.TokenRequest // Request.Role is filled in from RoleName
+	RoleName string             // token role name, or ""
+}
+
+// RenewKind says how an actor renews.
+type RenewKind uint8
+
+// Renewal policies (semantics.md §7).
+const (
+	RenewWatcher  RenewKind = iota // api.LifetimeWatcher (§7.1): the default
+	RenewNone                      // never renew
+	RenewFraction                  // renew at At×TTL (± Jitter×TTL)
+	RenewEvery                     // renew every Every
+)
+
+// RenewPolicy is how a token (or lease) is renewed.
+type RenewPolicy struct {
+	Kind      RenewKind
+	At        float64        // RenewFraction: fraction of the granted TTL, in (0,1)
+	Jitter    float64        // RenewFraction: ± fraction of the TTL, in [0,1)
+	Every     model.Duration // RenewEvery: > 0
+	Increment model.Duration // requested increment (0 = backend default)
+}
+
+// ExhaustKind says what an actor does when renewal can no longer extend
+// its token.
+type ExhaustKind uint8
+
+// What to do when renewal is exhausted.
+const (
+	ExhaustNone   ExhaustKind = iota // nothing: the token dies at its hard end (the seed incident)
+	ExhaustReauth                    // log in again / create a new token, like Vault Agent (§7.2)
+)
+
+// ExhaustPolicy is what an actor does when renewal is exhausted. With At
+// in (0,1) the actor re-authenticates proactively at issue + At×(hard end −
+// issue); with At == 0 it does so when its watcher reports done.
+type ExhaustPolicy struct {
+	Kind ExhaustKind
+	At   float64
+}
+
+// RefreshKind says how a service keeps its credential fresh.
+type RefreshKind uint8
+
+// Credential refresh policies (semantics.md §7.3).
+const (
+	RefreshWatcher  RefreshKind = iota // renew with a watcher, re-read when done (Agent templates): default
+	RefreshFraction                    // re-read at At×lease (± 0.05), e.g. non-renewable secrets
+	RefreshNone                        // fetch once, never renew or refresh
+	RefreshRenew                       // renew with a watcher, but never re-read: the lease dies at its own cap
+)
+
+// RefreshPolicy is how a service refreshes its credential.
+type RefreshPolicy struct {
+	Kind RefreshKind
+	At   float64 // RefreshFraction: fraction of the lease duration, in (0,1)
+}
+
+// EventKind is a scripted operator action.
+type EventKind uint8
+
+// Scripted events.
+const (
+	EventReauth       EventKind = iota + 1 // actor logs in again / gets a new token
+	EventRevoke                            // revoke the actor's current token and its tree
+	EventRevokeOrphan                      // revoke the actor's token only; children become roots
+	EventTune                              // re-tune a mount (Set: default_lease_ttl, max_lease_ttl)
+	EventRole                              // change a role (Set: that role kind's fields)
+	EventDeploy                            // services restart and fetch anew (Actor "" = all services)
+	EventOutage                            // backend unavailable from At to Until
+)
+
+// Event is one scripted event.
+type Event struct {
+	Line  int
+	At    model.Instant
+	Do    EventKind
+	Actor string
+	Mount string
+	Role  string
+	Until model.Instant // EventOutage
+	Set   []FieldValue  // EventTune, EventRole: in file order
+}
+
+// FieldValue is one field set by a tune or role event.
+type FieldValue struct {
+	Field string
+	Value model.Duration // durations; booleans/ints are not changeable by events
+}
+
+// Annotation is a labelled instant from an incident timeline.
+type Annotation struct {
+	Line  int
+	At    model.Instant
+	Label string
+}
+
+// Expect is the sign-off block that `check` evaluates. Nil fields are not checked.
+type Expect struct {
+	Line                int
+	NoCascadeLargerThan *int            // no cliff revoking more than N entities
+	NoOutage            *bool           // no service without a valid credential while it has demand
+	MaxFailedRequests   *float64        // total failed requests across services
+	NoSystemDefaultMax  *bool           // no token or lease whose hard end is bound by system.max_lease_ttl
+	MinReauthMargin     *model.Duration // hard end at least this long after the last re-authentication
+}
