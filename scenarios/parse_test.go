@@ -346,6 +346,9 @@ func TestParse_Actors(t *testing.T) {
 			assert.Equal(t, RenewPolicy{Kind: RenewWatcher}, sc.Actors[1].Renew)
 			assert.Equal(t, ExhaustPolicy{Kind: ExhaustReauth}, sc.Actors[1].WhenExhausted)
 		}},
+		{"refresh renew", head + world + "actors:\n  a: {login: broker, credential: app-db, refresh: renew}\n", func(t *testing.T, sc *Scenario) {
+			assert.Equal(t, RefreshPolicy{Kind: RefreshRenew}, sc.Actors[0].Refresh)
+		}},
 		{"replicas bounds", head + world + "actors:\n  a: {login: broker, replicas: 1000000}\n", func(t *testing.T, sc *Scenario) {
 			assert.Equal(t, 1000000, sc.Actors[0].Replicas)
 		}},
@@ -398,7 +401,7 @@ func TestParse_Actors(t *testing.T) {
 		{"credential unknown", a + "  a: {login: broker, credential: app_db} #!\n", "actors.a.credential", "did you mean 'app-db'"},
 		{"refresh without credential", a + "  a: {login: broker, refresh: none} #!\n", "actors.a.refresh", "only goes with 'credential'"},
 		{"refresh at", a + "  a: {login: broker, credential: app-db, refresh: {at: 1}} #!\n", "actors.a.refresh.at", "strictly between 0 and 1"},
-		{"refresh bogus", a + "  a: {login: broker, credential: app-db, refresh: always} #!\n", "actors.a.refresh", "want watcher, none or {at: F}"},
+		{"refresh bogus", a + "  a: {login: broker, credential: app-db, refresh: always} #!\n", "actors.a.refresh", "want watcher, renew, none or {at: F}"},
 		{"start before start", a + "  a: {login: broker, start: 2023-12-31T00:00:00Z} #!\n", "actors.a.start", "before start"},
 	})
 }
