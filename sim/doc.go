@@ -1,0 +1,41 @@
+// Package sim is the discrete-event core of leasesim: a virtual clock, an
+// event queue and seeded random streams. It knows nothing about leases; the
+// engine gives meaning to event kinds and targets.
+//
+// # Virtual clock
+//
+// Time is a model.Instant (whole seconds since the scenario's start). A Loop
+// holds the current instant, Now, and moves it only to the time of the next
+// event it pops, or to its Horizon when it stops there. Events must never be
+// scheduled before Now; Loop.Schedule checks this and Run panics if it finds
+// such an event. Every run is bounded by its Horizon and, optionally, an
+// event Budget, and reports which bound stopped it (an Outcome).
+//
+// # Queue
+//
+// Queue is an indexed 4-ary heap. Push returns a Handle through which the
+// engine can later Reschedule (a renewal moving an expiry) or Cancel (a
+// revocation) the event in O(log n), instead of leaving dead events to be
+// skipped. Handles carry a generation, so a stale handle is rejected.
+//
+// # Same-instant order
+//
+// Events at the same instant run by their Order class, smaller first (the
+// engine uses it for rules such as expiry before renewal), then in the
+// order they were scheduled: a Reschedule counts as scheduling anew. The
+// order is therefore total, and an event the handler schedules at Now runs
+// later in the same instant, after the events already due in its class.
+//
+// # Determinism
+//
+// The same inputs and seed give the same run, event for event: nothing here
+// reads the wall clock, starts a goroutine or iterates a map, and ties are
+// broken by an insertion counter, never by memory layout.
+//
+// # Random streams
+//
+// Streams derives one math/rand/v2 PCG per Purpose from the run's seed and
+// the purpose's name (FNV-1a), so each purpose's numbers depend only on
+// (seed, purpose), not on which other streams exist or when they were
+// first used.
+package sim

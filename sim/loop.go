@@ -1,0 +1,97 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/leasesim/leasesim/model"
+)
+
+// Outcome says why Run stopped.
+type Outcome uint8
+
+const (
+	// Drained: no events were left.
+	Drained Outcome = iota
+	// HorizonReached: the next event lies after the horizon.
+	HorizonReached
+	// BudgetExhausted: an event was due but the event budget was used up.
+	BudgetExhausted
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Drained:
+		return "drained"
+	case HorizonReached:
+		return "horizon reached"
+	case BudgetExhausted:
+		return "budget exhausted"
+	}
+	return fmt.Sprintf("Outcome(%d)", uint8(o))
+}
+
+// Loop is the virtual clock and the run loop. Nothing happens except by an
+// event popped from Queue, and Now moves only to the time of such an event
+// (or to Horizon when Run stops there), so a run never reads a wall clock.
+//
+// Events must never be scheduled before Now: use Schedule, which checks, or
+// give Queue.Push and Queue.Reschedule an At >= Now yourself.
+type Loop struct {
+	Queue Queue
+	Now   model.Instant
+	// Horizon is the last instant processed: events exactly at it run,
+	// later ones stay queued. It has no "unset" value: the zero Horizon
+	// stops at instant 0.
+	Horizon model.Instant
+	// Budget caps Processed; 0 means no cap. It bounds runaway runs (a
+	// renewal loop at one instant) so they stop instead of hanging.
+	Budget    int64
+	Processed int64 // events handled so far, over all calls to Run
+}
+
+// Run pops events in (At, Order, seq) order, advances Now to each event's
+// At, and calls handle(ev, h), where h is the handle the event had (already
+// dead: compare it with handles the engine stored, do not reuse it). The
+// handler may Push, Reschedule and Cancel on l.Queue, including events at
+// l.Now, which run after the current one in (Order, seq) order.
+//
+// Run stops when the queue is empty (Drained; Now stays at the last event),
+// when the next event is after Horizon (HorizonReached; Now becomes Horizon),
+// or when an event is due but Processed has reached a non-zero Budget
+// (BudgetExhausted). It panics if an event is earlier than Now or Horizon is
+// before Now: both are programming errors, and time must not run backwards.
+func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
+	if l.Horizon < l.Now {
+		panic(fmt.Sprintf("sim: horizon %d is before now %d", l.Horizon, l.Now))
+	}
+	for {
+		next, ok := l.Queue.Peek()
+		if !ok {
+			return Drained
+		}
+		if next.At > l.Horizon {
+			l.Now = l.Horizon
+			return HorizonReached
+		}
+		if l.Budget > 0 && l.Processed >= l.Budget {
+			return BudgetExhausted
+		}
+		if next.At < l.Now {
+			panic(fmt.Sprintf("sim: event kind %d target %d at %d is before now %d (scheduled in the past)",
+				next.Kind, next.Target, next.At, l.Now))
+		}
+		ev, h, _ := l.Queue.Pop()
+		l.Now = ev.At
+		l.Processed++
+		handle(ev, h)
+	}
+}
+
+// Schedule pushes an event at at and returns its handle. It panics if at is
+// before Now, because an event in the past would break the clock.
+func (l *Loop) Schedule(at model.Instant, order uint8, kind Kind, target, arg int32) Handle {
+	if at < l.Now {
+		panic(fmt.Sprintf("sim: cannot schedule kind %d target %d at %d, before now %d", kind, target, at, l.Now))
+	}
+	return l.Queue.Push(Event{At: at, Order: order, Kind: kind, Target: target, Arg: arg})
+}

@@ -1,0 +1,488 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leasesim/leasesim/model"
+)
+
+// ev builds an event whose Arg identifies it in the pop order.
+func ev(at model.Instant, order uint8, id int32) Event {
+	return Event{At: at, Order: order, Arg: id}
+}
+
+// drain pops everything and returns the Args in pop order.
+func drain(t *testing.T, q *Queue) []int32 {
+	t.Helper()
+	var ids []int32
+	for q.Len() > 0 {
+		e, _, ok := q.Pop()
+		require.True(t, ok)
+		ids = append(ids, e.Arg)
+	}
+	_, _, ok := q.Pop()
+	require.False(t, ok, "Pop on an empty queue")
+	return ids
+}
+
+func TestQueue_Order(t *testing.T) {
+	tests := []struct {
+		name string
+		push []Event
+		want []int32
+	}{
+		{
+			name: "by instant",
+			push: []Event{ev(30, 0, 3), ev(10, 0, 1), ev(20, 0, 2)},
+			want: []int32{1, 2, 3},
+		},
+		{
+			name: "same instant, smaller order first",
+			push: []Event{ev(10, 2, 3), ev(10, 0, 1), ev(10, 1, 2), ev(9, 7, 0)},
+			want: []int32{0, 1, 2, 3},
+		},
+		{
+			name: "same instant, same order is FIFO",
+			push: sameInstant(40),
+			want: seqIDs(0, 40),
+		},
+		{
+			name: "order 255 still after order 254",
+			push: []Event{ev(5, 255, 2), ev(5, 254, 1), ev(6, 0, 3)},
+			want: []int32{1, 2, 3},
+		},
+		{
+			name: "negative instants",
+			push: []Event{ev(0, 0, 3), ev(-1, 0, 2), ev(-1<<40, 0, 1)},
+			want: []int32{1, 2, 3},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var q Queue
+			for _, e := range tt.push {
+				q.Push(e)
+			}
+			assert.Equal(t, tt.want, drain(t, &q))
+		})
+	}
+}
+
+// sameInstant returns n events at one instant and order, ids 0..n-1.
+func sameInstant(n int32) []Event {
+	var es []Event
+	for i := range n {
+		es = append(es, ev(5, 1, i))
+	}
+	return es
+}
+
+func seqIDs(from, to int32) []int32 {
+	var ids []int32
+	for i := from; i < to; i++ {
+		ids = append(ids, i)
+	}
+	return ids
+}
+
+func TestQueue_RescheduleAndCancel(t *testing.T) {
+	// Five events at 10..50 with ids 1..5, then one edit.
+	tests := []struct {
+		name string
+		edit func(t *testing.T, q *Queue, h []Handle)
+		want []int32
+	}{
+		{
+			name: "reschedule earlier",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				require.True(t, q.Reschedule(h[4], 5))
+			},
+			want: []int32{5, 1, 2, 3, 4},
+		},
+		{
+			name: "reschedule later",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				require.True(t, q.Reschedule(h[0], 45))
+			},
+			want: []int32{2, 3, 4, 1, 5},
+		},
+		{
+			name: "reschedule onto a tie goes after it",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				require.True(t, q.Reschedule(h[0], 30))
+			},
+			want: []int32{2, 3, 1, 4, 5},
+		},
+		{
+			name: "reschedule to the same instant takes a new place among ties",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				require.True(t, q.Reschedule(h[1], 30))
+				require.True(t, q.Reschedule(h[2], 30))
+			},
+			want: []int32{1, 2, 3, 4, 5},
+		},
+		{
+			name: "cancel top",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				require.True(t, q.Cancel(h[0]))
+			},
+			want: []int32{2, 3, 4, 5},
+		},
+		{
+			name: "cancel middle",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				require.True(t, q.Cancel(h[2]))
+			},
+			want: []int32{1, 2, 4, 5},
+		},
+		{
+			name: "cancel last",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				require.True(t, q.Cancel(h[4]))
+			},
+			want: []int32{1, 2, 3, 4},
+		},
+		{
+			name: "cancel all",
+			edit: func(t *testing.T, q *Queue, h []Handle) {
+				for _, i := range []int{2, 0, 4, 1, 3} {
+					require.True(t, q.Cancel(h[i]))
+				}
+			},
+			want: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var q Queue
+			var h []Handle
+			// Push out of order so the heap is not just a sorted array.
+			for _, i := range []int32{3, 1, 5, 2, 4} {
+				h = append(h, q.Push(ev(model.Instant(10*i), 0, i)))
+			}
+			// h is in push order; reorder it by id.
+			byID := make([]Handle, 5)
+			for k, i := range []int32{3, 1, 5, 2, 4} {
+				byID[i-1] = h[k]
+			}
+			tt.edit(t, &q, byID)
+			assert.Equal(t, tt.want, drain(t, &q))
+		})
+	}
+}
+
+func TestQueue_RescheduleKeepsPayload(t *testing.T) {
+	var q Queue
+	h := q.Push(Event{At: 100, Order: 3, Kind: 7, Target: 42, Arg: -9})
+	require.True(t, q.Reschedule(h, 250))
+	got, ok := q.Event(h)
+	require.True(t, ok)
+	assert.Equal(t, Event{At: 250, Order: 3, Kind: 7, Target: 42, Arg: -9}, got)
+
+	e, ph, ok := q.Pop()
+	require.True(t, ok)
+	assert.Equal(t, got, e)
+	assert.Equal(t, h, ph, "Pop returns the handle the event had")
+}
+
+func TestQueue_StaleHandles(t *testing.T) {
+	t.Run("after pop", func(t *testing.T) {
+		var q Queue
+		h := q.Push(ev(1, 0, 1))
+		other := q.Push(ev(2, 0, 2))
+		_, ph, _ := q.Pop()
+		require.Equal(t, h, ph)
+		assertDead(t, &q, h)
+		assert.Equal(t, 1, q.Len(), "a rejected handle changes nothing")
+		_, ok := q.Event(other)
+		assert.True(t, ok)
+	})
+	t.Run("after cancel", func(t *testing.T) {
+		var q Queue
+		h := q.Push(ev(1, 0, 1))
+		q.Push(ev(2, 0, 2))
+		require.True(t, q.Cancel(h))
+		assertDead(t, &q, h)
+		assert.Equal(t, []int32{2}, drain(t, &q))
+	})
+	t.Run("after slot reuse", func(t *testing.T) {
+		var q Queue
+		old := q.Push(ev(1, 0, 1))
+		q.Pop()
+		// Churn until the old slot is handed out again.
+		var reused Handle = NoHandle
+		for i := 0; i < 10*reuseDelay && reused == NoHandle; i++ {
+			h := q.Push(ev(model.Instant(i), 0, int32(i)))
+			if int32(h)&indexMask == int32(old)&indexMask {
+				reused = h
+				break
+			}
+			q.Pop()
+		}
+		require.NotEqual(t, NoHandle, reused, "slot never reused")
+		require.NotEqual(t, old, reused, "the generation must differ")
+		assertDead(t, &q, old)
+		_, ok := q.Event(reused)
+		assert.True(t, ok, "the new handle of the slot works")
+	})
+	t.Run("never issued", func(t *testing.T) {
+		var q Queue
+		q.Push(ev(1, 0, 1))
+		for _, h := range []Handle{NoHandle, -7, 1, indexMask, 1 << indexBits, 1<<31 - 1} {
+			assertDead(t, &q, h)
+		}
+		assert.Equal(t, 1, q.Len())
+	})
+}
+
+func assertDead(t *testing.T, q *Queue, h Handle) {
+	t.Helper()
+	_, ok := q.Event(h)
+	assert.False(t, ok, "Event(%d)", h)
+	assert.False(t, q.Reschedule(h, 0), "Reschedule(%d)", h)
+	assert.False(t, q.Cancel(h), "Cancel(%d)", h)
+}
+
+func TestQueue_Reset(t *testing.T) {
+	fill := func(q *Queue) []Handle {
+		var hs []Handle
+		for i := range int32(2000) {
+			hs = append(hs, q.Push(ev(model.Instant(i%7), uint8(i%3), i)))
+		}
+		for range 1500 {
+			q.Pop()
+		}
+		for i := range int32(10) {
+			hs = append(hs, q.Push(ev(1, 0, 100+i)))
+		}
+		return hs
+	}
+	var fresh, reused Queue
+	want := fill(&fresh)
+	fill(&reused)
+	reused.Reset()
+	require.Equal(t, 0, reused.Len())
+	_, ok := reused.Peek()
+	require.False(t, ok)
+
+	got := fill(&reused)
+	assert.Equal(t, want, got, "a reset queue issues the same handles as a new one")
+	assert.Equal(t, drain(t, &fresh), drain(t, &reused))
+}
+
+func TestQueue_Peek(t *testing.T) {
+	var q Queue
+	_, ok := q.Peek()
+	require.False(t, ok)
+	q.Push(ev(5, 0, 1))
+	q.Push(ev(3, 1, 2))
+	e, ok := q.Peek()
+	require.True(t, ok)
+	assert.Equal(t, ev(3, 1, 2), e)
+	assert.Equal(t, 2, q.Len(), "Peek removes nothing")
+}
+
+// refEvent is an event of the naive reference queue.
+type refEvent struct {
+	ev  Event
+	seq uint64
+	h   Handle
+}
+
+func refLess(a, b refEvent) int {
+	switch {
+	case a.ev.At != b.ev.At:
+		return cmpInt(a.ev.At, b.ev.At)
+	case a.ev.Order != b.ev.Order:
+		return cmpInt(a.ev.Order, b.ev.Order)
+	}
+	return cmpInt(a.seq, b.seq)
+}
+
+func cmpInt[T ~int64 | ~uint8 | ~uint64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// refQueue is a sorted slice: obviously right, and slow.
+type refQueue struct {
+	pending []refEvent
+	seq     uint64
+}
+
+func (r *refQueue) insert(e refEvent) {
+	i, _ := slices.BinarySearchFunc(r.pending, e, refLess)
+	r.pending = slices.Insert(r.pending, i, e)
+}
+
+func (r *refQueue) find(h Handle) int {
+	return slices.IndexFunc(r.pending, func(e refEvent) bool { return e.h == h })
+}
+
+// TestQueue_AgainstReference runs random operations on the queue and on a
+// sorted slice and requires the same results, pop for pop.
+func TestQueue_AgainstReference(t *testing.T) {
+	const ops = 100_000
+	rng := rand.New(rand.NewPCG(1, 2))
+	var q Queue
+	var ref refQueue
+	var issued []Handle // every handle ever returned, live or dead
+
+	randomHandle := func() Handle {
+		if len(ref.pending) > 0 && rng.IntN(4) != 0 {
+			return ref.pending[rng.IntN(len(ref.pending))].h
+		}
+		if len(issued) > 0 && rng.IntN(8) != 0 {
+			return issued[rng.IntN(len(issued))] // often dead
+		}
+		return Handle(rng.Int32N(1 << 20)) // probably never issued
+	}
+
+	for i := range ops {
+		// Phases that grow and shrink the queue, so it both gets large and
+		// empties out.
+		growing := (i/5000)%2 == 0
+		pushWeight := 30
+		if growing {
+			pushWeight = 55
+		}
+		// Few instants and orders, so ties are common.
+		at := model.Instant(rng.IntN(200))
+		switch op := rng.IntN(100); {
+		case op < pushWeight:
+			e := Event{At: at, Order: uint8(rng.IntN(3)), Kind: Kind(rng.IntN(4)),
+				Target: rng.Int32(), Arg: int32(i)}
+			h := q.Push(e)
+			require.Equal(t, -1, ref.find(h), "op %d: Push returned a live handle %d", i, h)
+			ref.seq++
+			ref.insert(refEvent{ev: e, seq: ref.seq, h: h})
+			issued = append(issued, h)
+		case op < pushWeight+30:
+			e, h, ok := q.Pop()
+			require.Equal(t, len(ref.pending) > 0, ok, "op %d: Pop ok", i)
+			if ok {
+				want := ref.pending[0]
+				ref.pending = ref.pending[1:]
+				require.Equal(t, want.ev, e, "op %d: Pop event", i)
+				require.Equal(t, want.h, h, "op %d: Pop handle", i)
+			}
+		case op < pushWeight+30+25:
+			h := randomHandle()
+			k := ref.find(h)
+			require.Equal(t, k >= 0, q.Reschedule(h, at), "op %d: Reschedule(%d)", i, h)
+			if k >= 0 {
+				e := ref.pending[k]
+				ref.pending = slices.Delete(ref.pending, k, k+1)
+				ref.seq++
+				e.ev.At, e.seq = at, ref.seq
+				ref.insert(e)
+			}
+		case op < pushWeight+30+25+1:
+			q.renumber() // normally once per 2^32 schedulings; must change nothing
+		default:
+			h := randomHandle()
+			k := ref.find(h)
+			require.Equal(t, k >= 0, q.Cancel(h), "op %d: Cancel(%d)", i, h)
+			if k >= 0 {
+				ref.pending = slices.Delete(ref.pending, k, k+1)
+			}
+		}
+
+		require.Equal(t, len(ref.pending), q.Len(), "op %d: Len", i)
+		top, ok := q.Peek()
+		require.Equal(t, len(ref.pending) > 0, ok, "op %d: Peek ok", i)
+		if ok {
+			require.Equal(t, ref.pending[0].ev, top, "op %d: Peek", i)
+			r := ref.pending[rng.IntN(len(ref.pending))]
+			got, ok := q.Event(r.h)
+			require.True(t, ok, "op %d: Event(%d) of a live handle", i, r.h)
+			require.Equal(t, r.ev, got, "op %d: Event(%d)", i, r.h)
+		}
+	}
+	// Whatever is left must come out in reference order too.
+	for _, want := range ref.pending {
+		e, h, ok := q.Pop()
+		require.True(t, ok)
+		require.Equal(t, want.ev, e)
+		require.Equal(t, want.h, h)
+	}
+	require.Equal(t, 0, q.Len())
+}
+
+func TestQueue_NoAllocsInSteadyState(t *testing.T) {
+	var q Queue
+	for i := range 1000 {
+		q.Push(ev(model.Instant(i), 0, int32(i)))
+	}
+	// Churn past reuseDelay so the free list, not append, supplies slots.
+	for range 4 * reuseDelay {
+		e, _, _ := q.Pop()
+		e.At += 1000
+		q.Push(e)
+	}
+
+	pushPop := testing.AllocsPerRun(1000, func() {
+		e, _, _ := q.Pop()
+		e.At += 1000
+		q.Push(e)
+	})
+	assert.Zero(t, pushPop, "allocations per Pop+Push")
+
+	cancelPush := testing.AllocsPerRun(1000, func() {
+		e, _, _ := q.Pop()
+		q.Cancel(q.Push(e))
+		q.Reschedule(q.Push(e), e.At+1000)
+	})
+	assert.Zero(t, cancelPush, "allocations per Cancel+Push+Reschedule")
+}
+
+// TestQueue_SeqCounterWraps runs the queue across the point where the 32-bit
+// sequence counter is full and the pending events are renumbered.
+func TestQueue_SeqCounterWraps(t *testing.T) {
+	var q Queue
+	var want []int32
+	var hs []Handle
+	for i := range int32(20) {
+		hs = append(hs, q.Push(ev(7, 1, i)))
+		want = append(want, i)
+	}
+	q.seq = seqMask - 5 // jump ahead: the next few pushes reach the end
+	for i := range int32(20) {
+		id := 20 + i
+		hs = append(hs, q.Push(ev(7, 1, id)))
+		want = append(want, id)
+		require.LessOrEqual(t, q.seq, uint64(seqMask))
+	}
+	require.Less(t, q.seq, uint64(100), "the counter was renumbered")
+	// A reschedule after the wrap still goes to the back of its tie.
+	require.True(t, q.Reschedule(hs[0], 7))
+	want = append(want[1:], 0)
+	assert.Equal(t, want, drain(t, &q))
+}
+
+// TestQueue_SlotReuseIsDelayed checks that a freed slot waits behind
+// reuseDelay others, so a generation wraps only after many pushes.
+func TestQueue_SlotReuseIsDelayed(t *testing.T) {
+	var q Queue
+	lastUse := map[int32]int{} // slot index -> push number; lookup only
+	for i := range 5 * reuseDelay {
+		h := q.Push(ev(model.Instant(i), 0, int32(i)))
+		s := int32(h) & indexMask
+		if prev, ok := lastUse[s]; ok {
+			require.Greater(t, i-prev, reuseDelay, "slot %d reused after %d pushes", s, i-prev)
+		}
+		lastUse[s] = i
+		q.Pop()
+	}
+	assert.Len(t, lastUse, reuseDelay+1, "slots in use for one pending event at a time")
+}
