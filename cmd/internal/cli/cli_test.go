@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func run(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		stderr  string // substring
+		noPanic bool
+	}{
+		{"explain a library scenario", []string{"explain", "default-max-cliff"}, ExitOK, "", true},
+		{"run a library scenario", []string{"run", "short-parent"}, ExitOK, "", true},
+		{"unknown scenario", []string{"explain", "no-such-scenario"}, ExitBadInput, "default-max-cliff", true},
+		{"unknown entity", []string{"explain", "default-max-cliff", "nobody"}, ExitBadInput, "it has: broker, core-api.token, core-api.credential", true},
+		{"bad output format", []string{"explain", "default-max-cliff", "-o", "yaml"}, ExitBadInput, "use -o text or -o json", true},
+		{"unknown command", []string{"frobnicate"}, ExitBadInput, "unknown command", true},
+		{"missing argument", []string{"run"}, ExitBadInput, "accepts 1 arg", true},
+		{"unknown built-in to show", []string{"scenarios", "show", "nope"}, ExitBadInput, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(tt.args...)
+			assert.Equal(t, tt.code, code, stderr)
+			assert.Contains(t, stderr, tt.stderr)
+			assert.NotContains(t, stderr, "goroutine", "no stack trace")
+		})
+	}
+}
+
+// Issue 2's acceptance: four mistakes, one clear message each, exit 2.
+func TestBadScenarioReportsEveryProblem(t *testing.T) {
+	for _, cmd := range []string{"explain", "run"} {
+		code, stdout, stderr := run(cmd, filepath.Join("testdata", "bad.yaml"))
+		assert.Equal(t, ExitBadInput, code)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, "4 problems")
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		require.Len(t, lines, 5, stderr)
+		assert.Contains(t, stderr, "bad.yaml:12:")
+		assert.Contains(t, stderr, "'token_ttl' cannot be greater than 'token_max_ttl'")
+		assert.Contains(t, stderr, "bad.yaml:14:")
+		assert.Contains(t, stderr, "token_perod")
+		assert.Contains(t, stderr, "token_period") // the suggestion
+		assert.Contains(t, stderr, "bad.yaml:17:")
+		assert.Contains(t, stderr, "negative")
+		assert.Contains(t, stderr, `batch tokens cannot have "period" set`)
+	}
+}
+
+func TestExplainJSON(t *testing.T) {
+	code, stdout, stderr := run("explain", "default-max-cliff", "broker", "-o", "json")
+	require.Equal(t, ExitOK, code, stderr)
+	var doc struct {
+		Entities []map[string]any `json:"entities"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	require.Len(t, doc.Entities, 1)
+	e := doc.Entities[0]
+	for _, k := range []string{"id", "kind", "ttl_seconds", "max_ttl_seconds", "hard_end", "ttl_bound_by", "max_bound_by", "layers", "warnings"} {
+		assert.Contains(t, e, k)
+	}
+	assert.Equal(t, "system.max_lease_ttl", e["max_bound_by"])
+}
+
+func TestRunJSONAndOutDir(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := run("run", "default-max-cliff", "-o", "json", "--out", dir)
+	require.Equal(t, ExitOK, code, stderr)
+	var doc struct {
+		Cliffs []struct {
+			OffsetSeconds int64  `json:"offset_seconds"`
+			BoundBy       string `json:"bound_by"`
+			Root          string `json:"root"`
+		} `json:"cliffs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	require.NotEmpty(t, doc.Cliffs)
+	assert.Equal(t, int64(2764800), doc.Cliffs[0].OffsetSeconds)
+	assert.Equal(t, "system.max_lease_ttl", doc.Cliffs[0].BoundBy)
+	report, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	assert.JSONEq(t, stdout, string(report))
+	events, err := os.ReadFile(filepath.Join(dir, "events.jsonl"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(events)), "\n")
+	assert.Greater(t, len(lines), 100)
+	for _, l := range lines[:5] {
+		assert.True(t, json.Valid([]byte(l)), l)
+	}
+}
+
+func TestScenariosListAndShow(t *testing.T) {
+	code, stdout, _ := run("scenarios", "list")
+	require.Equal(t, ExitOK, code)
+	for _, name := range []string{"default-max-cliff", "jan-2024-replay", "jan-2024-fixed", "staging-vs-production", "periodic-broker", "lease-own-cap", "short-parent"} {
+		assert.Contains(t, stdout, name)
+	}
+	code, stdout, _ = run("scenarios", "show", "default-max-cliff")
+	require.Equal(t, ExitOK, code)
+	assert.Contains(t, stdout, "name: default-max-cliff")
+}

@@ -1,0 +1,117 @@
+// Package cli wires leasesim's commands to the packages that do the work.
+// Each command is a NewCmdX function in its own file; behaviour lives in
+// model, scenarios, sim and plots.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// Exit codes, shared by every command.
+const (
+	ExitOK        = 0
+	ExitViolation = 1 // check found a violation
+	ExitBadInput  = 2 // bad scenario, flag or argument
+)
+
+// IO is where a command writes.
+type IO struct {
+	Out, Err io.Writer
+}
+
+// exitError carries an exit code through cobra's error return.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func badInput(err error) error { return &exitError{ExitBadInput, err} }
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(io IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "leasesim",
+		Short: "Simulate credential lease hierarchies of a Vault-style secrets backend",
+		Long: `leasesim answers, before production does: when will each token and credential
+in this hierarchy stop working, which setting decided that, and what goes down
+with it?
+
+It follows Vault's and OpenBao's lifetime rules: the TTL formula, mount and
+system defaults (768h unless configured), roles, renewals that cannot pass the
+max TTL counted from the original issue time, and cascading revocation.
+
+A SCENARIO is a YAML file or the name of a built-in one (leasesim scenarios list).`,
+		Example: `  leasesim scenarios list
+  leasesim explain default-max-cliff
+  leasesim explain my-fleet.yaml broker -o json`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	root.AddCommand(NewCmdRun(io), NewCmdExplain(io), NewCmdScenarios(io))
+	return root
+}
+
+// Main runs the CLI and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := NewRootCmd(IO{Out: stdout, Err: stderr})
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	printError(stderr, err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// cobra's own errors are about flags, arguments and unknown commands.
+	return ExitBadInput
+}
+
+func printError(w io.Writer, err error) {
+	var ve *scenarios.ValidationError
+	if errors.As(err, &ve) {
+		n := len(ve.Problems)
+		fmt.Fprintf(w, "leasesim: %d problem%s in the scenario:\n", n, plural(n))
+		for _, p := range ve.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+		return
+	}
+	fmt.Fprintf(w, "leasesim: %v\n", err)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// loadScenario loads a scenario by path or built-in name; any failure is bad input.
+func loadScenario(nameOrPath string) (*scenarios.Scenario, error) {
+	s, err := scenarios.Load(nameOrPath)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return s, nil
+}
+
+// outputFormat validates -o.
+func outputFormat(v string) error {
+	if v != "text" && v != "json" {
+		return badInput(fmt.Errorf("invalid output format %q: use -o text or -o json", v))
+	}
+	return nil
+}

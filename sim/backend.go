@@ -1,0 +1,71 @@
+package sim
+
+import (
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// Backend is a scenario's server configuration in the form the model
+// reads: mount views and roles by name. Lookups use maps; nothing iterates
+// them, so no map order can reach a result.
+type Backend struct {
+	System  model.System
+	mounts  map[string]model.Mount
+	auth    map[string]*model.AuthRole
+	token   map[string]*model.TokenRole
+	secrets map[string]*model.SecretsRole
+}
+
+// NewBackend builds the backend of a validated scenario. Roles are copied,
+// so that scripted role changes during a run never touch the scenario.
+func NewBackend(s *scenarios.Scenario) *Backend {
+	b := &Backend{
+		System:  s.Backend.System,
+		mounts:  map[string]model.Mount{},
+		auth:    map[string]*model.AuthRole{},
+		token:   map[string]*model.TokenRole{},
+		secrets: map[string]*model.SecretsRole{},
+	}
+	for _, m := range s.Backend.Mounts {
+		b.mounts[m.Path] = m
+	}
+	for _, r := range s.Roles {
+		switch r.Kind {
+		case scenarios.AuthRole:
+			c := r.Auth
+			b.auth[r.Name] = &c
+		case scenarios.TokenRole:
+			c := r.Token
+			b.token[r.Name] = &c
+		case scenarios.SecretsRole:
+			c := r.Secrets
+			b.secrets[r.Name] = &c
+		}
+	}
+	return b
+}
+
+// Mount returns the mount at path (untuned if the scenario does not declare it).
+func (b *Backend) Mount(path string) model.Mount {
+	if m, ok := b.mounts[path]; ok {
+		return m
+	}
+	return model.Mount{Path: path}
+}
+
+// View is the system view CalculateTTL reads for a mount (semantics.md §2).
+func (b *Backend) View(path string) model.MountView {
+	return model.ResolveMount(b.System, b.Mount(path))
+}
+
+// Tune replaces a mount's tuned values (a scripted tune event).
+func (b *Backend) Tune(m model.Mount) { b.mounts[m.Path] = m }
+
+// AuthRole returns the current auth role by name, or nil.
+func (b *Backend) AuthRole(name string) *model.AuthRole { return b.auth[name] }
+
+// TokenRole returns the current token role by name, or nil.
+func (b *Backend) TokenRole(name string) *model.TokenRole { return b.token[name] }
+
+// SecretsRole returns the current secrets role by name, or nil.
+func (b *Backend) SecretsRole(name string) *model.SecretsRole { return b.secrets[name] }

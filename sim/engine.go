@@ -1,0 +1,826 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// Event kinds of the engine.
+const (
+	evExpire    Kind = iota + 1 // an entity's ExpireTime: the backend ends it (and its subtree)
+	evRenew                     // a client renews a token or lease (Target: entity)
+	evRefresh                   // a service re-reads its credential (Target: entity being replaced)
+	evReauth                    // an actor re-authenticates (Target: actor, Arg: replica)
+	evStart                     // an actor starts (Target: actor)
+	evScript                    // a scripted event (Arg: index into Scenario.Events)
+	evOutageEnd                 // the backend is reachable again
+	evRetry                     // retry a failed login/create/fetch (Target: actor, Arg: replica)
+)
+
+// Same-instant order (semantics.md §4, §6.2): the backend's expiry timers
+// run first, because a token is unusable from its ExpireTime exactly and a
+// renewal at that instant fails; operators' scripted actions next; clients
+// (renewals, logins, fetches) last, so they see the world the backend and
+// the operator left at that second.
+const (
+	orderExpire uint8 = iota
+	orderScript
+	orderClient
+)
+
+// End causes of an entity.
+type EndCause uint8
+
+// The ways an entity ends.
+const (
+	Alive    EndCause = iota // still valid at the horizon
+	Expired                  // its TTL ran out before its hard end (not renewed in time)
+	MaxTTL                   // it reached its hard end: renewals could not move it
+	Cascade                  // revoked because an ancestor ended (semantics.md §6.1)
+	Revoked                  // revoked by an operator (scripted revoke or revoke-orphan)
+	Orphaned                 // a batch child whose parent was revoked with revoke-orphan
+)
+
+func (c EndCause) String() string {
+	return [...]string{"alive", "expired", "max-ttl", "cascade", "revoked", "parent-revoked"}[c]
+}
+
+// entity is one token or lease. It is kept in an array indexed by the
+// hierarchy's NodeID; its lifetime state lives in tokens or leases at ref.
+type entity struct {
+	kind    EntityKind
+	actor   int32
+	replica int32
+	gen     int32
+	parent  model.NodeID // at issue, for reports (the hierarchy forgets it on revocation)
+	ref     int32        // index into Engine.tokens or Engine.leases
+
+	expiry Handle // pending evExpire
+	client Handle // pending evRenew / evRefresh: the holder's renewal chain
+	reauth Handle // pending proactive evReauth (when_exhausted: reauth at a fraction)
+
+	grace    float64 // watcher grace, seconds (§7.1)
+	lastDur  model.Duration
+	attempts uint8 // consecutive failed renewals (outage backoff)
+
+	retired    bool // its holder moved on to a newer one (not revoked: it lives to its own end)
+	replacedAt model.Instant
+	ended      bool
+	endAt      model.Instant
+	cause      EndCause
+	endBy      model.Layer
+	root       model.NodeID // for Cascade: the entity whose end revoked it
+}
+
+// replica is one running copy of an actor.
+type replica struct {
+	token    model.NodeID // the token it uses: its own, its child token, or (via, no child) none
+	lease    model.NodeID // its current credential, or None
+	gen      int32        // token generations issued
+	leaseGen int32
+	valid    bool  // has what its demand needs
+	retry    bool  // a retry is pending
+	attempts uint8 // consecutive failed logins/fetches
+}
+
+type actor struct {
+	a          *scenarios.Actor
+	via        int   // index of the via actor, or -1
+	dependents []int // actors that use this one's token
+	reps       []replica
+	started    bool
+	service    int // index into Engine.services, or -1
+}
+
+// Options tune a run.
+type Options struct {
+	Seed      uint64 // overrides the scenario's seed when SeedSet
+	SeedSet   bool
+	Budget    int64 // maximum events; 0 = DefaultBudget
+	RecordLog bool  // keep every event for events.jsonl
+	// Observe, when set, is called after every event: tests check invariants with it.
+	Observe func(*Engine)
+}
+
+// DefaultBudget bounds a run that would otherwise not end.
+const DefaultBudget = 2_000_000_000
+
+// Engine runs one scenario. It is single-threaded and deterministic: the
+// same scenario and seed give the same result, byte for byte.
+type Engine struct {
+	s    *scenarios.Scenario
+	b    *Backend
+	seed uint64
+	loop Loop
+	opts Options
+
+	hier   model.Hierarchy
+	ents   []entity
+	tokens []model.Token
+	leases []model.Lease
+
+	actors   []actor
+	byName   map[string]int
+	services []service
+
+	renewRNG, graceRNG, faultRNG *rand.Rand
+
+	outage      bool
+	cliffs      cliffTracker
+	log         []LogEvent
+	pendingLoss []model.NodeID // entities whose end their holders have yet to react to
+}
+
+// New prepares a run of a validated scenario.
+func New(s *scenarios.Scenario, opts Options) *Engine {
+	seed := s.Seed
+	if opts.SeedSet {
+		seed = opts.Seed
+	}
+	e := &Engine{s: s, b: NewBackend(s), seed: seed, opts: opts, byName: map[string]int{}}
+	st := NewStreams(seed)
+	e.renewRNG, e.graceRNG, e.faultRNG = st.Stream(PurposeRenewJitter), st.Stream(PurposeGrace), st.Stream(PurposeFaults)
+	e.loop.Horizon = model.Instant(s.Horizon)
+	e.loop.Budget = opts.Budget
+	if e.loop.Budget == 0 {
+		e.loop.Budget = DefaultBudget
+	}
+	for i := range s.Actors {
+		e.byName[s.Actors[i].Name] = i
+	}
+	e.actors = make([]actor, len(s.Actors))
+	for i := range s.Actors {
+		a := &s.Actors[i]
+		ac := &e.actors[i]
+		ac.a, ac.via, ac.service = a, -1, -1
+		if a.Via != "" {
+			ac.via = e.byName[a.Via]
+			e.actors[ac.via].dependents = append(e.actors[ac.via].dependents, i)
+		}
+		ac.reps = make([]replica, max(a.Replicas, 1))
+		for r := range ac.reps {
+			ac.reps[r] = replica{token: model.None, lease: model.None}
+		}
+		if a.Credential != "" || a.Via != "" || a.Demand > 0 {
+			ac.service = len(e.services)
+			e.services = append(e.services, service{actor: i, replicas: len(ac.reps), rate: a.Demand / float64(len(ac.reps))})
+		}
+	}
+	for i := range s.Actors {
+		e.loop.Schedule(e.startAt(i), orderClient, evStart, int32(i), 0)
+	}
+	for i := range s.Events {
+		e.loop.Schedule(s.Events[i].At, orderScript, evScript, 0, int32(i))
+	}
+	return e
+}
+
+// startAt is when actor i starts: its own start, but not before the actor
+// whose token it uses exists (its demand begins when it can be served).
+func (e *Engine) startAt(i int) model.Instant {
+	at := e.s.Actors[i].StartAt
+	if v := e.actors[i].via; v >= 0 {
+		at = max(at, e.startAt(v))
+	}
+	return at
+}
+
+// Run simulates to the horizon and returns the result.
+func (e *Engine) Run() *Result {
+	outcome := e.loop.Run(e.handle)
+	return e.result(outcome)
+}
+
+// Now is the current virtual instant.
+func (e *Engine) Now() model.Instant { return e.loop.Now }
+
+func (e *Engine) handle(ev Event, h Handle) {
+	switch ev.Kind {
+	case evExpire:
+		e.onExpire(model.NodeID(ev.Target), h)
+	case evRenew:
+		e.onRenew(model.NodeID(ev.Target))
+	case evRefresh:
+		e.onRefresh(model.NodeID(ev.Target))
+	case evReauth:
+		e.onReauth(int(ev.Target), int(ev.Arg), h)
+	case evStart:
+		e.onStart(int(ev.Target))
+	case evScript:
+		e.onScript(&e.s.Events[ev.Arg])
+	case evOutageEnd:
+		e.outage = false
+		e.record(LogEvent{Kind: LogOutageEnd, Entity: model.None})
+	case evRetry:
+		e.onRetry(int(ev.Target), int(ev.Arg))
+	}
+	if e.opts.Observe != nil {
+		e.opts.Observe(e)
+	}
+}
+
+// ---- issuing ----
+
+// newEntity registers a token or lease made by the model.
+func (e *Engine) newEntity(n model.NodeID, en entity) {
+	if int(n) != len(e.ents) {
+		panic(fmt.Sprintf("sim: entity %d out of step with hierarchy node %d", len(e.ents), n))
+	}
+	en.expiry, en.client, en.reauth, en.root = NoHandle, NoHandle, NoHandle, model.None
+	e.ents = append(e.ents, en)
+}
+
+func (e *Engine) token(n model.NodeID) *model.Token { return &e.tokens[e.ents[n].ref] }
+func (e *Engine) lease(n model.NodeID) *model.Lease { return &e.leases[e.ents[n].ref] }
+
+// alive reports whether n is a live entity (None is not).
+func (e *Engine) alive(n model.NodeID) bool { return n != model.None && !e.ents[n].ended }
+
+// baseToken is the token replica r of actor ai draws credentials and child
+// tokens from: its own, or its via actor's first replica's.
+func (e *Engine) baseToken(ai, r int) model.NodeID {
+	ac := &e.actors[ai]
+	if ac.via >= 0 {
+		return e.actors[ac.via].reps[0].token
+	}
+	return ac.reps[r].token
+}
+
+// obtainToken gives replica r of actor ai a new token of its own: a login,
+// a create by the root token, or a child of its via actor's token. The
+// previous token is retired, not revoked (§7.2: the agent never revokes).
+func (e *Engine) obtainToken(ai, r int) bool {
+	ac := &e.actors[ai]
+	a := ac.a
+	now := e.loop.Now
+	if e.outage {
+		e.scheduleRetry(ai, r)
+		return false
+	}
+	var tok model.Token
+	var err error
+	parent := model.None
+	kind := KindToken
+	switch {
+	case a.Login != "":
+		role := e.b.AuthRole(a.Login)
+		tok, err = model.Login(e.b.View(role.Mount), *role, now)
+	case a.Token != nil:
+		tok, err = model.CreateToken(e.b.View(model.TokenMountPath), model.Caller{Root: true, Sudo: true}, e.request(a.Token), now)
+	case a.ChildToken != nil:
+		kind = KindChildToken
+		base := e.baseToken(ai, r)
+		if !e.alive(base) {
+			return false // nothing to create it with: wait for the via actor's next token
+		}
+		p := e.token(base)
+		tok, err = model.CreateToken(e.b.View(model.TokenMountPath), model.Caller{Type: p.Type, NumUses: p.NumUses, TTL: p.TTL}, e.request(a.ChildToken), now)
+		if err == nil && !tok.Orphan {
+			parent = base
+		}
+	default:
+		return false
+	}
+	if err != nil {
+		e.record(LogEvent{Kind: LogIssueFailed, Entity: model.None, Actor: int32(ai), Replica: int32(r), Err: err.Error()})
+		return false
+	}
+	n, err := e.hier.AddToken(parent, tok.Type == model.TokenBatch)
+	if err != nil {
+		return false
+	}
+	rep := &ac.reps[r]
+	rep.gen++
+	rep.attempts = 0
+	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), gen: rep.gen, parent: parent, ref: int32(len(e.tokens))})
+	e.tokens = append(e.tokens, tok)
+	if old := rep.token; e.alive(old) {
+		e.retire(old)
+	}
+	rep.token = n
+	e.record(LogEvent{Kind: LogIssue, Entity: n, By: tok.Grant.TTLBy})
+	e.scheduleExpiry(n, tok.ExpireTime, tok.NoExpiry)
+	e.startRenewal(n, a.Renew, tok.TTL, tok.Renewable)
+	if a.WhenExhausted.Kind == scenarios.ExhaustReauth && a.WhenExhausted.At > 0 && tok.Grant.HasHardEnd {
+		life := float64(tok.Grant.HardEnd.Sub(now))
+		at := now.Add(model.Duration(math.Floor(life * a.WhenExhausted.At)))
+		e.ents[n].reauth = e.loop.Schedule(at, orderClient, evReauth, int32(ai), int32(r))
+	}
+	e.tokenChanged(ai, r)
+	return true
+}
+
+func (e *Engine) request(r *scenarios.TokenRequest) model.TokenRequest {
+	req := r.Request
+	if r.RoleName != "" {
+		req.Role = e.b.TokenRole(r.RoleName)
+	}
+	return req
+}
+
+// tokenChanged: replica r of actor ai has a new token. Its credential is
+// re-fetched under it, and actors using this actor's token follow: Agent
+// templates restart with the new token and re-fetch everything (§7.3).
+func (e *Engine) tokenChanged(ai, r int) {
+	ac := &e.actors[ai]
+	if ac.a.Credential != "" {
+		e.fetchLease(ai, r)
+	} else {
+		e.updateValidity(ai, r)
+	}
+	if r != 0 {
+		return
+	}
+	for _, d := range ac.dependents {
+		dc := &e.actors[d]
+		if !dc.started {
+			continue
+		}
+		for dr := range dc.reps {
+			if dc.a.ChildToken != nil {
+				e.obtainToken(d, dr)
+			} else {
+				e.tokenChanged(d, dr)
+			}
+		}
+	}
+}
+
+// fetchLease reads a new credential for replica r under its current token.
+func (e *Engine) fetchLease(ai, r int) bool {
+	ac := &e.actors[ai]
+	rep := &ac.reps[r]
+	tokNode := rep.token
+	if ac.a.ChildToken == nil {
+		tokNode = e.baseToken(ai, r)
+	}
+	if !e.alive(tokNode) {
+		e.updateValidity(ai, r)
+		return false
+	}
+	if e.outage {
+		e.scheduleRetry(ai, r)
+		e.updateValidity(ai, r)
+		return false
+	}
+	role := e.b.SecretsRole(ac.a.Credential)
+	tok := e.token(tokNode)
+	it := model.IssuingToken{Type: tok.Type, Valid: true, Expire: tok.ExpireTime}
+	if tok.Type == model.TokenBatch {
+		it.ID = e.EntityID(tokNode) // provenance of the clamp; service tokens need none
+	}
+	l, err := model.IssueLease(e.b.View(role.Mount), *role, it, e.loop.Now)
+	if err != nil {
+		e.record(LogEvent{Kind: LogIssueFailed, Entity: model.None, Actor: int32(ai), Replica: int32(r), Err: err.Error()})
+		e.updateValidity(ai, r)
+		return false
+	}
+	n, err := e.hier.AddLease(tokNode)
+	if err != nil {
+		return false
+	}
+	rep.leaseGen++
+	rep.attempts = 0
+	e.newEntity(n, entity{kind: KindLease, actor: int32(ai), replica: int32(r), gen: rep.leaseGen, parent: e.hier.Parent(n), ref: int32(len(e.leases))})
+	e.leases = append(e.leases, l)
+	if old := rep.lease; e.alive(old) {
+		e.retire(old)
+	}
+	rep.lease = n
+	e.record(LogEvent{Kind: LogIssue, Entity: n, By: l.Grant.TTLBy})
+	e.scheduleExpiry(n, l.ExpireTime, false)
+	switch ac.a.Refresh.Kind {
+	case scenarios.RefreshWatcher, scenarios.RefreshRenew:
+		e.startRenewal(n, scenarios.RenewPolicy{Kind: scenarios.RenewWatcher}, l.TTL, true)
+	case scenarios.RefreshFraction:
+		// consul-template's leaseCheckWait: threshold ± 0.05 of the lease (§7.3).
+		f := ac.a.Refresh.At + (e.renewRNG.Float64()*0.1 - 0.05)
+		at := e.loop.Now.Add(model.Duration(math.Max(1, math.Floor(float64(l.TTL)*f))))
+		e.ents[n].client = e.loop.Schedule(at, orderClient, evRefresh, int32(n), 0)
+	}
+	e.updateValidity(ai, r)
+	return true
+}
+
+// retire marks an entity its holder no longer uses: its client events stop
+// and it lives on to its own end (nothing revokes it, §7.2–7.3).
+func (e *Engine) retire(n model.NodeID) {
+	en := &e.ents[n]
+	en.retired, en.replacedAt = true, e.loop.Now
+	e.loop.Queue.Cancel(en.client)
+	e.loop.Queue.Cancel(en.reauth)
+	en.client, en.reauth = NoHandle, NoHandle
+	e.record(LogEvent{Kind: LogReplace, Entity: n})
+}
+
+func (e *Engine) scheduleExpiry(n model.NodeID, at model.Instant, never bool) {
+	if never {
+		return
+	}
+	e.ents[n].expiry = e.loop.Schedule(at, orderExpire, evExpire, int32(n), 0)
+}
+
+// ---- renewal (semantics.md §7.1) ----
+
+// startRenewal begins the renewal chain of a fresh token or lease.
+func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model.Duration, renewable bool) {
+	en := &e.ents[n]
+	now := e.loop.Now
+	switch p.Kind {
+	case scenarios.RenewWatcher:
+		en.grace = e.watcherGrace(ttl, p.Increment)
+		en.lastDur = ttl
+		if !renewable {
+			// A non-renewable secret: the watcher sleeps 2/3·L + g/3 once, then reports done.
+			e.setClient(n, now.Add(watcherSleep(ttl, en.grace)))
+			return
+		}
+		// The watcher renews immediately at start.
+		e.setClient(n, now)
+	case scenarios.RenewFraction:
+		if renewable {
+			e.setClient(n, now.Add(e.fractionDelay(ttl, p)))
+		}
+	case scenarios.RenewEvery:
+		if renewable {
+			e.setClient(n, now.Add(p.Every))
+		}
+	case scenarios.RenewNone:
+		if e.policyOf(n).WhenExhausted.Kind == scenarios.ExhaustReauth && en.kind != KindLease {
+			// Nothing renews it; an agent still re-authenticates when its watcher,
+			// run as on a non-renewable token, reports done (§7.1).
+			e.setClient(n, now.Add(watcherSleep(ttl, e.watcherGrace(ttl, 0))))
+		}
+	}
+}
+
+// setClient (re)schedules the entity's next renewal.
+func (e *Engine) setClient(n model.NodeID, at model.Instant) {
+	en := &e.ents[n]
+	if en.client != NoHandle && e.loop.Queue.Reschedule(en.client, at) {
+		return
+	}
+	en.client = e.loop.Schedule(at, orderClient, evRenew, int32(n), 0)
+}
+
+// watcherGrace is calculateGrace (§7.1): with L = min(lease, increment if
+// > 0), grace ∈ [0.1·L, 0.2·L), drawn from the seeded grace stream.
+func (e *Engine) watcherGrace(lease, increment model.Duration) float64 {
+	l := float64(lease)
+	if increment > 0 && float64(increment) < l {
+		l = float64(increment)
+	}
+	return 0.1*l + e.graceRNG.Float64()*0.1*l
+}
+
+// watcherSleep is 2/3 of the remaining TTL plus a third of the grace, in
+// whole seconds (at least one).
+func watcherSleep(remaining model.Duration, grace float64) model.Duration {
+	return model.Duration(math.Max(1, math.Floor(2.0/3.0*float64(remaining)+grace/3)))
+}
+
+func (e *Engine) fractionDelay(ttl model.Duration, p scenarios.RenewPolicy) model.Duration {
+	f := p.At
+	if p.Jitter > 0 {
+		f += (e.renewRNG.Float64()*2 - 1) * p.Jitter
+	}
+	return model.Duration(math.Max(1, math.Floor(float64(ttl)*f)))
+}
+
+// policyOf is the scenario actor whose policies govern entity n.
+func (e *Engine) policyOf(n model.NodeID) *scenarios.Actor { return e.actors[e.ents[n].actor].a }
+
+func (e *Engine) onRenew(n model.NodeID) {
+	en := &e.ents[n]
+	if en.ended || en.retired {
+		return
+	}
+	en.client = NoHandle
+	a := e.policyOf(n)
+	p := a.Renew
+	if en.kind == KindLease {
+		p = scenarios.RenewPolicy{Kind: scenarios.RenewWatcher}
+	}
+	renewable := true
+	if en.kind != KindLease {
+		renewable = e.token(n).Renewable
+	}
+	if !renewable || p.Kind == scenarios.RenewNone {
+		e.done(n) // a non-renewable watcher's single sleep is over
+		return
+	}
+	if e.outage {
+		e.renewFailed(n)
+		return
+	}
+	now := e.loop.Now
+	var g model.Grant
+	var err error
+	if en.kind == KindLease {
+		role := e.b.SecretsRole(a.Credential)
+		l := e.lease(n)
+		it := e.issuingToken(n)
+		g, err = model.RenewLease(l, e.b.View(role.Mount), *role, it, p.Increment, now)
+	} else {
+		t := e.token(n)
+		roles := model.RenewRoles{}
+		if t.Origin == model.FromLogin {
+			roles.Auth = e.b.AuthRole(t.Role)
+		} else if t.Role != "" {
+			roles.Token = e.b.TokenRole(t.Role)
+		}
+		g, err = model.RenewToken(t, e.b.View(t.Mount), roles, p.Increment, now)
+	}
+	if err != nil {
+		e.record(LogEvent{Kind: LogRenewFailed, Entity: n, Err: err.Error()})
+		e.done(n)
+		return
+	}
+	en.attempts = 0
+	e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
+	e.loop.Queue.Reschedule(en.expiry, now.Add(g.TTL))
+	switch p.Kind {
+	case scenarios.RenewWatcher:
+		if g.TTL > en.lastDur {
+			en.grace = e.watcherGrace(g.TTL, p.Increment)
+		}
+		en.lastDur = g.TTL
+		if float64(g.TTL) <= 4*en.grace {
+			e.done(n)
+			return
+		}
+		e.setClient(n, now.Add(watcherSleep(g.TTL, en.grace)))
+	case scenarios.RenewFraction, scenarios.RenewEvery:
+		if g.Warnings.TTLCapped {
+			e.done(n) // the ceiling bites: renewal no longer extends it
+			return
+		}
+		if p.Kind == scenarios.RenewEvery {
+			e.setClient(n, now.Add(p.Every))
+		} else {
+			e.setClient(n, now.Add(e.fractionDelay(g.TTL, p)))
+		}
+	}
+}
+
+// issuingToken describes the token a lease was issued under, for renewal.
+func (e *Engine) issuingToken(n model.NodeID) model.IssuingToken {
+	l := e.lease(n)
+	it := model.IssuingToken{Valid: true}
+	if l.BatchClamped {
+		it.Type, it.Expire, it.ID = model.TokenBatch, l.BatchEnd, l.BatchToken
+		it.Valid = e.loop.Now < l.BatchEnd
+	}
+	return it
+}
+
+// renewFailed handles a renewal the backend could not answer (an outage):
+// the watcher backs off — 10 s doubling to 5 min, ±50 % (§7.1) — and gives
+// up, reporting done with an error, once the next try would come after
+// the lease has already ended.
+func (e *Engine) renewFailed(n model.NodeID) {
+	en := &e.ents[n]
+	e.record(LogEvent{Kind: LogRenewFailed, Entity: n, Err: "backend unavailable"})
+	at := e.loop.Now.Add(e.backoff(en.attempts))
+	if en.attempts < 255 {
+		en.attempts++
+	}
+	if ev, ok := e.loop.Queue.Event(en.expiry); ok && at >= ev.At {
+		e.done(n)
+		return
+	}
+	e.setClient(n, at)
+}
+
+func (e *Engine) backoff(attempt uint8) model.Duration {
+	d := 10.0 * math.Pow(2, float64(min(attempt, 10)))
+	d = math.Min(d, 300)
+	d *= 0.5 + e.faultRNG.Float64()
+	return model.Duration(math.Max(1, math.Round(d)))
+}
+
+// done is the watcher's DoneCh: renewal can no longer extend n. Leases are
+// re-read (§7.3); tokens follow the actor's when_exhausted policy (§7.2).
+func (e *Engine) done(n model.NodeID) {
+	en := &e.ents[n]
+	e.record(LogEvent{Kind: LogDone, Entity: n})
+	ai, r := int(en.actor), int(en.replica)
+	if en.kind == KindLease {
+		if k := e.actors[ai].a.Refresh.Kind; k == scenarios.RefreshWatcher || k == scenarios.RefreshFraction {
+			e.fetchLease(ai, r)
+		}
+		return
+	}
+	if e.actors[ai].a.WhenExhausted.Kind == scenarios.ExhaustReauth {
+		e.obtainToken(ai, r)
+	}
+}
+
+func (e *Engine) onRefresh(n model.NodeID) {
+	en := &e.ents[n]
+	if en.ended || en.retired {
+		return
+	}
+	en.client = NoHandle
+	e.fetchLease(int(en.actor), int(en.replica))
+}
+
+func (e *Engine) onReauth(ai, r int, h Handle) {
+	rep := &e.actors[ai].reps[r]
+	if e.alive(rep.token) && e.ents[rep.token].reauth == h {
+		e.ents[rep.token].reauth = NoHandle
+	}
+	e.record(LogEvent{Kind: LogReauth, Entity: rep.token, Actor: int32(ai), Replica: int32(r)})
+	e.obtainToken(ai, r)
+}
+
+func (e *Engine) onStart(ai int) {
+	ac := &e.actors[ai]
+	ac.started = true
+	if s := ac.service; s >= 0 {
+		e.services[s].start(e.loop.Now)
+		e.record(LogEvent{Kind: LogService, Entity: model.None, Actor: int32(ai), Failing: int32(e.services[s].failing)})
+	}
+	for r := range ac.reps {
+		switch {
+		case ac.a.Login != "" || ac.a.Token != nil || ac.a.ChildToken != nil:
+			if !e.obtainToken(ai, r) {
+				e.updateValidity(ai, r)
+			}
+		default:
+			e.tokenChanged(ai, r)
+		}
+	}
+}
+
+// scheduleRetry retries a failed login or fetch with the agent's backoff.
+func (e *Engine) scheduleRetry(ai, r int) {
+	rep := &e.actors[ai].reps[r]
+	if rep.retry {
+		return
+	}
+	rep.retry = true
+	at := e.loop.Now.Add(e.backoff(rep.attempts))
+	if rep.attempts < 255 {
+		rep.attempts++
+	}
+	e.loop.Schedule(at, orderClient, evRetry, int32(ai), int32(r))
+}
+
+func (e *Engine) onRetry(ai, r int) {
+	ac := &e.actors[ai]
+	rep := &ac.reps[r]
+	rep.retry = false
+	ownToken := ac.a.Login != "" || ac.a.Token != nil || ac.a.ChildToken != nil
+	if ownToken && !e.alive(rep.token) {
+		e.obtainToken(ai, r) // fetches the credential too
+		return
+	}
+	if ac.a.Credential != "" {
+		e.fetchLease(ai, r) // the read that failed, whatever prompted it
+	}
+}
+
+// ---- the backend ends things (semantics.md §6) ----
+
+func (e *Engine) onExpire(n model.NodeID, h Handle) {
+	if e.ents[n].ended {
+		return
+	}
+	e.ents[n].expiry = NoHandle
+	// An ancestor ending at this same instant goes first: its cascade is the
+	// root cause, whatever order the timers were queued in.
+	root := n
+	for p := e.hier.Parent(n); p != model.None; p = e.hier.Parent(p) {
+		if ev, ok := e.loop.Queue.Event(e.ents[p].expiry); ok && ev.At == e.loop.Now {
+			root = p
+		}
+	}
+	if root != n {
+		e.loop.Queue.Cancel(e.ents[root].expiry)
+		e.ents[root].expiry = NoHandle
+		// n's own timer was popped already; it ends in root's cascade.
+	}
+	cause, by := e.expiryCause(root)
+	e.endTree(root, cause, by)
+}
+
+// expiryCause tells a hard end from a plain expiry.
+func (e *Engine) expiryCause(n model.NodeID) (EndCause, model.Layer) {
+	var g model.Grant
+	if e.ents[n].kind == KindLease {
+		g = e.lease(n).Grant
+	} else {
+		g = e.token(n).Grant
+	}
+	if g.HasHardEnd && g.HardEnd == e.loop.Now {
+		return MaxTTL, g.HardEndBy
+	}
+	return Expired, g.TTLBy
+}
+
+// endTree ends n and, for a token, every descendant and lease indexed to
+// it, in the backend's order (children first).
+func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
+	e.cliffs.begin(e, n, cause, by)
+	if e.ents[n].kind == KindLease {
+		e.hier.RevokeLease(n)
+		e.ended(n, n, cause, by)
+	} else {
+		e.hier.ExpireTree(n, func(m model.NodeID) {
+			if m == n {
+				e.ended(m, n, cause, by)
+			} else {
+				e.ended(m, n, Cascade, model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)})
+			}
+		})
+	}
+	e.cliffs.end(e)
+	e.afterEnd()
+}
+
+// ended records the end of one entity and cancels what was pending for it.
+func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
+	en := &e.ents[m]
+	en.ended, en.endAt, en.cause, en.endBy, en.root = true, e.loop.Now, cause, by, root
+	e.loop.Queue.Cancel(en.expiry)
+	e.loop.Queue.Cancel(en.client)
+	e.loop.Queue.Cancel(en.reauth)
+	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
+	e.cliffs.add(e, m)
+	kind := LogEnd
+	e.record(LogEvent{Kind: kind, Entity: m, Cause: cause, By: by, Root: root})
+	if !en.retired {
+		e.pendingLoss = append(e.pendingLoss, m)
+	}
+}
+
+// afterEnd lets the holders of what just ended react, after the whole
+// cascade: services lose validity; agents whose token died re-authenticate
+// (§7.2: told the token is invalid); templates whose lease died re-read it
+// when their token still works.
+func (e *Engine) afterEnd() {
+	lost := e.pendingLoss
+	e.pendingLoss = e.pendingLoss[:0:0]
+	for _, m := range lost {
+		en := &e.ents[m]
+		ai, r := int(en.actor), int(en.replica)
+		e.updateValidity(ai, r)
+		if en.kind != KindLease && e.actors[ai].reps[r].token == m {
+			for _, d := range e.actors[ai].dependents {
+				for dr := range e.actors[d].reps {
+					e.updateValidity(d, dr)
+				}
+			}
+		}
+	}
+	for _, m := range lost {
+		en := &e.ents[m]
+		ai, r := int(en.actor), int(en.replica)
+		ac := &e.actors[ai]
+		rep := &ac.reps[r]
+		switch {
+		case en.kind != KindLease && rep.token == m:
+			if ac.a.WhenExhausted.Kind == scenarios.ExhaustReauth {
+				e.obtainToken(ai, r)
+			}
+		case en.kind == KindLease && rep.lease == m:
+			if k := ac.a.Refresh.Kind; k == scenarios.RefreshWatcher || k == scenarios.RefreshFraction {
+				e.fetchLease(ai, r)
+			}
+		}
+	}
+}
+
+// revoke is an operator's revoke (tree) or revoke-orphan of n (§6.1, §6.3).
+func (e *Engine) revoke(n model.NodeID, orphan bool) {
+	if !e.alive(n) {
+		return
+	}
+	if e.hier.Kind(n) == model.BatchToken {
+		e.record(LogEvent{Kind: LogScriptFailed, Entity: n, Err: model.ErrBatchRevoke.Error()})
+		return
+	}
+	if !orphan {
+		e.endTree(n, Revoked, model.Layer{})
+		return
+	}
+	ancestor := model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)}
+	e.cliffs.begin(e, n, Revoked, model.Layer{})
+	e.hier.RevokeOrphan(n, func(m model.NodeID) {
+		switch {
+		case m == n:
+			e.ended(m, n, Revoked, model.Layer{})
+		case e.ents[m].kind == KindLease:
+			e.ended(m, n, Cascade, ancestor)
+		default:
+			e.ended(m, n, Orphaned, ancestor)
+		}
+	})
+	e.cliffs.end(e)
+	e.afterEnd()
+}

@@ -1,0 +1,446 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// EntityKind names the kinds of entity a scenario defines.
+type EntityKind string
+
+// Entity kinds.
+const (
+	KindToken      EntityKind = "token"       // an actor's own token: a login or a token-store create
+	KindChildToken EntityKind = "child-token" // a per-replica child of another actor's token
+	KindLease      EntityKind = "lease"       // a dynamic credential
+)
+
+// Binding says what a layer decided for an entity.
+const (
+	BindsTTL     = "ttl"        // set the granted TTL
+	BindsMax     = "max"        // set the lifetime ceiling (the hard end)
+	BindsTTLMax  = "ttl,max"    // both
+	BindsEnd     = "end"        // an ancestor ends it before its own hard end
+	BindsPeriod  = "period-cap" // capped the period of a periodic token
+	BindsNothing = ""
+)
+
+// LayerValue is one layer's value for an entity, and what it decided.
+type LayerValue struct {
+	Layer   model.Layer
+	Value   model.Duration // 0 when unset
+	Set     bool
+	Binding string
+	Note    string // why it binds or not: "unset", "larger than the effective max: ignored", …
+}
+
+// Explanation is the static lifetime analysis of one kind of entity: what
+// a first issue at the actor's start yields, layer by layer.
+type Explanation struct {
+	ID        string
+	Kind      EntityKind
+	Actor     string
+	Parent    string // the entity it is revoked with; "" for roots
+	Replicas  int
+	Origin    string // how it is issued, in Vault's terms
+	Type      model.TokenType
+	Orphan    bool
+	Renewable bool
+
+	IssuedAt model.Instant
+	Grant    model.Grant // TTL, max, hard end, with their layers
+	// Effective is the hard end once ancestors are counted (§3.2, §6.1).
+	Effective  model.End
+	Layers     []LayerValue
+	Warnings   []string
+	Because    []string // sentences, for people
+	Dependents []string // entities revoked when this one ends
+}
+
+// Explain computes, without simulating time, the lifetime of every kind of
+// token and credential a scenario defines: each layer's value, which one
+// binds the TTL and the hard end, the backend's warnings, and whether an
+// ancestor ends it first. Problems the backend would refuse at issue (for
+// example a child token asking for a period without sudo) are returned as
+// a *scenarios.ValidationError naming the field.
+func Explain(s *scenarios.Scenario) ([]Explanation, error) {
+	b := NewBackend(s)
+	x := explainer{s: s, b: b, byID: map[string]int{}}
+	for i := range s.Actors {
+		x.actor(&s.Actors[i])
+	}
+	if len(x.problems) > 0 {
+		return nil, &scenarios.ValidationError{Problems: x.problems}
+	}
+	// Dependents: walk parents upwards, in entity order.
+	for i := range x.out {
+		for p := x.out[i].Parent; p != ""; p = x.out[x.byID[p]].Parent {
+			j := x.byID[p]
+			x.out[j].Dependents = append(x.out[j].Dependents, x.out[i].ID+replicas(x.out[i].Replicas))
+		}
+	}
+	for i := range x.out {
+		var parentEnd model.End
+		if p := x.out[i].Parent; p != "" {
+			parentEnd = x.out[x.byID[p]].Effective
+		}
+		x.out[i].Because = because(s, &x.out[i], parentEnd)
+	}
+	return x.out, nil
+}
+
+type explainer struct {
+	s        *scenarios.Scenario
+	b        *Backend
+	out      []Explanation
+	byID     map[string]int
+	problems []scenarios.Problem
+	tokens   map[string]model.Token // actor's own token, by actor name
+}
+
+func (x *explainer) problem(line int, field string, err error) {
+	x.problems = append(x.problems, scenarios.Problem{File: x.s.File, Line: line, Column: 1, Field: field, Msg: err.Error()})
+}
+
+func (x *explainer) add(e Explanation) {
+	x.byID[e.ID] = len(x.out)
+	x.out = append(x.out, e)
+}
+
+func (x *explainer) actor(a *scenarios.Actor) {
+	if x.tokens == nil {
+		x.tokens = map[string]model.Token{}
+	}
+	replicas := max(a.Replicas, 1)
+	field := "actors." + a.Name
+	var tokID string // the token that requests the actor's credentials
+	var tok model.Token
+	var tokEnd model.End
+	issued := a.StartAt
+
+	switch {
+	case a.Login != "":
+		role := x.b.AuthRole(a.Login)
+		if role == nil {
+			return // the parser reports unknown roles
+		}
+		view := x.b.View(role.Mount)
+		t, err := model.Login(view, *role, issued)
+		if err != nil {
+			x.problem(a.Line, field+".login", err)
+			return
+		}
+		tok, tokID = t, a.Name
+		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t, view)
+		e.Origin = fmt.Sprintf("login to %s with role %s", role.Mount, role.Name)
+		e.Layers = loginLayers(x.b.System, view, role, t.Grant)
+		tokEnd = e.Effective
+		x.add(e)
+	case a.Token != nil:
+		view := x.b.View(model.TokenMountPath)
+		t, err := model.CreateToken(view, model.Caller{Root: true, Sudo: true}, x.request(a.Token), issued)
+		if err != nil {
+			x.problem(a.Token.Line, field+".token", err)
+			return
+		}
+		tok, tokID = t, a.Name
+		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t, view)
+		e.Origin = createOrigin(a.Token, "the root token")
+		e.Layers = createLayers(x.b.System, view, a.Token, t.Grant)
+		tokEnd = e.Effective
+		x.add(e)
+	case a.Via != "":
+		parent, ok := x.tokens[a.Via]
+		if !ok {
+			return // the via actor failed or does not exist; reported elsewhere
+		}
+		pe := x.out[x.byID[a.Via]]
+		issued = max(issued, pe.IssuedAt)
+		tokID, tok, tokEnd = a.Via, parent, pe.Effective
+		if a.ChildToken != nil {
+			view := x.b.View(model.TokenMountPath)
+			caller := model.Caller{Type: parent.Type, NumUses: parent.NumUses, TTL: parent.TTL}
+			t, err := model.CreateToken(view, caller, x.request(a.ChildToken), issued)
+			if err != nil {
+				x.problem(a.ChildToken.Line, field+".child_token", err)
+				return
+			}
+			id := a.Name + ".token"
+			par := a.Via
+			if t.Orphan {
+				par = ""
+			}
+			e := x.tokenExplanation(id, KindChildToken, a.Name, par, replicas, t, view)
+			if par != "" {
+				e.Effective = model.BoundedByAncestor(e.Effective, pe.Effective, par)
+			}
+			e.Origin = createOrigin(a.ChildToken, "token of "+a.Via)
+			e.Layers = createLayers(x.b.System, view, a.ChildToken, t.Grant)
+			x.add(e)
+			tokID, tok, tokEnd = id, t, e.Effective
+		}
+	default:
+		return
+	}
+	if a.Login != "" || a.Token != nil {
+		x.tokens[a.Name] = tok
+	}
+	if a.Credential != "" {
+		x.credential(a, replicas, issued, tokID, tok, tokEnd)
+	}
+}
+
+func (x *explainer) request(r *scenarios.TokenRequest) model.TokenRequest {
+	req := r.Request
+	if r.RoleName != "" {
+		req.Role = x.b.TokenRole(r.RoleName)
+	}
+	return req
+}
+
+func (x *explainer) tokenExplanation(id string, kind EntityKind, actor, parent string, replicas int, t model.Token, view model.MountView) Explanation {
+	return Explanation{
+		ID: id, Kind: kind, Actor: actor, Parent: parent, Replicas: replicas,
+		Type: t.Type, Orphan: t.Orphan, Renewable: t.Renewable,
+		IssuedAt: t.IssueTime, Grant: t.Grant, Effective: t.Grant.End(),
+		Warnings: t.Grant.Warnings.Messages(),
+	}
+}
+
+func (x *explainer) credential(a *scenarios.Actor, replicas int, issued model.Instant, tokID string, tok model.Token, tokEnd model.End) {
+	role := x.b.SecretsRole(a.Credential)
+	if role == nil {
+		return
+	}
+	view := x.b.View(role.Mount)
+	it := model.IssuingToken{ID: tokID, Type: tok.Type, Valid: true, Expire: tok.ExpireTime}
+	if tok.NumUses > 0 {
+		it.UsesLeft = tok.NumUses
+	}
+	l, err := model.IssueLease(view, *role, it, issued)
+	if err != nil {
+		x.problem(a.Line, "actors."+a.Name+".credential", err)
+		return
+	}
+	// The lease is indexed on its token, or on a batch token's parent (§5.1).
+	parent, parentEnd := tokID, tokEnd
+	if tok.Type == model.TokenBatch {
+		parent, parentEnd = "", model.End{}
+		if pe, ok := x.byID[tokID]; ok && x.out[pe].Parent != "" {
+			parent = x.out[pe].Parent
+			parentEnd = x.out[x.byID[parent]].Effective
+		}
+	}
+	e := Explanation{
+		ID: a.Name + ".credential", Kind: KindLease, Actor: a.Name, Parent: parent, Replicas: replicas,
+		Origin:    fmt.Sprintf("read %s/creds/%s with the token of %s", role.Mount, role.Name, tokID),
+		Renewable: true, IssuedAt: l.IssueTime, Grant: l.Grant, Effective: l.Grant.End(),
+		Warnings: l.Grant.Warnings.Messages(),
+		Layers:   leaseLayers(x.b.System, view, role, l.Grant),
+	}
+	if parent != "" {
+		e.Effective = model.BoundedByAncestor(e.Effective, parentEnd, parent)
+	}
+	x.add(e)
+}
+
+func createOrigin(r *scenarios.TokenRequest, by string) string {
+	path := "auth/token/create"
+	if r.Request.NoParent {
+		path = "auth/token/create-orphan"
+	}
+	if r.RoleName != "" {
+		path = "auth/token/create/" + r.RoleName
+	}
+	return path + " by " + by
+}
+
+// mountLayers lists the server and mount layers every entity starts from.
+func mountLayers(sys model.System, view model.MountView) []LayerValue {
+	def, max := view.Default, view.Max
+	ls := []LayerValue{
+		{Layer: model.Layer{Kind: model.LayerSystemDefault}, Value: orSystem(sys.DefaultLeaseTTL), Set: true},
+		{Layer: model.Layer{Kind: model.LayerSystemMax}, Value: orSystem(sys.MaxLeaseTTL), Set: true},
+		{Layer: model.Layer{Kind: model.LayerMountDefault, Name: view.Path}},
+		{Layer: model.Layer{Kind: model.LayerMountMax, Name: view.Path}},
+	}
+	if def.Layer.Kind == model.LayerMountDefault {
+		ls[2].Value, ls[2].Set = def.Value, true
+		ls[0].Note = "replaced by the mount's default_lease_ttl"
+	} else {
+		ls[2].Note = "untuned: the system value applies"
+	}
+	if max.Layer.Kind == model.LayerMountMax {
+		ls[3].Value, ls[3].Set = max.Value, true
+		ls[1].Note = "replaced by the mount's max_lease_ttl"
+	} else {
+		ls[3].Note = "untuned: the system value applies"
+	}
+	return ls
+}
+
+func orSystem(d model.Duration) model.Duration {
+	if d <= 0 {
+		return model.DefaultSystemTTL
+	}
+	return d
+}
+
+func role(kind model.LayerKind, name string, v model.Duration) LayerValue {
+	return LayerValue{Layer: model.Layer{Kind: kind, Name: name}, Value: v, Set: v > 0}
+}
+
+func loginLayers(sys model.System, view model.MountView, r *model.AuthRole, g model.Grant) []LayerValue {
+	ls := append(mountLayers(sys, view),
+		role(model.LayerRoleTokenTTL, r.Name, r.TokenTTL),
+		role(model.LayerRoleTokenMaxTTL, r.Name, r.TokenMaxTTL),
+		role(model.LayerRoleTokenExplicitMaxTTL, r.Name, r.TokenExplicitMaxTTL),
+		role(model.LayerRoleTokenPeriod, r.Name, r.TokenPeriod),
+	)
+	return annotate(ls, g)
+}
+
+func createLayers(sys model.System, view model.MountView, r *scenarios.TokenRequest, g model.Grant) []LayerValue {
+	q := r.Request
+	ls := append(mountLayers(sys, view),
+		LayerValue{Layer: model.Layer{Kind: model.LayerRequestTTL}, Value: q.TTL, Set: q.TTL > 0},
+		LayerValue{Layer: model.Layer{Kind: model.LayerRequestExplicitMaxTTL}, Value: q.ExplicitMaxTTL, Set: q.ExplicitMaxTTL > 0},
+		LayerValue{Layer: model.Layer{Kind: model.LayerRequestPeriod}, Value: q.Period, Set: q.Period > 0},
+	)
+	if q.Role != nil {
+		ls = append(ls,
+			role(model.LayerRoleTokenExplicitMaxTTL, q.Role.Name, q.Role.TokenExplicitMaxTTL),
+			role(model.LayerRoleTokenPeriod, q.Role.Name, q.Role.TokenPeriod))
+	}
+	return annotate(ls, g)
+}
+
+func leaseLayers(sys model.System, view model.MountView, r *model.SecretsRole, g model.Grant) []LayerValue {
+	ls := append(mountLayers(sys, view),
+		role(model.LayerRoleDefaultTTL, r.Name, r.DefaultTTL),
+		role(model.LayerRoleMaxTTL, r.Name, r.MaxTTL),
+	)
+	return annotate(ls, g)
+}
+
+// annotate marks what each layer decided, and why the others did not.
+func annotate(ls []LayerValue, g model.Grant) []LayerValue {
+	for i := range ls {
+		l := &ls[i]
+		ttl := l.Layer == g.TTLBy
+		end := g.HasHardEnd && l.Layer == g.HardEndBy
+		switch {
+		case ttl && end:
+			l.Binding = BindsTTLMax
+		case ttl:
+			l.Binding = BindsTTL
+		case end:
+			l.Binding = BindsMax
+		case !g.HasHardEnd && l.Layer == g.MaxBy && g.Warnings.PeriodCapped:
+			l.Binding = BindsPeriod
+		}
+		if l.Note != "" || l.Binding != BindsNothing {
+			continue
+		}
+		switch {
+		case !l.Set && (l.Layer.Kind == model.LayerSystemDefault || l.Layer.Kind == model.LayerSystemMax):
+		case !l.Set:
+			l.Note = "unset"
+		case isMaxKind(l.Layer.Kind) && l.Value == g.Max && g.HasHardEnd:
+			l.Note = fmt.Sprintf("equal to %s, which binds", g.HardEndBy)
+		case isMaxKind(l.Layer.Kind) && l.Value > g.Max:
+			l.Note = fmt.Sprintf("larger than the effective max %s: ignored (the backend does not warn)", g.Max)
+		case isMaxKind(l.Layer.Kind) && g.HasHardEnd && g.HardEndBy.Kind == model.LayerRequestExplicitMaxTTL:
+		case l.Layer.Kind == model.LayerRequestTTL && g.TTLBy.Kind == model.LayerRequestPeriod,
+			l.Layer.Kind == model.LayerRequestTTL && g.TTLBy.Kind == model.LayerRoleTokenPeriod:
+			l.Note = "ignored: a periodic token's TTL is its period"
+		}
+	}
+	return ls
+}
+
+func isMaxKind(k model.LayerKind) bool {
+	switch k {
+	case model.LayerSystemMax, model.LayerMountMax, model.LayerRoleTokenMaxTTL, model.LayerRoleTokenExplicitMaxTTL,
+		model.LayerRoleMaxTTL, model.LayerRequestExplicitMaxTTL:
+		return true
+	}
+	return false
+}
+
+// because explains the hard end in sentences.
+func because(s *scenarios.Scenario, e *Explanation, parentEnd model.End) []string {
+	var out []string
+	g := e.Grant
+	switch {
+	case e.Grant.TTLBy.Kind == model.LayerNonExpiringRoot:
+		out = append(out, "never expires: a root-policy token with no TTL")
+	case !g.HasHardEnd:
+		out = append(out, fmt.Sprintf("no hard end of its own: a periodic token renews indefinitely, each renewal granting %s (%s)", g.TTL, g.TTLBy))
+	default:
+		life := g.HardEnd.Sub(e.IssuedAt)
+		sentence := fmt.Sprintf("hard end = issue + %s, set by %s", life, g.HardEndBy)
+		if g.HardEndBy.IsSystemDefault() {
+			var unset []string
+			for _, l := range e.Layers {
+				if !l.Set && isMaxKind(l.Layer.Kind) && l.Layer.Kind != model.LayerSystemMax {
+					if l.Layer.Kind == model.LayerMountMax {
+						unset = append(unset, fmt.Sprintf("mount %s is untuned", l.Layer.Name))
+						continue
+					}
+					unset = append(unset, l.Layer.String()+" is unset")
+				}
+			}
+			origin := "configured on the server"
+			if s.Backend.System.MaxLeaseTTL == 0 {
+				origin = "the built-in default"
+			}
+			sentence = fmt.Sprintf("hard end = issue + %s because %s, so system.max_lease_ttl (%s, %s) applies",
+				life, joinAnd(unset), life, origin)
+		}
+		out = append(out, sentence)
+		out = append(out, "renewing does not move it: the ceiling counts from the original issue time")
+	}
+	if e.Effective.Set && e.Effective.By.Kind == model.LayerAncestor {
+		out = append(out, fmt.Sprintf("but it is revoked earlier, with %s, at %s", e.Effective.By.Name, FormatOffset(e.Effective.At)))
+	}
+	if e.Parent != "" && parentEnd.Set {
+		out = append(out, fmt.Sprintf("whenever it is issued, it cannot outlive %s: at the latest it is revoked with it at %s (%s)",
+			e.Parent, FormatOffset(parentEnd.At), parentEnd.By))
+	}
+	if e.Kind == KindLease {
+		out = append(out, "renewing its token does not extend it: a lease has its own cap, counted from its own issue time")
+	}
+	if len(e.Dependents) > 0 {
+		out = append(out, "when it ends, the backend revokes with it: "+strings.Join(e.Dependents, ", "))
+	}
+	return out
+}
+
+func joinAnd(xs []string) string {
+	switch len(xs) {
+	case 0:
+		return ""
+	case 1:
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// FormatOffset renders a virtual instant as "day N+hh:mm" (plus ":ss"
+// when the seconds are not zero): day 0 is the scenario's start.
+func FormatOffset(t model.Instant) string {
+	sign := ""
+	v := int64(t)
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	d, h, m, s := v/86400, (v/3600)%24, (v/60)%60, v%60
+	if s != 0 {
+		return fmt.Sprintf("%sday %d+%02d:%02d:%02d", sign, d, h, m, s)
+	}
+	return fmt.Sprintf("%sday %d+%02d:%02d", sign, d, h, m)
+}

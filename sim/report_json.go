@@ -1,0 +1,278 @@
+package sim
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"math"
+
+	"github.com/leasesim/leasesim/model"
+)
+
+// ReportVersion is the version of report.json and events.jsonl
+// (docs/run-report.md). Bump it on any incompatible change.
+const ReportVersion = 1
+
+type reportDoc struct {
+	Version        int           `json:"version"`
+	Scenario       string        `json:"scenario"`
+	Seed           uint64        `json:"seed"`
+	Start          string        `json:"start"`
+	HorizonSeconds int64         `json:"horizon_seconds"`
+	Outcome        string        `json:"outcome"`
+	Events         int64         `json:"events"`
+	Headline       string        `json:"headline"`
+	Cliffs         []cliffJSON   `json:"cliffs"`
+	Outages        []outageJSON  `json:"outages"`
+	Impacts        []impactJSON  `json:"impact_windows"`
+	Services       []serviceJSON `json:"services"`
+	Entities       []entityJSON  `json:"entities"`
+}
+
+type cliffJSON struct {
+	At              string   `json:"at"`
+	OffsetSeconds   int64    `json:"offset_seconds"`
+	Root            string   `json:"root"`
+	Roots           []string `json:"roots"`
+	Cause           string   `json:"cause"`
+	BoundBy         string   `json:"bound_by"`
+	LifetimeSeconds int64    `json:"lifetime_seconds"`
+	TokensRevoked   int      `json:"tokens_revoked"`
+	LeasesRevoked   int      `json:"leases_revoked"`
+	RetiredRevoked  int      `json:"replaced_revoked"`
+	Services        []string `json:"services"`
+}
+
+type outageJSON struct {
+	Service         string  `json:"service"`
+	From            string  `json:"from"`
+	To              string  `json:"to"`
+	FromOffset      int64   `json:"from_offset_seconds"`
+	ToOffset        int64   `json:"to_offset_seconds"`
+	RecoverySeconds int64   `json:"recovery_seconds"`
+	Ongoing         bool    `json:"ongoing"`
+	FailedRequests  float64 `json:"failed_requests"`
+	PeakReplicas    int     `json:"peak_replicas_down"`
+	Replicas        int     `json:"replicas"`
+}
+
+type impactJSON struct {
+	From           string   `json:"from"`
+	To             string   `json:"to"`
+	Ongoing        bool     `json:"ongoing"`
+	Services       []string `json:"services"`
+	FailedRequests float64  `json:"failed_requests"`
+}
+
+type serviceJSON struct {
+	Service        string  `json:"service"`
+	Replicas       int     `json:"replicas"`
+	Demand         float64 `json:"demand_per_second"`
+	FailedRequests float64 `json:"failed_requests"`
+	DownSeconds    int64   `json:"down_seconds"`
+	Outages        int     `json:"outages"`
+}
+
+type entityJSON struct {
+	ID         string  `json:"id"`
+	Kind       string  `json:"kind"`
+	Actor      string  `json:"actor"`
+	Parent     *string `json:"parent"`
+	IssuedAt   string  `json:"issued_at"`
+	EndedAt    *string `json:"ended_at"`
+	EndCause   string  `json:"end_cause"`
+	BoundBy    *string `json:"bound_by"`
+	Root       *string `json:"cascade_root,omitempty"`
+	ReplacedAt *string `json:"replaced_at"`
+	HardEnd    *string `json:"hard_end"`
+}
+
+// WriteReportJSON writes report.json.
+func WriteReportJSON(w io.Writer, r *Result) error {
+	c := Clock{r.Scenario.Start}
+	doc := reportDoc{
+		Version: ReportVersion, Scenario: r.Scenario.Name, Seed: r.Seed, Start: c.RFC3339(0),
+		HorizonSeconds: int64(r.Horizon), Outcome: r.Outcome.String(), Events: r.Events, Headline: r.Headline(),
+		Cliffs: []cliffJSON{}, Outages: []outageJSON{}, Impacts: []impactJSON{}, Services: []serviceJSON{}, Entities: []entityJSON{},
+	}
+	doc.Cliffs = append(doc.Cliffs, cliffsJSON(r)...)
+	for _, o := range r.Outages {
+		doc.Outages = append(doc.Outages, outageJSON{Service: o.Service, From: c.RFC3339(o.From), To: c.RFC3339(o.To),
+			FromOffset: int64(o.From), ToOffset: int64(o.To), RecoverySeconds: o.Duration().Seconds(), Ongoing: o.Ongoing,
+			FailedRequests: round3(o.FailedRequests), PeakReplicas: o.PeakFailing, Replicas: o.Replicas})
+	}
+	for _, w := range r.Impacts {
+		doc.Impacts = append(doc.Impacts, impactJSON{From: c.RFC3339(w.From), To: c.RFC3339(w.To), Ongoing: w.Ongoing,
+			Services: w.Services, FailedRequests: round3(w.FailedRequests)})
+	}
+	for _, s := range r.Services {
+		doc.Services = append(doc.Services, serviceJSON{Service: s.Name, Replicas: s.Replicas, Demand: s.Demand,
+			FailedRequests: round3(s.FailedRequests), DownSeconds: s.Down.Seconds(), Outages: s.Outages})
+	}
+	for _, f := range r.Entities {
+		ej := entityJSON{ID: f.ID, Kind: string(f.Kind), Actor: f.Actor, IssuedAt: c.RFC3339(f.IssuedAt), EndCause: f.Cause.String()}
+		if f.Parent != "" {
+			ej.Parent = ptr(f.Parent)
+		}
+		if f.Ended {
+			ej.EndedAt = ptr(c.RFC3339(f.EndedAt))
+			if f.Cause != Revoked {
+				ej.BoundBy = ptr(f.BoundBy.String())
+			}
+		}
+		if f.Root != "" {
+			ej.Root = ptr(f.Root)
+		}
+		if f.Replaced {
+			ej.ReplacedAt = ptr(c.RFC3339(f.ReplacedAt))
+		}
+		if f.HardEnd.Set {
+			ej.HardEnd = ptr(c.RFC3339(f.HardEnd.At))
+		}
+		doc.Entities = append(doc.Entities, ej)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+func cliffsJSON(r *Result) []cliffJSON {
+	c := Clock{r.Scenario.Start}
+	var out []cliffJSON
+	for i := range r.Cliffs {
+		f := &r.Cliffs[i]
+		cj := cliffJSON{At: c.RFC3339(f.At), OffsetSeconds: int64(f.At), Root: r.EntityID(f.Roots[0]), Cause: f.Cause.String(),
+			BoundBy: f.BoundBy.String(), LifetimeSeconds: f.Lifetime.Seconds(), TokensRevoked: f.Tokens, LeasesRevoked: f.Leases,
+			RetiredRevoked: f.Retired, Services: []string{}}
+		if f.Cause == Revoked {
+			cj.BoundBy = "operator"
+		}
+		for _, n := range f.Roots {
+			cj.Roots = append(cj.Roots, r.EntityID(n))
+		}
+		for _, s := range f.Services {
+			cj.Services = append(cj.Services, r.Services[s].Name)
+		}
+		out = append(out, cj)
+	}
+	return out
+}
+
+// round3 keeps failed-request totals readable and stable across platforms.
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+type eventJSON struct {
+	Offset     int64   `json:"t"`
+	Time       string  `json:"time"`
+	Kind       string  `json:"kind"`
+	Entity     *string `json:"entity"`
+	EntityKind string  `json:"entity_kind,omitempty"`
+	Parent     *string `json:"parent"`
+	Actor      string  `json:"actor,omitempty"`
+	Cause      string  `json:"cause,omitempty"`
+	BoundBy    string  `json:"bound_by,omitempty"`
+	Root       string  `json:"root,omitempty"`
+	TTL        *int64  `json:"ttl,omitempty"`
+	Expire     *int64  `json:"expire_t,omitempty"`
+	HardEnd    *int64  `json:"hard_end_t,omitempty"`
+	Failing    *int32  `json:"failing,omitempty"`
+	Replicas   int     `json:"replicas,omitempty"`
+	Error      string  `json:"error,omitempty"`
+	Note       string  `json:"note,omitempty"`
+}
+
+// EventsHeader is the first line of events.jsonl: what a reader needs to
+// draw the run without the scenario file.
+type EventsHeader struct {
+	Version        int                `json:"version"`
+	Scenario       string             `json:"scenario"`
+	Description    string             `json:"description"`
+	Seed           uint64             `json:"seed"`
+	Start          string             `json:"start"`
+	HorizonSeconds int64              `json:"horizon_seconds"`
+	Services       []EventsService    `json:"services"`
+	Annotations    []EventsAnnotation `json:"annotations"`
+}
+
+// EventsService describes one service in the header.
+type EventsService struct {
+	Service  string  `json:"service"`
+	Replicas int     `json:"replicas"`
+	Demand   float64 `json:"demand_per_second"`
+}
+
+// EventsAnnotation is one labelled instant of the scenario's timeline.
+type EventsAnnotation struct {
+	Offset int64  `json:"t"`
+	Time   string `json:"time"`
+	Label  string `json:"label"`
+}
+
+// WriteEventsJSONL writes events.jsonl: a header line, one JSON object per
+// event in the order the engine processed them, then one "cliff" line per
+// cliff. The run must have recorded its log (Options.RecordLog).
+func WriteEventsJSONL(w io.Writer, r *Result) error {
+	c := Clock{r.Scenario.Start}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	h := EventsHeader{Version: ReportVersion, Scenario: r.Scenario.Name, Description: r.Scenario.Description, Seed: r.Seed,
+		Start: c.RFC3339(0), HorizonSeconds: int64(r.Horizon), Services: []EventsService{}, Annotations: []EventsAnnotation{}}
+	for _, s := range r.Services {
+		h.Services = append(h.Services, EventsService{Service: s.Name, Replicas: s.Replicas, Demand: s.Demand})
+	}
+	for _, a := range r.Scenario.Annotations {
+		h.Annotations = append(h.Annotations, EventsAnnotation{Offset: int64(a.At), Time: c.RFC3339(a.At), Label: a.Label})
+	}
+	if err := enc.Encode(h); err != nil {
+		return err
+	}
+	for _, ev := range r.Log {
+		j := eventJSON{Offset: int64(ev.At), Time: c.RFC3339(ev.At), Kind: ev.Kind.String(), Error: ev.Err, Note: ev.Note}
+		if ev.Kind != LogScript && ev.Kind != LogOutageEnd {
+			j.Actor = r.ActorName(ev.Actor)
+		}
+		if ev.Entity != model.None {
+			en := &r.engine.ents[ev.Entity]
+			j.Entity = ptr(r.EntityID(ev.Entity))
+			j.EntityKind = string(en.kind)
+			if p := en.parent; p != model.None {
+				j.Parent = ptr(r.EntityID(p))
+			}
+			if ev.Kind == LogIssue || ev.Kind == LogRenew || ev.Kind == LogEnd {
+				j.TTL = ptr(ev.TTL.Seconds())
+				if !ev.NoExpiry {
+					j.Expire = ptr(int64(ev.Expire))
+				}
+				if ev.HasHardEnd {
+					j.HardEnd = ptr(int64(ev.HardEnd))
+				}
+			}
+		}
+		if ev.Kind == LogEnd {
+			j.Cause = ev.Cause.String()
+			if ev.Root != ev.Entity {
+				j.Root = r.EntityID(ev.Root)
+			}
+		}
+		if ev.Kind == LogService {
+			j.Failing = ptr(ev.Failing)
+			j.Replicas = len(r.engine.actors[ev.Actor].reps)
+		}
+		if ev.By.Kind != model.LayerNone {
+			j.BoundBy = ev.By.String()
+		}
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+	}
+	for _, cj := range cliffsJSON(r) {
+		line := struct {
+			Kind string `json:"kind"`
+			cliffJSON
+		}{"cliff", cj}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,248 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/leasesim/leasesim/model"
+)
+
+// Headline is the one-line finding of a run: its first cliff — when, what,
+// which layer set its end, and how much it took down.
+func (r *Result) Headline() string {
+	c := Clock{r.Scenario.Start}
+	if len(r.Cliffs) == 0 {
+		if len(r.Outages) == 0 {
+			return fmt.Sprintf("No cliff and no outage within %s (to %s).", model.Duration(r.Horizon), c.Date(r.Horizon))
+		}
+		return fmt.Sprintf("No cliff, but %d outage window%s; the first starts %s (%s).", len(r.Outages), plural(len(r.Outages)),
+			c.Date(r.Outages[0].From), FormatOffset(r.Outages[0].From))
+	}
+	f := &r.Cliffs[0]
+	return fmt.Sprintf("First cliff %s (+%s, %s): %s; the backend ended %s%s.",
+		c.Date(f.At), model.Duration(f.At), FormatOffset(f.At), r.cliffCause(f), r.blast(f), r.servicesDown(f))
+}
+
+func (r *Result) cliffCause(f *Cliff) string {
+	root, its, was := r.EntityID(f.Roots[0]), "its", "was"
+	if len(f.Roots) > 1 {
+		root, its, was = fmt.Sprintf("%s and %d more", root, len(f.Roots)-1), "their", "were"
+	}
+	switch f.Cause {
+	case MaxTTL:
+		return fmt.Sprintf("%s reached %s hard end, issue + %s set by %s", root, its, f.Lifetime, f.BoundBy)
+	case Expired:
+		return fmt.Sprintf("%s expired unrenewed (ttl set by %s)", root, f.BoundBy)
+	case Revoked:
+		return fmt.Sprintf("%s %s revoked by an operator", root, was)
+	}
+	return root + " ended"
+}
+
+func (r *Result) blast(f *Cliff) string {
+	s := fmt.Sprintf("%d token%s and %d lease%s in use", f.Tokens, plural(f.Tokens), f.Leases, plural(f.Leases))
+	if f.Retired > 0 {
+		s += fmt.Sprintf(" (and %d already replaced)", f.Retired)
+	}
+	return s
+}
+
+func (r *Result) servicesDown(f *Cliff) string {
+	if len(f.Services) == 0 {
+		return ""
+	}
+	var names []string
+	for _, s := range f.Services {
+		names = append(names, r.Services[s].Name)
+	}
+	return fmt.Sprintf(", cutting off %s", joinAnd(names))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (r *Result) outcomeNote() string {
+	if r.Outcome == BudgetExhausted {
+		return fmt.Sprintf(" · STOPPED EARLY: event budget exhausted at %s; later results are missing", FormatOffset(r.Horizon))
+	}
+	return ""
+}
+
+// WriteRunText writes the run's summary for people.
+func WriteRunText(w io.Writer, r *Result) error {
+	s := r.Scenario
+	c := Clock{s.Start}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s\n", s.Name, strings.TrimSpace(s.Description))
+	fmt.Fprintf(&b, "seed %d · %s to %s (%s) · %d events%s\n\n", r.Seed, c.Date(0), c.Date(r.Horizon), model.Duration(r.Horizon), r.Events, r.outcomeNote())
+	fmt.Fprintf(&b, "%s\n", r.Headline())
+
+	b.WriteString("\nImpact windows (any service down)\n")
+	if len(r.Impacts) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, w := range r.Impacts {
+			to, d := c.Date(w.To), w.To.Sub(w.From).String()
+			if w.Ongoing {
+				to, d = "horizon (ongoing)", ">"+d
+			}
+			fmt.Fprintf(tw, "  %s\t→ %s\t%s\t%d service%s\t%.0f failed requests\n", c.Date(w.From), to, d, len(w.Services), plural(len(w.Services)), w.FailedRequests)
+		}
+		tw.Flush()
+	}
+
+	b.WriteString("\nCliffs\n")
+	if len(r.Cliffs) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  when\toffset\troot\tcause\tbound by\ttokens\tleases\tservices\n")
+		for i := range r.Cliffs {
+			f := &r.Cliffs[i]
+			roots := r.EntityID(f.Roots[0])
+			if len(f.Roots) > 1 {
+				roots += fmt.Sprintf(" +%d", len(f.Roots)-1)
+			}
+			var svcs []string
+			for _, x := range f.Services {
+				svcs = append(svcs, r.Services[x].Name)
+			}
+			by := f.BoundBy.String()
+			if f.Cause == Revoked {
+				by = "operator"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), roots, f.Cause, by, f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
+		}
+		tw.Flush()
+	}
+
+	b.WriteString("\nOutages\n")
+	if len(r.Outages) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  service\tfrom\tto\trecovery\treplicas down\tfailed requests\n")
+		for _, o := range r.Outages {
+			to, rec := c.Date(o.To), o.Duration().String()
+			if o.Ongoing {
+				to, rec = "still down at horizon", ">"+rec
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d/%d\t%.0f\n", o.Service, c.Date(o.From), to, rec, o.PeakFailing, o.Replicas, o.FailedRequests)
+		}
+		tw.Flush()
+	}
+
+	b.WriteString("\nServices\n")
+	if len(r.Services) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  service\treplicas\tdemand/s\tdown\toutages\tfailed requests\n")
+		for _, sv := range r.Services {
+			fmt.Fprintf(tw, "  %s\t%d\t%g\t%s\t%d\t%.0f\n", sv.Name, sv.Replicas, sv.Demand, sv.Down, sv.Outages, sv.FailedRequests)
+		}
+		tw.Flush()
+	}
+
+	b.WriteString("\nEntities (tokens and the fate of every credential generation)\n")
+	writeFates(&b, r)
+	_, err := io.WriteString(w, trimLines(b.String()))
+	return err
+}
+
+// writeFates lists the tokens of small actors one by one and folds the
+// rest — tokens of actors with many replicas, and every credential
+// generation — into one line per actor, kind and fate, so a fleet of
+// thousands stays readable.
+func writeFates(b *strings.Builder, r *Result) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  entity\tparent\tissued\tended\tcause\tbound by\n")
+	type key struct {
+		actor    string
+		kind     EntityKind
+		replaced bool
+		cause    EndCause
+		by       model.Layer
+	}
+	var order []key
+	counts := map[key]int{}
+	replicas := map[string]int{}
+	for _, a := range r.Scenario.Actors {
+		replicas[a.Name] = a.Replicas
+	}
+	for _, f := range r.Entities {
+		if f.Kind == KindLease || replicas[f.Actor] > foldReplicas {
+			k := key{f.Actor, f.Kind, f.Replaced, f.Cause, f.BoundBy}
+			if k.cause == Alive || k.cause == Revoked {
+				k.by = model.Layer{}
+			}
+			if counts[k] == 0 {
+				order = append(order, k)
+			}
+			counts[k]++
+			continue
+		}
+		ended := "—"
+		if f.Ended {
+			ended = FormatOffset(f.EndedAt)
+		}
+		parent := f.Parent
+		if parent == "" {
+			parent = "—"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", f.ID, parent, FormatOffset(f.IssuedAt), ended, f.Cause, layerOrDash(f))
+	}
+	tw.Flush()
+	if len(order) > 0 {
+		b.WriteString("  folded\n")
+		tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+		for _, k := range order {
+			what := string(k.kind)
+			if k.replaced {
+				what += ", replaced"
+			}
+			by := ""
+			if k.by.Kind != model.LayerNone {
+				by = k.by.String()
+			}
+			fmt.Fprintf(tw, "    %s\t%s\t×%d\t%s\t%s\n", k.actor, what, counts[k], k.cause, by)
+		}
+		tw.Flush()
+	}
+}
+
+// foldReplicas is the replica count above which an actor's tokens are
+// folded in the text report.
+const foldReplicas = 5
+
+func layerOrDash(f Fate) string {
+	if f.Cause == Alive || f.Cause == Revoked {
+		return "—"
+	}
+	return f.BoundBy.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func trimLines(s string) string {
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		out.WriteString(strings.TrimRight(line, " \n"))
+		if strings.HasSuffix(line, "\n") {
+			out.WriteByte('\n')
+		}
+	}
+	return out.String()
+}

@@ -1,0 +1,359 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// Cliff is a mass end: in-use tokens and leases ending at one instant for
+// one root cause — a token reaching its hard end and taking its subtree
+// with it, many leases hitting their own cap, an operator's revoke.
+// Entities their holders had already replaced are counted apart: their end
+// harms nobody.
+type Cliff struct {
+	At           model.Instant
+	Roots        []model.NodeID // the entities whose end is the cause, in processing order
+	Cause        EndCause       // of the roots: max-ttl, expired, revoked
+	BoundBy      model.Layer    // what set the roots' end
+	Lifetime     model.Duration // the first root's issue-to-end span
+	Tokens       int            // in-use tokens ended (roots included)
+	Leases       int            // in-use leases ended
+	Retired      int            // already-replaced entities ended with them
+	Services     []int          // services that lost credentials, by service index
+	servicesSeen []bool
+}
+
+// Size is the number of in-use entities the cliff ended.
+func (c *Cliff) Size() int { return c.Tokens + c.Leases }
+
+// cliffTracker groups ends into cliffs as they happen. It reuses its
+// buffers: most ends (a replaced lease expiring) touch nothing in use and
+// must cost no allocation.
+type cliffTracker struct {
+	cur      Cliff
+	root     model.NodeID
+	active   bool
+	seen     []bool // services marked in cur, by service index
+	services []int  // the marked services, in marking order
+	all      []Cliff
+}
+
+func (t *cliffTracker) begin(e *Engine, root model.NodeID, cause EndCause, by model.Layer) {
+	t.cur = Cliff{At: e.loop.Now, Cause: cause, BoundBy: by, Lifetime: e.loop.Now.Sub(e.issueTime(root))}
+	t.root = root
+	if len(t.seen) < len(e.services) {
+		t.seen = make([]bool, len(e.services))
+	}
+	t.active = true
+}
+
+func (t *cliffTracker) add(e *Engine, m model.NodeID) {
+	if !t.active {
+		return
+	}
+	en := &e.ents[m]
+	if en.retired {
+		t.cur.Retired++
+		return
+	}
+	if en.kind == KindLease {
+		t.cur.Leases++
+	} else {
+		t.cur.Tokens++
+	}
+	// Which services lose what they use: this entity's actor, and for a
+	// token, every actor drawing on it through via.
+	ai := int(en.actor)
+	t.mark(e, ai)
+	if en.kind != KindLease && e.actors[ai].reps[en.replica].token == m {
+		for _, d := range e.actors[ai].dependents {
+			t.mark(e, d)
+		}
+	}
+}
+
+func (t *cliffTracker) mark(e *Engine, ai int) {
+	if s := e.actors[ai].service; s >= 0 && !t.seen[s] {
+		t.seen[s] = true
+		t.services = append(t.services, s)
+	}
+}
+
+// end closes the group begun by begin, merging it into a cliff at the same
+// instant with the same cause and binding layer.
+func (t *cliffTracker) end(e *Engine) {
+	t.active = false
+	c := t.cur
+	svcs := t.services
+	for _, s := range svcs {
+		t.seen[s] = false
+	}
+	t.services = t.services[:0]
+	if c.Size() == 0 {
+		return
+	}
+	for i := len(t.all) - 1; i >= 0 && t.all[i].At == c.At; i-- {
+		p := &t.all[i]
+		if p.Cause == c.Cause && p.BoundBy == c.BoundBy {
+			p.Roots = append(p.Roots, t.root)
+			p.Tokens += c.Tokens
+			p.Leases += c.Leases
+			p.Retired += c.Retired
+			for _, s := range svcs {
+				if !slices.Contains(p.Services, s) {
+					p.Services = append(p.Services, s)
+				}
+			}
+			return
+		}
+	}
+	c.Roots = []model.NodeID{t.root}
+	c.Services = slices.Clone(svcs)
+	t.all = append(t.all, c)
+}
+
+// cliffs returns the groups that are mass ends: at least two in-use
+// entities. Roots and services are listed in creation order.
+func (t *cliffTracker) cliffs() []Cliff {
+	var out []Cliff
+	for _, c := range t.all {
+		if c.Size() >= 2 {
+			slices.Sort(c.Roots)
+			slices.Sort(c.Services)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (e *Engine) issueTime(n model.NodeID) model.Instant {
+	if e.ents[n].kind == KindLease {
+		return e.lease(n).IssueTime
+	}
+	return e.token(n).IssueTime
+}
+
+// LogKind is what a logged event records.
+type LogKind uint8
+
+// Logged event kinds (docs/run-report.md).
+const (
+	LogIssue LogKind = iota + 1
+	LogIssueFailed
+	LogRenew
+	LogRenewFailed
+	LogDone
+	LogReplace
+	LogReauth
+	LogEnd
+	LogScript
+	LogScriptFailed
+	LogOutageEnd
+	LogService
+)
+
+func (k LogKind) String() string {
+	return [...]string{"", "issue", "issue-failed", "renew", "renew-failed", "renewal-done", "replace", "reauth",
+		"end", "script", "script-failed", "backend-up", "service"}[k]
+}
+
+// LogEvent is one entry of the event log (events.jsonl).
+type LogEvent struct {
+	At      model.Instant
+	Kind    LogKind
+	Entity  model.NodeID // None when the event is not about one entity
+	Actor   int32        // for events without an entity
+	Replica int32
+	Cause   EndCause
+	By      model.Layer
+	Root    model.NodeID
+	Err     string
+	Note    string
+
+	// The entity's lifetime state after the event (issue, renew, end).
+	TTL        model.Duration
+	Expire     model.Instant
+	HasHardEnd bool
+	HardEnd    model.Instant
+	NoExpiry   bool
+
+	Failing int32 // LogService: replicas without a valid credential now
+}
+
+func (e *Engine) record(ev LogEvent) {
+	if !e.opts.RecordLog {
+		return
+	}
+	ev.At = e.loop.Now
+	if n := ev.Entity; n != model.None {
+		ev.Actor, ev.Replica = e.ents[n].actor, e.ents[n].replica
+		var g model.Grant
+		if e.ents[n].kind == KindLease {
+			l := e.lease(n)
+			ev.TTL, ev.Expire, g = l.TTL, l.ExpireTime, l.Grant
+		} else {
+			t := e.token(n)
+			ev.TTL, ev.Expire, ev.NoExpiry, g = t.TTL, t.ExpireTime, t.NoExpiry, t.Grant
+		}
+		ev.HasHardEnd, ev.HardEnd = g.HasHardEnd, g.HardEnd
+	}
+	e.log = append(e.log, ev)
+}
+
+// EntityID names an entity for people: "broker#1" (first token of actor
+// broker), "core-api[3].token#2" (second child token of replica 3),
+// "core-api[3].cred#5" (fifth credential of replica 3). Replica numbers
+// appear only for actors with more than one replica.
+func (e *Engine) EntityID(n model.NodeID) string {
+	if n == model.None {
+		return ""
+	}
+	en := &e.ents[n]
+	ac := &e.actors[en.actor]
+	name := ac.a.Name
+	if len(ac.reps) > 1 {
+		name = fmt.Sprintf("%s[%d]", name, en.replica+1)
+	}
+	switch en.kind {
+	case KindChildToken:
+		name += ".token"
+	case KindLease:
+		name += ".cred"
+	}
+	return fmt.Sprintf("%s#%d", name, en.gen)
+}
+
+// Fate is what became of one entity.
+type Fate struct {
+	ID, Parent string
+	Kind       EntityKind
+	Actor      string
+	IssuedAt   model.Instant
+	Ended      bool
+	EndedAt    model.Instant
+	Cause      EndCause
+	BoundBy    model.Layer
+	Root       string // the entity whose end ended it, for cascades
+	Replaced   bool
+	ReplacedAt model.Instant
+	HardEnd    model.End
+}
+
+// ServiceSummary is one service's totals over the run.
+type ServiceSummary struct {
+	Name           string
+	Replicas       int
+	Demand         float64
+	FailedRequests float64
+	Down           model.Duration
+	Outages        int
+}
+
+// Result is everything a run produced.
+type Result struct {
+	Scenario *scenarios.Scenario
+	Seed     uint64
+	Outcome  Outcome
+	Events   int64 // events processed
+	Horizon  model.Instant
+	Entities []Fate
+	Cliffs   []Cliff
+	Outages  []Outage
+	Impacts  []Impact
+	Services []ServiceSummary
+	Log      []LogEvent
+
+	engine *Engine
+}
+
+// EntityID names an entity of this run (see Engine.EntityID).
+func (r *Result) EntityID(n model.NodeID) string { return r.engine.EntityID(n) }
+
+// ServiceName is the actor name of service index i.
+func (r *Result) ServiceName(i int) string { return r.Services[i].Name }
+
+// ActorName names actor index i.
+func (r *Result) ActorName(i int32) string { return r.Scenario.Actors[i].Name }
+
+func (e *Engine) result(o Outcome) *Result {
+	now := e.loop.Now
+	if o == HorizonReached || o == Drained {
+		now = e.loop.Horizon
+	}
+	r := &Result{Scenario: e.s, Seed: e.seed, Outcome: o, Events: e.loop.Processed, Horizon: now, Log: e.log, engine: e}
+	for i := range e.ents {
+		n := model.NodeID(i)
+		en := &e.ents[i]
+		f := Fate{ID: e.EntityID(n), Kind: en.kind, Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
+			Ended: en.ended, EndedAt: en.endAt, Cause: en.cause, BoundBy: en.endBy,
+			Replaced: en.retired, ReplacedAt: en.replacedAt}
+		if en.parent != model.None {
+			f.Parent = e.EntityID(en.parent)
+		}
+		if en.cause == Cascade || en.cause == Orphaned {
+			f.Root = e.EntityID(en.root)
+		}
+		if en.kind == KindLease {
+			f.HardEnd = e.lease(n).Grant.End()
+		} else {
+			f.HardEnd = e.token(n).Grant.End()
+		}
+		r.Entities = append(r.Entities, f)
+	}
+	r.Cliffs = e.cliffs.cliffs()
+	for i := range e.services {
+		s := &e.services[i]
+		s.finish(now)
+		a := e.actors[s.actor].a
+		sum := ServiceSummary{Name: a.Name, Replicas: s.replicas, Demand: a.Demand, FailedRequests: s.failed, Outages: len(s.outages)}
+		for _, o := range s.outages {
+			o.Service = a.Name
+			sum.Down += o.Duration()
+			r.Outages = append(r.Outages, o)
+		}
+		r.Services = append(r.Services, sum)
+	}
+	sortOutages(r.Outages)
+	r.Impacts = impacts(r.Outages)
+	return r
+}
+
+// Impact is a window in which at least one service was down: overlapping
+// outages merged, the picture an incident timeline draws.
+type Impact struct {
+	From, To       model.Instant
+	Ongoing        bool
+	Services       []string
+	FailedRequests float64
+}
+
+// impacts merges outages (sorted by start) that overlap or touch.
+func impacts(os []Outage) []Impact {
+	var out []Impact
+	for _, o := range os {
+		if n := len(out); n > 0 && o.From <= out[n-1].To {
+			w := &out[n-1]
+			w.To = max(w.To, o.To)
+			w.Ongoing = w.Ongoing || o.Ongoing
+			w.FailedRequests += o.FailedRequests
+			if !slices.Contains(w.Services, o.Service) {
+				w.Services = append(w.Services, o.Service)
+			}
+			continue
+		}
+		out = append(out, Impact{From: o.From, To: o.To, Ongoing: o.Ongoing, Services: []string{o.Service}, FailedRequests: o.FailedRequests})
+	}
+	return out
+}
+
+func sortOutages(os []Outage) {
+	// Insertion sort by (From, Service): few outages, and stable.
+	for i := 1; i < len(os); i++ {
+		for j := i; j > 0 && (os[j].From < os[j-1].From || (os[j].From == os[j-1].From && os[j].Service < os[j-1].Service)); j-- {
+			os[j], os[j-1] = os[j-1], os[j]
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package sim
+
+import (
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// service tracks one actor that needs a valid credential (or token) to
+// serve its demand. Demand is a rate, integrated over the intervals in
+// which replicas lack what they need: no event per request.
+type service struct {
+	actor    int
+	replicas int
+	rate     float64 // requests per second per replica
+
+	started bool
+	failing int // replicas without a valid credential
+	last    model.Instant
+	failed  float64 // failed requests so far
+
+	open    bool
+	cur     Outage
+	outages []Outage
+}
+
+// Outage is one window in which a service had replicas without a valid
+// credential, from the first replica failing to the last one recovering.
+type Outage struct {
+	Service        string
+	From, To       model.Instant
+	Ongoing        bool // still failing at the horizon (To is the horizon)
+	FailedRequests float64
+	PeakFailing    int // most replicas failing at once
+	Replicas       int
+	failedAtOpen   float64
+}
+
+// Duration of the window.
+func (o Outage) Duration() model.Duration { return o.To.Sub(o.From) }
+
+func (s *service) start(now model.Instant) {
+	s.started = true
+	s.last = now
+	s.failing = s.replicas
+	s.change(now, 0) // opens a window; closed at once if replicas get credentials now
+}
+
+// change integrates demand up to now and applies a change in failing replicas.
+func (s *service) change(now model.Instant, delta int) {
+	s.failed += s.rate * float64(s.failing) * float64(now-s.last)
+	s.last = now
+	s.failing += delta
+	switch {
+	case s.failing > 0 && !s.open:
+		s.open = true
+		s.cur = Outage{From: now, Replicas: s.replicas, failedAtOpen: s.failed}
+	case s.failing == 0 && s.open:
+		s.open = false
+		s.cur.To = now
+		s.cur.FailedRequests = s.failed - s.cur.failedAtOpen
+		if s.cur.To > s.cur.From { // a zero-length window is a hand-over, not an outage
+			s.outages = append(s.outages, s.cur)
+		}
+	}
+	if s.open && s.failing > s.cur.PeakFailing {
+		s.cur.PeakFailing = s.failing
+	}
+}
+
+func (s *service) finish(horizon model.Instant) {
+	if !s.started {
+		return
+	}
+	s.change(horizon, 0)
+	if s.open && horizon > s.cur.From {
+		s.cur.To, s.cur.Ongoing = horizon, true
+		s.cur.FailedRequests = s.failed - s.cur.failedAtOpen
+		s.outages = append(s.outages, s.cur)
+	}
+}
+
+// updateValidity recomputes whether replica r of actor ai has what its
+// demand needs — a live credential, or a live token when it has no
+// credential — and feeds a change to its service.
+func (e *Engine) updateValidity(ai, r int) {
+	ac := &e.actors[ai]
+	if ac.service < 0 || !ac.started {
+		return
+	}
+	rep := &ac.reps[r]
+	var valid bool
+	switch {
+	case ac.a.Credential != "":
+		valid = e.alive(rep.lease)
+	case ac.a.ChildToken != nil || ac.via < 0:
+		valid = e.alive(rep.token)
+	default:
+		valid = e.alive(e.baseToken(ai, r))
+	}
+	if valid == rep.valid {
+		return
+	}
+	rep.valid = valid
+	s := &e.services[ac.service]
+	if valid {
+		s.change(e.loop.Now, -1)
+	} else {
+		s.change(e.loop.Now, +1)
+	}
+	e.record(LogEvent{Kind: LogService, Entity: model.None, Actor: int32(ai), Replica: int32(r), Failing: int32(s.failing)})
+}
+
+// onScript carries out one scripted operator action.
+func (e *Engine) onScript(ev *scenarios.Event) {
+	e.record(LogEvent{Kind: LogScript, Entity: model.None, Note: scriptNote(ev)})
+	switch ev.Do {
+	case scenarios.EventReauth:
+		ai := e.byName[ev.Actor]
+		for r := range e.actors[ai].reps {
+			e.obtainToken(ai, r)
+		}
+	case scenarios.EventRevoke, scenarios.EventRevokeOrphan:
+		ai := e.byName[ev.Actor]
+		for r := range e.actors[ai].reps {
+			e.revoke(e.actors[ai].reps[r].token, ev.Do == scenarios.EventRevokeOrphan)
+		}
+	case scenarios.EventTune:
+		m := e.b.Mount(ev.Mount)
+		for _, f := range ev.Set {
+			switch f.Field {
+			case "default_lease_ttl":
+				m.DefaultLeaseTTL = f.Value
+			case "max_lease_ttl":
+				m.MaxLeaseTTL = f.Value
+			}
+		}
+		e.b.Tune(m)
+	case scenarios.EventRole:
+		e.changeRole(ev.Role, ev.Set)
+	case scenarios.EventDeploy:
+		for ai := range e.actors {
+			ac := &e.actors[ai]
+			if (ev.Actor == "" && ac.service >= 0) || ac.a.Name == ev.Actor {
+				e.restart(ai)
+			}
+		}
+	case scenarios.EventOutage:
+		e.outage = true
+		e.loop.Schedule(ev.Until, orderScript, evOutageEnd, 0, 0)
+	}
+}
+
+// restart is a deploy: every replica starts afresh, logging in or reading
+// its credentials anew. Nothing it held before is revoked.
+func (e *Engine) restart(ai int) {
+	ac := &e.actors[ai]
+	if !ac.started {
+		return
+	}
+	for r := range ac.reps {
+		switch {
+		case ac.a.Login != "" || ac.a.Token != nil || ac.a.ChildToken != nil:
+			e.obtainToken(ai, r)
+		case ac.a.Credential != "":
+			e.fetchLease(ai, r)
+		}
+	}
+}
+
+func (e *Engine) changeRole(name string, set []scenarios.FieldValue) {
+	if r := e.b.AuthRole(name); r != nil {
+		for _, f := range set {
+			switch f.Field {
+			case "token_ttl":
+				r.TokenTTL = f.Value
+			case "token_max_ttl":
+				r.TokenMaxTTL = f.Value
+			case "token_explicit_max_ttl":
+				r.TokenExplicitMaxTTL = f.Value
+			case "token_period":
+				r.TokenPeriod = f.Value
+			}
+		}
+	}
+	if r := e.b.TokenRole(name); r != nil {
+		for _, f := range set {
+			switch f.Field {
+			case "token_explicit_max_ttl", "explicit_max_ttl":
+				r.TokenExplicitMaxTTL = f.Value
+			case "token_period", "period":
+				r.TokenPeriod = f.Value
+			}
+		}
+	}
+	if r := e.b.SecretsRole(name); r != nil {
+		for _, f := range set {
+			switch f.Field {
+			case "default_ttl":
+				r.DefaultTTL = f.Value
+			case "max_ttl":
+				r.MaxTTL = f.Value
+			}
+		}
+	}
+}
+
+func scriptNote(ev *scenarios.Event) string {
+	names := [...]string{"", "reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage"}
+	n := names[ev.Do]
+	switch {
+	case ev.Actor != "":
+		n += " " + ev.Actor
+	case ev.Mount != "":
+		n += " " + ev.Mount
+	case ev.Role != "":
+		n += " " + ev.Role
+	}
+	for _, f := range ev.Set {
+		n += " " + f.Field + "=" + f.Value.String()
+	}
+	return n
+}
