@@ -117,3 +117,55 @@ func TestScenariosListAndShow(t *testing.T) {
 	require.Equal(t, ExitOK, code)
 	assert.Contains(t, stdout, "name: default-max-cliff")
 }
+
+func TestCheckExitCodes(t *testing.T) {
+	code, stdout, _ := run("check", "default-max-cliff")
+	assert.Equal(t, ExitViolation, code)
+	assert.Contains(t, stdout, "FAIL default-max-cliff")
+	assert.Contains(t, stdout, "system.max_lease_ttl")
+	assert.Contains(t, stdout, "fix:")
+
+	code, stdout, _ = run("check", "jan-2024-fixed")
+	assert.Equal(t, ExitOK, code, stdout)
+	assert.Contains(t, stdout, "PASS jan-2024-fixed")
+
+	code, _, stderr := run("check", "short-parent")
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "nothing to check")
+
+	policy := filepath.Join(t.TempDir(), "p.yaml")
+	require.NoError(t, os.WriteFile(policy, []byte("no_outage: true\n"), 0o644))
+	junit := filepath.Join(t.TempDir(), "c.xml")
+	code, stdout, _ = run("check", "short-parent", "periodic-broker", "--policy", policy, "--junit", junit, "-o", "json")
+	assert.Equal(t, ExitViolation, code)
+	var doc struct {
+		Passed    bool `json:"passed"`
+		Scenarios []struct {
+			Scenario string `json:"scenario"`
+			Passed   bool   `json:"passed"`
+		} `json:"scenarios"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	assert.False(t, doc.Passed)
+	require.Len(t, doc.Scenarios, 2)
+	assert.False(t, doc.Scenarios[0].Passed)
+	assert.True(t, doc.Scenarios[1].Passed)
+	x, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(x), "<testsuites")
+
+	require.NoError(t, os.WriteFile(policy, []byte("no_outage: maybe\n"), 0o644))
+	code, _, stderr = run("check", "short-parent", "--policy", policy)
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "p.yaml:1:")
+}
+
+func TestCompare(t *testing.T) {
+	code, stdout, stderr := run("compare", "jan-2024-replay", "jan-2024-fixed")
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, stdout, "BETTER: the proposal removes every cliff (3)")
+	assert.Contains(t, stdout, "removed  broker-portal")
+	code, _, stderr = run("compare", "jan-2024-replay")
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "accepts 2 arg")
+}
