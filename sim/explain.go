@@ -134,7 +134,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 			return
 		}
 		tok, tokID = t, a.Name
-		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t, view)
+		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t)
 		e.Origin = fmt.Sprintf("login to %s with role %s", role.Mount, role.Name)
 		e.Layers = loginLayers(x.b.System, view, role, t.Grant)
 		tokEnd = e.Effective
@@ -147,7 +147,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 			return
 		}
 		tok, tokID = t, a.Name
-		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t, view)
+		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t)
 		e.Origin = createOrigin(a.Token, "the root token")
 		e.Layers = createLayers(x.b.System, view, a.Token, t.Grant)
 		tokEnd = e.Effective
@@ -173,7 +173,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 			if t.Orphan {
 				par = ""
 			}
-			e := x.tokenExplanation(id, KindChildToken, a.Name, par, replicas, t, view)
+			e := x.tokenExplanation(id, KindChildToken, a.Name, par, replicas, t)
 			if par != "" {
 				e.Effective = model.BoundedByAncestor(e.Effective, pe.Effective, par)
 			}
@@ -201,7 +201,7 @@ func (x *explainer) request(r *scenarios.TokenRequest) model.TokenRequest {
 	return req
 }
 
-func (x *explainer) tokenExplanation(id string, kind EntityKind, actor, parent string, replicas int, t model.Token, view model.MountView) Explanation {
+func (x *explainer) tokenExplanation(id string, kind EntityKind, actor, parent string, replicas int, t model.Token) Explanation {
 	return Explanation{
 		ID: id, Kind: kind, Actor: actor, Parent: parent, Replicas: replicas,
 		Type: t.Type, Orphan: t.Orphan, Renewable: t.Renewable,
@@ -399,7 +399,7 @@ func because(s *scenarios.Scenario, e *Explanation, parentEnd model.End) []strin
 				origin = "the built-in default"
 			}
 			sentence = fmt.Sprintf("hard end = issue + %s because %s, so system.max_lease_ttl (%s, %s) applies",
-				life, joinAnd(unset), life, origin)
+				life, JoinAnd(unset), life, origin)
 		}
 		out = append(out, sentence)
 		out = append(out, "renewing does not move it: the ceiling counts from the original issue time")
@@ -420,7 +420,8 @@ func because(s *scenarios.Scenario, e *Explanation, parentEnd model.End) []strin
 	return out
 }
 
-func joinAnd(xs []string) string {
+// JoinAnd joins words for a sentence: "a", "a and b", "a, b and c".
+func JoinAnd(xs []string) string {
 	switch len(xs) {
 	case 0:
 		return ""

@@ -80,7 +80,7 @@ func WriteExplainText(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 		}
 	}
 	// tabwriter pads the last column; trailing spaces only add diff noise.
-	_, err := io.WriteString(w, trimLines(b.String()))
+	_, err := io.WriteString(w, TrimLines(b.String()))
 	return err
 }
 

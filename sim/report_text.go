@@ -17,7 +17,7 @@ func (r *Result) Headline() string {
 		if len(r.Outages) == 0 {
 			return fmt.Sprintf("No cliff and no outage within %s (to %s).", model.Duration(r.Horizon), c.Date(r.Horizon))
 		}
-		return fmt.Sprintf("No cliff, but %d outage window%s; the first starts %s (%s).", len(r.Outages), plural(len(r.Outages)),
+		return fmt.Sprintf("No cliff, but %d outage window%s; the first starts %s (%s).", len(r.Outages), Plural(len(r.Outages)),
 			c.Date(r.Outages[0].From), FormatOffset(r.Outages[0].From))
 	}
 	f := &r.Cliffs[0]
@@ -42,7 +42,7 @@ func (r *Result) cliffCause(f *Cliff) string {
 }
 
 func (r *Result) blast(f *Cliff) string {
-	s := fmt.Sprintf("%d token%s and %d lease%s in use", f.Tokens, plural(f.Tokens), f.Leases, plural(f.Leases))
+	s := fmt.Sprintf("%d token%s and %d lease%s in use", f.Tokens, Plural(f.Tokens), f.Leases, Plural(f.Leases))
 	if f.Retired > 0 {
 		s += fmt.Sprintf(" (and %d already replaced)", f.Retired)
 	}
@@ -57,10 +57,11 @@ func (r *Result) servicesDown(f *Cliff) string {
 	for _, s := range f.Services {
 		names = append(names, r.Services[s].Name)
 	}
-	return fmt.Sprintf(", cutting off %s", joinAnd(names))
+	return fmt.Sprintf(", cutting off %s", JoinAnd(names))
 }
 
-func plural(n int) string {
+// Plural is "s" unless n is 1.
+func Plural(n int) string {
 	if n == 1 {
 		return ""
 	}
@@ -93,7 +94,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 			if w.Ongoing {
 				to, d = "horizon (ongoing)", ">"+d
 			}
-			fmt.Fprintf(tw, "  %s\t→ %s\t%s\t%d service%s\t%.0f failed requests\n", c.Date(w.From), to, d, len(w.Services), plural(len(w.Services)), w.FailedRequests)
+			fmt.Fprintf(tw, "  %s\t→ %s\t%s\t%d service%s\t%.0f failed requests\n", c.Date(w.From), to, d, len(w.Services), Plural(len(w.Services)), w.FailedRequests)
 		}
 		tw.Flush()
 	}
@@ -153,7 +154,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 
 	b.WriteString("\nEntities (tokens and the fate of every credential generation)\n")
 	writeFates(&b, r)
-	_, err := io.WriteString(w, trimLines(b.String()))
+	_, err := io.WriteString(w, TrimLines(b.String()))
 	return err
 }
 
@@ -236,7 +237,8 @@ func orNone(s string) string {
 	return s
 }
 
-func trimLines(s string) string {
+// TrimLines drops the trailing spaces tabwriter leaves on padded lines.
+func TrimLines(s string) string {
 	var out strings.Builder
 	for _, line := range strings.SplitAfter(s, "\n") {
 		out.WriteString(strings.TrimRight(line, " \n"))

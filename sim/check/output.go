@@ -28,7 +28,7 @@ func WriteText(w io.Writer, reps []*Report) error {
 			}
 			fmt.Fprintf(&b, "  %s %s: %s (%s)", mark, x.Rule, x.Limit, x.Source)
 			if n := len(x.Violations); n > 0 {
-				fmt.Fprintf(&b, " — %d violation%s", n, plural(n))
+				fmt.Fprintf(&b, " — %d violation%s", n, sim.Plural(n))
 			}
 			b.WriteString("\n")
 			for _, v := range x.Violations {
@@ -47,13 +47,6 @@ func WriteText(w io.Writer, reps []*Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 type jsonDoc struct {

@@ -160,7 +160,7 @@ func (c *Comparison) Verdict() string {
 		parts = append(parts, fmt.Sprintf("removes %d of %d cliffs", removed, len(c.Baseline.Result.Cliffs)))
 	}
 	if added > 0 {
-		parts = append(parts, fmt.Sprintf("ADDS %d cliff%s", added, plural(added)))
+		parts = append(parts, fmt.Sprintf("ADDS %d cliff%s", added, sim.Plural(added)))
 	}
 	if moved > 0 {
 		parts = append(parts, fmt.Sprintf("moves %d", moved))
@@ -182,40 +182,13 @@ func (c *Comparison) Verdict() string {
 	case len(c.Cliffs) == c.Count("unchanged") && pd == bd:
 		word = "SAME"
 	}
-	return fmt.Sprintf("%s: the proposal %s.", word, joinAnd(parts))
+	if len(parts) == 0 {
+		parts = []string{"changes nothing"}
+	}
+	return fmt.Sprintf("%s: the proposal %s.", word, sim.JoinAnd(parts))
 }
 
 // minutes renders an outage total in minutes, the unit incident reviews use.
 func minutes(d model.Duration) string {
-	return fmt.Sprintf("%s min", fmtFloat(math.Round(float64(d)/60)))
-}
-
-func fmtFloat(f float64) string { return fmt.Sprintf("%.0f", f) }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func joinAnd(xs []string) string {
-	switch len(xs) {
-	case 0:
-		return "changes nothing"
-	case 1:
-		return xs[0]
-	}
-	out := ""
-	for i, x := range xs {
-		switch {
-		case i == 0:
-			out = x
-		case i == len(xs)-1:
-			out += " and " + x
-		default:
-			out += ", " + x
-		}
-	}
-	return out
+	return fmt.Sprintf("%.0f min", math.Round(float64(d)/60))
 }

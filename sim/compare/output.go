@@ -42,14 +42,7 @@ func WriteText(w io.Writer, c *Comparison) error {
 	fmt.Fprintf(tw, "  total\t%s → %s\t%.0f → %.0f\n", minutes(bd), minutes(pd), bf, pf)
 	tw.Flush()
 
-	var out strings.Builder
-	for _, line := range strings.SplitAfter(b.String(), "\n") {
-		out.WriteString(strings.TrimRight(line, " \n"))
-		if strings.HasSuffix(line, "\n") {
-			out.WriteByte('\n')
-		}
-	}
-	_, err := io.WriteString(w, out.String())
+	_, err := io.WriteString(w, sim.TrimLines(b.String()))
 	return err
 }
 
