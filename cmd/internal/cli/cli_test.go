@@ -167,5 +167,14 @@ func TestCompare(t *testing.T) {
 	assert.Contains(t, stdout, "removed  broker-portal")
 	code, _, stderr = run("compare", "jan-2024-replay")
 	assert.Equal(t, ExitBadInput, code)
-	assert.Contains(t, stderr, "accepts 2 arg")
+	assert.Contains(t, stderr, "or --set overrides")
+
+	code, stdout, stderr = run("compare", "default-max-cliff", "--set", "roles.broker.token_max_ttl=168h", "--set", "actors.broker.when_exhausted=reauth")
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, stdout, "proposal  default-max-cliff (with roles.broker.token_max_ttl=168h, actors.broker.when_exhausted=reauth)")
+	assert.Contains(t, stdout, "BETTER: the proposal removes every cliff (1)")
+
+	code, _, stderr = run("compare", "default-max-cliff", "--set", "roles.broker.token_max_tl=1h")
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "token_max_tl")
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/leasesim/leasesim/scenarios"
@@ -12,7 +14,8 @@ import (
 type CompareOptions struct {
 	IO       IO
 	Baseline string
-	Proposal string
+	Proposal string // "" = the baseline with Sets applied
+	Sets     []string
 	Output   string
 }
 
@@ -20,21 +23,40 @@ type CompareOptions struct {
 func NewCmdCompare(io IO) *cobra.Command {
 	opts := &CompareOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "compare BASELINE PROPOSAL",
+		Use:   "compare BASELINE [PROPOSAL] [--set PATH=VALUE...]",
 		Short: "Set today's configuration and a proposed change side by side",
 		Long: `Compare runs both scenarios and reports what the proposal does: cliffs removed,
 added or moved (matched by root actor, cause and binding layer), the earliest
 hard end each configuration implies, outage minutes and failed requests per
-service, and a one-line verdict (BETTER, SAME or WORSE).`,
+service, and a one-line verdict (BETTER, SAME or WORSE).
+
+With one scenario and --set PATH=VALUE (repeatable; the paths of 'sweep'),
+the proposal is that scenario with the overrides applied; with two, the
+overrides apply to the proposal.`,
 		Example: `  leasesim compare jan-2024-replay jan-2024-fixed
+  leasesim compare default-max-cliff --set roles.broker.token_max_ttl=168h --set actors.broker.when_exhausted=reauth
   leasesim compare today.yaml proposal.yaml -o json`,
-		Args: cobra.ExactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 2:
+				return nil
+			case len(args) == 1 && len(opts.Sets) > 0:
+				return nil
+			case len(args) == 1:
+				return fmt.Errorf("compare needs a PROPOSAL scenario, or --set overrides that make one from BASELINE")
+			}
+			return fmt.Errorf("compare takes BASELINE and PROPOSAL (or BASELINE with --set), got %d arguments", len(args))
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Baseline, opts.Proposal = args[0], args[1]
+			opts.Baseline = args[0]
+			if len(args) == 2 {
+				opts.Proposal = args[1]
+			}
 			return compareRun(opts)
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "PATH=VALUE override for the proposal (repeatable)")
 	return cmd
 }
 
@@ -42,11 +64,30 @@ func compareRun(opts *CompareOptions) error {
 	if err := outputFormat(opts.Output); err != nil {
 		return err
 	}
+	var ovs []scenarios.Override
+	for _, set := range opts.Sets {
+		path, values, err := scenarios.ParseSet(set)
+		if err != nil {
+			return badInput(err)
+		}
+		if len(values) != 1 {
+			return badInput(fmt.Errorf("--set %s: compare takes one value per path (sweep takes lists)", set))
+		}
+		ovs = append(ovs, scenarios.Override{Path: path, Value: values[0]})
+	}
 	base, err := compareSide(opts.Baseline, nil)
 	if err != nil {
 		return err
 	}
-	prop, err := compareSide(opts.Proposal, nil)
+	name := opts.Proposal
+	if name == "" {
+		name = opts.Baseline
+	}
+	ps, err := scenarios.LoadWithOverrides(name, ovs)
+	if err != nil {
+		return badInput(err)
+	}
+	prop, err := compareSide(scenarios.OverrideLabel(name, ovs), ps)
 	if err != nil {
 		return err
 	}
