@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,8 @@ import (
 	"github.com/leasesim/leasesim/sim"
 )
 
-// writeRunFiles writes report.json and events.jsonl into dir.
+// writeRunFiles writes report.json, events.jsonl and the charts drawn
+// from that events.jsonl into dir.
 func writeRunFiles(dir string, res *sim.Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return badInput(fmt.Errorf("cannot create output directory: %w", err))
@@ -18,7 +20,20 @@ func writeRunFiles(dir string, res *sim.Result) error {
 	if err := writeFile(filepath.Join(dir, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res) }); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, "events.jsonl"), func(w io.Writer) error { return sim.WriteEventsJSONL(w, res) })
+	var events bytes.Buffer
+	if err := sim.WriteEventsJSONL(&events, res); err != nil {
+		return err
+	}
+	// Writing the log and drawing from it overlap: both only read events.
+	written := make(chan error, 1)
+	go func() {
+		written <- writeFile(filepath.Join(dir, "events.jsonl"), func(w io.Writer) error {
+			_, err := w.Write(events.Bytes())
+			return err
+		})
+	}()
+	plotted := writePlots(dir, events.Bytes(), "")
+	return errors.Join(<-written, plotted)
 }
 
 // writeFile writes path through fn, reporting a failed close too.

@@ -45,7 +45,7 @@ The same scenario and seed always give byte-identical output.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
-	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json and events.jsonl into this directory")
+	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the four charts (SVG and PNG) into this directory")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's seed)")
 	cmd.Flags().Int64Var(&opts.MaxEvents, "max-events", 0, "stop after this many events (default 2e9); reaching it is reported")
 	return cmd

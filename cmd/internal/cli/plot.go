@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leasesim/leasesim/plots"
+)
+
+// PlotOptions are the inputs of `leasesim plot`.
+type PlotOptions struct {
+	IO     IO
+	Events string // path of an events.jsonl
+	OutDir string
+	Plot   string // one chart's file name, or "" for all
+	Entity string // the renewal chart's entity, or "" for its default
+}
+
+// NewCmdPlot builds `leasesim plot`.
+func NewCmdPlot(io IO) *cobra.Command {
+	opts := &PlotOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "plot EVENTS.jsonl",
+		Short: "Draw a saved run's charts as SVG and PNG",
+		Long: `Plot draws the charts of a run from the events.jsonl that ` + "`run --out`" + ` saved,
+without the scenario (run --out writes them too):
+
+  timeline   every token and credential as a bar from issue to end, grouped
+             by hierarchy and coloured by how it ended; hard ends, cliffs
+             labelled with the layer that set them, numbered annotations
+  live       live tokens, live credentials and credentials in use over time
+  impact     failed requests per second per service, outages shaded
+  renewal    one token's TTL left over time, renewal by renewal, under the
+             ceiling of its hard end (--entity picks which; the default is
+             the root of the first cliff)
+
+Each chart is written as NAME.svg and NAME.png, sized for a 16:9 slide.
+--plot FILE writes one chart: its name picks the chart and its extension
+(.svg or .png) the format. A run whose cliffs and annotations crowd together
+(the replay: minutes apart in 47 days) is drawn around them; the subtitle
+says so.`,
+		Example: `  leasesim run jan-2024-replay --out out/     # the run's files and every chart
+  leasesim plot out/events.jsonl --out slides/
+  leasesim plot out/events.jsonl --plot timeline.png
+  leasesim plot out/events.jsonl --plot renewal.svg --entity broker-sso-a#1`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Events = args[0]
+			return plotRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.OutDir, "out", ".", "directory to write the charts into")
+	cmd.Flags().StringVar(&opts.Plot, "plot", "", "write one chart: timeline, live, impact or renewal, .svg or .png")
+	cmd.Flags().StringVar(&opts.Entity, "entity", "", "the token or credential of the renewal chart (e.g. broker#1)")
+	return cmd
+}
+
+func plotRun(opts *PlotOptions) error {
+	var chart, format string
+	if opts.Plot != "" {
+		var err error
+		if chart, format, err = plots.ParseFileName(opts.Plot); err != nil {
+			return badInput(err)
+		}
+	}
+	events, err := os.ReadFile(opts.Events)
+	if err != nil {
+		return badInput(err)
+	}
+	run, err := plots.ReadEvents(bytes.NewReader(events))
+	if err != nil {
+		return badInput(fmt.Errorf("%s: %w", opts.Events, err))
+	}
+	if opts.Entity != "" {
+		if _, ok := run.Entity(opts.Entity); !ok {
+			_, err := plots.RenewalSeries(run, opts.Entity) // names some that exist
+			return badInput(err)
+		}
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return badInput(fmt.Errorf("cannot create output directory: %w", err))
+	}
+	if chart == "" {
+		if err := writeCharts(opts.OutDir, run, opts.Entity); err != nil {
+			return err
+		}
+		for _, c := range plots.Charts {
+			fmt.Fprintf(opts.IO.Out, "wrote %s and %s\n", filepath.Join(opts.OutDir, c+".svg"), filepath.Join(opts.OutDir, c+".png"))
+		}
+		return nil
+	}
+	path := opts.Plot
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(opts.OutDir, path)
+	}
+	if err := writeChart(path, run, chart, format, opts.Entity); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "wrote %s\n", path)
+	return nil
+}
+
+// writePlots writes every chart of the run whose events.jsonl is events
+// into dir, as NAME.svg and NAME.png; entity picks the renewal chart's
+// entity ("" for its default).
+func writePlots(dir string, events []byte, entity string) error {
+	run, err := plots.ReadEvents(bytes.NewReader(events))
+	if err != nil {
+		return err
+	}
+	return writeCharts(dir, run, entity)
+}
+
+// writeCharts draws the charts side by side, one goroutine each: they
+// share nothing but the run, which they only read, and each writes its own
+// files, so the output is the same as one after the other. Errors are
+// reported in chart order.
+func writeCharts(dir string, run *plots.Run, entity string) error {
+	errs := make([]error, len(plots.Charts))
+	var wg sync.WaitGroup
+	for i, name := range plots.Charts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = writeChartFiles(dir, run, name, entity)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func writeChartFiles(dir string, run *plots.Run, name, entity string) error {
+	p, err := plots.Chart(run, name, entity)
+	if err != nil {
+		return err
+	}
+	for _, format := range []string{"svg", "png"} {
+		path := filepath.Join(dir, name+"."+format)
+		if err := writeFile(path, func(w io.Writer) error {
+			return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeChart(path string, run *plots.Run, chart, format, entity string) error {
+	p, err := plots.Chart(run, chart, entity)
+	if err != nil {
+		return badInput(err)
+	}
+	return writeFile(path, func(w io.Writer) error {
+		return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
+	})
+}

@@ -1,0 +1,322 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// The event lines of a long run number in the hundreds of thousands, and
+// encoding/json spends seconds on them. Event lines are flat objects of
+// strings, integers and nulls, so this scanner reads them directly into an
+// event, checking the JSON grammar as it goes. Values it has no use for
+// (arrays, objects, booleans, fractions) are checked and skipped; the
+// header and the cliff lines, which hold arrays, go through encoding/json.
+
+// event is one event line, as far as the charts need it.
+type event struct {
+	t                             int64
+	kind                          string
+	entity, entityKind, parent    string
+	actor, boundBy, cause, root   string
+	note                          string
+	ttl, expire, hardEnd, failing int64
+	hasT, hasTTL, hasExpire       bool
+	hasHardEnd, hasFailing        bool
+}
+
+// fieldError is a problem with one field of a line.
+type fieldError struct {
+	field, problem string
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.problem }
+
+type scanner struct {
+	b      []byte
+	i      int
+	intern func([]byte) string
+}
+
+func (s *scanner) fail(format string, args ...any) error {
+	return fmt.Errorf("not a JSON object at byte %d: %s", s.i+1, fmt.Sprintf(format, args...))
+}
+
+func (s *scanner) skipSpace() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\r', '\n':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// scanEvent parses one line into ev.
+func scanEvent(line []byte, ev *event, intern func([]byte) string) error {
+	s := &scanner{b: line, intern: intern}
+	s.skipSpace()
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return s.fail("want '{'")
+	}
+	s.i++
+	s.skipSpace()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return s.end()
+	}
+	for {
+		s.skipSpace()
+		key, err := s.rawString()
+		if err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return s.fail("want ':' after key %q", key)
+		}
+		s.i++
+		s.skipSpace()
+		if err := s.field(string(key), ev); err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return s.fail("unterminated object")
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return s.end()
+		default:
+			return s.fail("want ',' or '}'")
+		}
+	}
+}
+
+func (s *scanner) end() error {
+	s.skipSpace()
+	if s.i != len(s.b) {
+		return s.fail("text after the object")
+	}
+	return nil
+}
+
+// field reads the value of key into ev, or checks and skips it.
+func (s *scanner) field(key string, ev *event) error {
+	switch key {
+	case "t":
+		return s.integer(key, &ev.t, &ev.hasT)
+	case "ttl":
+		return s.integer(key, &ev.ttl, &ev.hasTTL)
+	case "expire_t":
+		return s.integer(key, &ev.expire, &ev.hasExpire)
+	case "hard_end_t":
+		return s.integer(key, &ev.hardEnd, &ev.hasHardEnd)
+	case "failing":
+		return s.integer(key, &ev.failing, &ev.hasFailing)
+	case "kind":
+		return s.str(key, &ev.kind)
+	case "entity":
+		return s.str(key, &ev.entity)
+	case "entity_kind":
+		return s.str(key, &ev.entityKind)
+	case "parent":
+		return s.str(key, &ev.parent)
+	case "actor":
+		return s.str(key, &ev.actor)
+	case "bound_by":
+		return s.str(key, &ev.boundBy)
+	case "cause":
+		return s.str(key, &ev.cause)
+	case "root":
+		return s.str(key, &ev.root)
+	case "note":
+		return s.str(key, &ev.note)
+	}
+	return s.skipValue(0)
+}
+
+// rawString reads a string token and returns its contents; a string with
+// escapes is decoded by encoding/json (rare: labels and error texts).
+func (s *scanner) rawString() ([]byte, error) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, s.fail("want a string")
+	}
+	start := s.i
+	q := bytes.IndexByte(s.b[start+1:], '"')
+	if q < 0 {
+		return nil, s.fail("unterminated string")
+	}
+	body := s.b[start+1 : start+1+q]
+	if bytes.IndexByte(body, '\\') < 0 { // the common case: no escapes
+		for _, c := range body {
+			if c < 0x20 {
+				return nil, s.fail("control character in a string")
+			}
+		}
+		s.i = start + 2 + q
+		return body, nil
+	}
+	// With escapes, find the closing quote the slow way and let
+	// encoding/json decode.
+	s.i = start + 1
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; {
+		case c == '\\':
+			s.i += 2
+			continue
+		case c == '"':
+			s.i++
+			var out string
+			if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
+				return nil, s.fail("bad string escape")
+			}
+			return []byte(out), nil
+		}
+		s.i++
+	}
+	return nil, s.fail("unterminated string")
+}
+
+func (s *scanner) str(key string, dst *string) error {
+	if s.literal("null") {
+		*dst = ""
+		return nil
+	}
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return &fieldError{key, "want a string"}
+	}
+	b, err := s.rawString()
+	if err != nil {
+		return err
+	}
+	*dst = s.intern(b)
+	return nil
+}
+
+func (s *scanner) integer(key string, dst *int64, has *bool) error {
+	if s.literal("null") {
+		*has = false
+		return nil
+	}
+	start := s.i
+	neg := false
+	if s.i < len(s.b) && s.b[s.i] == '-' {
+		neg = true
+		s.i++
+	}
+	var n int64
+	digits := 0
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		if digits >= 18 {
+			return &fieldError{key, "integer out of range"}
+		}
+		n = n*10 + int64(s.b[s.i]-'0')
+		s.i++
+		digits++
+	}
+	if digits == 0 {
+		s.i = start
+		return &fieldError{key, "want an integer"}
+	}
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '.', 'e', 'E':
+			return &fieldError{key, "want an integer, not a fraction"}
+		}
+	}
+	if neg {
+		n = -n
+	}
+	*dst, *has = n, true
+	return nil
+}
+
+// literal consumes word if it is next.
+func (s *scanner) literal(word string) bool {
+	if len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word {
+		s.i += len(word)
+		return true
+	}
+	return false
+}
+
+// skipValue checks and skips any JSON value.
+func (s *scanner) skipValue(depth int) error {
+	if depth > 32 {
+		return s.fail("nested too deeply")
+	}
+	if s.i >= len(s.b) {
+		return s.fail("want a value")
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		_, err := s.rawString()
+		return err
+	case c == '{' || c == '[':
+		return s.skipContainer(c, depth)
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := s.i
+		for s.i < len(s.b) && isNumberByte(s.b[s.i]) {
+			s.i++
+		}
+		if !json.Valid(s.b[start:s.i]) {
+			return s.fail("bad number")
+		}
+		return nil
+	case s.literal("null"), s.literal("true"), s.literal("false"):
+		return nil
+	}
+	return s.fail("want a value")
+}
+
+func (s *scanner) skipContainer(open byte, depth int) error {
+	closer := byte(']')
+	if open == '{' {
+		closer = '}'
+	}
+	s.i++
+	s.skipSpace()
+	if s.i < len(s.b) && s.b[s.i] == closer {
+		s.i++
+		return nil
+	}
+	for {
+		s.skipSpace()
+		if open == '{' {
+			if _, err := s.rawString(); err != nil {
+				return err
+			}
+			s.skipSpace()
+			if s.i >= len(s.b) || s.b[s.i] != ':' {
+				return s.fail("want ':'")
+			}
+			s.i++
+			s.skipSpace()
+		}
+		if err := s.skipValue(depth + 1); err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return s.fail("unterminated %c", open)
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case closer:
+			s.i++
+			return nil
+		default:
+			return s.fail("want ',' or '%c'", closer)
+		}
+	}
+}
+
+func isNumberByte(c byte) bool {
+	return c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9')
+}

@@ -1,0 +1,297 @@
+package plots
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// BarStyle is how a bar of the timeline is drawn: the fate of the entity
+// it stands for.
+type BarStyle int
+
+// Bar styles, in painting order: later ones are drawn over earlier ones,
+// so the rare, telling ends stay visible in a crowded lane.
+const (
+	Idle     BarStyle = iota // still valid after its holder replaced it
+	Replaced                 // in use until its holder moved on
+	Alive                    // still in use at the horizon
+	Expired                  // its TTL ran out
+	HardEnd                  // it reached its hard end (max TTL)
+	Operator                 // an operator revoked it
+	Cascade                  // revoked because an ancestor ended
+	numBarStyles
+)
+
+var barStyleNames = [numBarStyles]string{"idle", "replaced", "alive", "expired", "hard-end", "operator", "cascade"}
+
+func (s BarStyle) String() string { return barStyleNames[s] }
+
+// Describe is the legend text of a bar style.
+func (s BarStyle) Describe() string {
+	return [numBarStyles]string{
+		"still valid, no longer used",
+		"replaced by its holder",
+		"alive at the end of the run",
+		"expired (TTL ran out)",
+		"hard end reached (max TTL)",
+		"revoked by an operator",
+		"revoked by cascade",
+	}[s]
+}
+
+// endStyle maps an end cause of the log to a bar style.
+func endStyle(cause string) BarStyle {
+	switch cause {
+	case "expired":
+		return Expired
+	case "max-ttl":
+		return HardEnd
+	case "revoked":
+		return Operator
+	case "cascade", "parent-revoked":
+		return Cascade
+	}
+	return Alive
+}
+
+// Bar is a span of a lane drawn in one style.
+type Bar struct {
+	From, To int64
+	Style    BarStyle
+}
+
+// Lane is one row of the timeline: the generations of one token or
+// credential of one replica, or of all replicas of an actor when it has
+// more than the aggregation threshold.
+type Lane struct {
+	Label    string // the entity IDs without #G: "broker-core-a", "sso[2].cred", or "sso.cred" aggregated
+	Kind     string // token, child-token, lease
+	Depth    int    // 0 for root tokens, +1 per parent
+	Replicas int    // replicas drawn in this lane (>1 when aggregated)
+	Entities int    // generations with a bar in the window
+	Merged   bool   // bars of one style that touch were joined
+	Bars     []Bar  // in painting order
+	HardEnds []int64
+	parent   int // index of the parent lane, -1 for none
+	first    int // position of the first entity in issue order
+}
+
+// TimelineOptions choose what the timeline shows.
+type TimelineOptions struct {
+	// Window is the span of the run drawn; zero means FocusWindow.
+	Window Window
+	// Aggregate is the replica count above which an actor's replicas
+	// share one lane; 0 means DefaultAggregate, negative never.
+	Aggregate int
+}
+
+// DefaultAggregate: actors with more replicas than this share a lane.
+const DefaultAggregate = 5
+
+// maxBarsPerLane: a lane with more bars in the window has touching bars
+// of one style joined, so long runs stay readable and quick to draw.
+const maxBarsPerLane = 40
+
+// laneKey identifies a lane: actor, kind of entity and replica (0 when
+// aggregated or the actor has no replicas).
+type laneKey struct {
+	actor, sub string
+	replica    int
+}
+
+// maxLanes: with the default threshold, a fleet that would need more
+// lanes than this aggregates every actor with more than one replica.
+const maxLanes = 48
+
+// TimelineLanes computes the timeline's rows: lanes in hierarchy order
+// (each root token, then depth-first its children in the order they were
+// first issued), with the bars and hard ends inside window w.
+func TimelineLanes(r *Run, opts TimelineOptions) ([]Lane, Window, error) {
+	w, _, err := r.window(opts.Window)
+	if err != nil {
+		return nil, w, err
+	}
+	threshold := effectiveAggregate(r, opts)
+	replicas := actorReplicas(r)
+	aggregated := func(actor string) bool { return threshold > 0 && replicas[actor] > threshold }
+
+	var lanes []Lane
+	byKey := map[laneKey]int{} // lookups only; lanes keep first-issue order
+	laneOf := make([]int, len(r.Entities))
+	for i := range r.Entities {
+		e := &r.Entities[i]
+		id, _ := parseEntityID(e.ID) // validated by ReadEvents
+		k := laneKey{actor: id.actor, sub: id.sub, replica: id.replica}
+		if aggregated(id.actor) {
+			k.replica = 0
+		}
+		li, ok := byKey[k]
+		if !ok {
+			li = len(lanes)
+			byKey[k] = li
+			lanes = append(lanes, Lane{Label: laneLabel(k, replicas[id.actor], aggregated(id.actor)), Kind: e.Kind, parent: -1, first: i})
+			if aggregated(id.actor) {
+				lanes[li].Replicas = replicas[id.actor]
+			} else {
+				lanes[li].Replicas = 1
+			}
+			if p, ok := r.Entity(e.Parent); ok {
+				lanes[li].parent = laneOf[r.index[p.ID]]
+			}
+		}
+		laneOf[i] = li
+		addEntityBars(&lanes[li], e, r.Horizon, w)
+	}
+	for i := range lanes {
+		finishLane(&lanes[i])
+	}
+	return orderLanes(lanes), w, nil
+}
+
+// effectiveAggregate is the aggregation threshold the timeline uses: the
+// one asked for, or by default DefaultAggregate, lowered to 1 when that
+// would leave more than maxLanes lanes.
+func effectiveAggregate(r *Run, opts TimelineOptions) int {
+	if opts.Aggregate != 0 {
+		return opts.Aggregate
+	}
+	replicas := actorReplicas(r)
+	keys := map[laneKey]bool{} // counted only
+	for i := range r.Entities {
+		id, _ := parseEntityID(r.Entities[i].ID)
+		k := laneKey{actor: id.actor, sub: id.sub, replica: id.replica}
+		if replicas[id.actor] > DefaultAggregate {
+			k.replica = 0
+		}
+		keys[k] = true
+	}
+	if len(keys) > maxLanes {
+		return 1
+	}
+	return DefaultAggregate
+}
+
+// actorReplicas counts each actor's replicas, from the IDs issued.
+func actorReplicas(r *Run) map[string]int {
+	n := map[string]int{}
+	for i := range r.Entities {
+		id, _ := parseEntityID(r.Entities[i].ID)
+		n[id.actor] = max(n[id.actor], id.replica, 1)
+	}
+	return n
+}
+
+func laneLabel(k laneKey, replicas int, aggregated bool) string {
+	var b strings.Builder
+	b.WriteString(k.actor)
+	if k.replica > 0 {
+		fmt.Fprintf(&b, "[%d]", k.replica)
+	}
+	if k.sub != "" {
+		b.WriteString("." + k.sub)
+	}
+	if aggregated {
+		fmt.Fprintf(&b, " ×%d", replicas)
+	}
+	return b.String()
+}
+
+// addEntityBars adds e's bars clipped to w: in use from issue to its
+// replacement or end, then idle until its end.
+func addEntityBars(l *Lane, e *Entity, horizon int64, w Window) {
+	end := e.Ended
+	if end == None {
+		end = horizon
+	}
+	used, style := end, endStyle(e.Cause)
+	if e.Replaced != None && (e.Ended == None || e.Replaced < e.Ended) {
+		used, style = e.Replaced, Replaced
+	}
+	drew := false
+	add := func(from, to int64, s BarStyle) {
+		from, to = max(from, w.From), min(to, w.To)
+		if from < to {
+			l.Bars = append(l.Bars, Bar{From: from, To: to, Style: s})
+			drew = true
+		}
+	}
+	add(e.Issued(), used, style)
+	if used < end {
+		add(used, end, Idle)
+	}
+	if drew {
+		l.Entities++
+	}
+	if e.IsToken() && e.HardEnd != None && w.contains(e.HardEnd) {
+		l.HardEnds = append(l.HardEnds, e.HardEnd)
+	}
+}
+
+// finishLane puts bars in painting order, joining touching bars of one
+// style when the lane is aggregated or too crowded to show each.
+func finishLane(l *Lane) {
+	slices.SortStableFunc(l.Bars, func(a, b Bar) int {
+		return cmp.Or(cmp.Compare(a.Style, b.Style), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
+	slices.Sort(l.HardEnds)
+	l.HardEnds = slices.Compact(l.HardEnds)
+	if l.Replicas <= 1 && len(l.Bars) <= maxBarsPerLane {
+		return
+	}
+	l.Merged = true
+	out := l.Bars[:0]
+	for _, b := range l.Bars {
+		if n := len(out); n > 0 && out[n-1].Style == b.Style && b.From <= out[n-1].To {
+			out[n-1].To = max(out[n-1].To, b.To)
+			continue
+		}
+		out = append(out, b)
+	}
+	l.Bars = out
+}
+
+// orderLanes returns the lanes depth-first from each root, children in
+// the order they were first issued, with their depths set. Lanes whose
+// parent is missing are roots.
+func orderLanes(lanes []Lane) []Lane {
+	children := make([][]int, len(lanes))
+	var roots []int
+	for i, l := range lanes {
+		if l.parent < 0 || l.parent == i {
+			roots = append(roots, i)
+			continue
+		}
+		children[l.parent] = append(children[l.parent], i)
+	}
+	out := make([]Lane, 0, len(lanes))
+	seen := make([]bool, len(lanes))
+	var visit func(i, depth int)
+	visit = func(i, depth int) {
+		if seen[i] {
+			return
+		}
+		seen[i] = true
+		l := lanes[i]
+		l.Depth = depth
+		out = append(out, l)
+		for _, c := range children[i] {
+			visit(c, depth+1)
+		}
+	}
+	for _, i := range roots {
+		visit(i, 0)
+	}
+	for i := range lanes { // a parent cycle cannot come from the log, but never drop a lane
+		visit(i, 0)
+	}
+	// Lanes with nothing in the window are left out.
+	kept := out[:0]
+	for _, l := range out {
+		if len(l.Bars) > 0 || len(l.HardEnds) > 0 {
+			kept = append(kept, l)
+		}
+	}
+	return kept
+}
