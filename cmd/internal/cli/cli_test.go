@@ -178,3 +178,21 @@ func TestCompare(t *testing.T) {
 	assert.Equal(t, ExitBadInput, code)
 	assert.Contains(t, stderr, "token_max_tl")
 }
+
+func TestSweepHeatmap(t *testing.T) {
+	dir := t.TempDir()
+	png := filepath.Join(dir, "h.png")
+	code, _, stderr := run("sweep", "short-parent", "--set", "actors.broker.token.ttl=1h,2h", "--set", "actors.worker.replicas=1,2",
+		"--heatmap", png, "--metric", "outage_seconds", "-o", "csv")
+	require.Equal(t, ExitOK, code, stderr)
+	data, err := os.ReadFile(png)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(data, []byte("\x89PNG")))
+
+	code, _, stderr = run("sweep", "short-parent", "--set", "actors.broker.token.ttl=1h,2h", "--heatmap", filepath.Join(dir, "h.gif"))
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, ".svg or .png")
+	code, _, stderr = run("sweep", "short-parent", "--set", "actors.broker.token.ttl=1h,2h", "--heatmap", png, "--metric", "cliff_bound_by")
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "a heatmap can show")
+}

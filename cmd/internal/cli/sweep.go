@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/leasesim/leasesim/plots"
 	"github.com/leasesim/leasesim/scenarios"
 	"github.com/leasesim/leasesim/sim/sweep"
 )
@@ -26,6 +28,9 @@ type SweepOptions struct {
 	CSVFile  string
 	JSONFile string
 	Workers  int
+	Heatmap  string // chart file, .svg or .png
+	Metric   string
+	X, Y     string
 }
 
 // NewCmdSweep builds `leasesim sweep` and `leasesim sweep merge`.
@@ -63,6 +68,10 @@ whatever --workers is.
 split over N machines (K is 1-based); 'sweep merge' joins their CSVs into
 exactly the CSV of the whole sweep.
 
+--heatmap FILE.png (or .svg) draws --metric (default failed_requests) averaged
+over seeds on a grid of two swept parameters: --x and --y, by default the first
+two --set paths (or the first and "seed").
+
 A progress bar is drawn on stderr when stderr is a terminal.`,
 		Example: `  # Which max TTL and which reaction to an exhausted token avoid the cliff?
   leasesim sweep default-max-cliff \
@@ -76,7 +85,12 @@ A progress bar is drawn on stderr when stderr is a terminal.`,
   # Split over three machines, then merge
   leasesim sweep my-fleet.yaml --set backend.mounts.database.max_lease_ttl=1h,24h \
     --seeds 100 --shard 2/3 -o csv > part-2.csv
-  leasesim sweep merge part-1.csv part-2.csv part-3.csv > sweep.csv`,
+  leasesim sweep merge part-1.csv part-2.csv part-3.csv > sweep.csv
+
+  # A heatmap of outage time over two settings
+  leasesim sweep default-max-cliff --set roles.broker.token_max_ttl=0,168h,720h \
+    --set actors.broker.when_exhausted=none,reauth --seeds 10 \
+    --heatmap sweep.png --metric outage_seconds`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scenario = args[0]
@@ -92,6 +106,10 @@ A progress bar is drawn on stderr when stderr is a terminal.`,
 	f.StringVar(&opts.CSVFile, "csv", "", "also write the CSV to this file")
 	f.StringVar(&opts.JSONFile, "json", "", "also write the JSON to this file")
 	f.IntVar(&opts.Workers, "workers", 0, "points run at once (default 0: one per core)")
+	f.StringVar(&opts.Heatmap, "heatmap", "", "also draw a heatmap chart to this .svg or .png file")
+	f.StringVar(&opts.Metric, "metric", sweep.ColFailedRequests, "the heatmap's metric: "+strings.Join(sweep.NumericMetrics, ", "))
+	f.StringVar(&opts.X, "x", "", "the heatmap's x parameter (default: the first --set path)")
+	f.StringVar(&opts.Y, "y", "", "the heatmap's y parameter (default: the second --set path, or seed)")
 	cmd.AddCommand(newCmdSweepMerge(io))
 	return cmd
 }
@@ -124,6 +142,32 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 			return badInput(fmt.Errorf("--shard: %w", err))
 		}
 	}
+	var heatFormat string
+	if opts.Heatmap != "" {
+		switch {
+		case strings.HasSuffix(opts.Heatmap, ".svg"):
+			heatFormat = "svg"
+		case strings.HasSuffix(opts.Heatmap, ".png"):
+			heatFormat = "png"
+		default:
+			return badInput(fmt.Errorf("--heatmap %s: the file must end in .svg or .png", opts.Heatmap))
+		}
+		if !slices.Contains(sweep.NumericMetrics, opts.Metric) {
+			return badInput(fmt.Errorf("--metric %s: a heatmap can show %s", opts.Metric, strings.Join(sweep.NumericMetrics, ", ")))
+		}
+		if opts.X == "" && len(spec.Params) > 0 {
+			opts.X = spec.Params[0].Path
+		}
+		if opts.Y == "" {
+			opts.Y = "seed"
+			if len(spec.Params) > 1 {
+				opts.Y = spec.Params[1].Path
+			}
+		}
+		if opts.X == "" {
+			return badInput(fmt.Errorf("--heatmap needs at least one --set to draw"))
+		}
+	}
 	sw, err := sweep.Prepare(spec)
 	if err != nil {
 		return badInput(err)
@@ -148,6 +192,22 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 	}
 	if opts.JSONFile != "" {
 		if err := writeFile(opts.JSONFile, t.WriteJSON); err != nil {
+			return err
+		}
+	}
+	if opts.Heatmap != "" {
+		h, err := sweep.HeatmapData(t, opts.Metric, opts.X, opts.Y)
+		if err != nil {
+			return badInput(fmt.Errorf("--heatmap: %w", err))
+		}
+		p, err := plots.Heatmap(plots.HeatmapGrid{Scenario: sw.Scenario, Metric: h.Metric, X: h.X, Y: h.Y,
+			XValues: h.XValues, YValues: h.YValues, Mean: h.Mean})
+		if err != nil {
+			return err
+		}
+		if err := writeFile(opts.Heatmap, func(w io.Writer) error {
+			return plots.Render(w, p, heatFormat, plots.SlideWidth, plots.SlideHeight)
+		}); err != nil {
 			return err
 		}
 	}
