@@ -196,3 +196,13 @@ func TestSweepHeatmap(t *testing.T) {
 	assert.Equal(t, ExitBadInput, code)
 	assert.Contains(t, stderr, "a heatmap can show")
 }
+
+func TestCompareOut(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := run("compare", "short-parent", "--set", "actors.broker.renew=watcher", "--out", dir)
+	require.Equal(t, ExitOK, code, stderr)
+	for _, f := range []string{"compare.svg", "compare.png", "compare.json", "baseline/report.json", "proposal/events.jsonl", "proposal/timeline.svg"} {
+		_, err := os.Stat(filepath.Join(dir, f))
+		assert.NoError(t, err, f)
+	}
+}

@@ -2,9 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/leasesim/leasesim/plots"
 	"github.com/leasesim/leasesim/scenarios"
 	"github.com/leasesim/leasesim/sim"
 	"github.com/leasesim/leasesim/sim/compare"
@@ -17,6 +21,7 @@ type CompareOptions struct {
 	Proposal string // "" = the baseline with Sets applied
 	Sets     []string
 	Output   string
+	OutDir   string
 }
 
 // NewCmdCompare builds `leasesim compare`.
@@ -32,7 +37,11 @@ service, and a one-line verdict (BETTER, SAME or WORSE).
 
 With one scenario and --set PATH=VALUE (repeatable; the paths of 'sweep'),
 the proposal is that scenario with the overrides applied; with two, the
-overrides apply to the proposal.`,
+overrides apply to the proposal.
+
+--out DIR writes each run's report.json, events.jsonl and charts into
+DIR/baseline and DIR/proposal, and an overlay of both runs' failed requests
+per second and cliffs as DIR/compare.svg and DIR/compare.png.`,
 		Example: `  leasesim compare jan-2024-replay jan-2024-fixed
   leasesim compare default-max-cliff --set roles.broker.token_max_ttl=168h --set actors.broker.when_exhausted=reauth
   leasesim compare today.yaml proposal.yaml -o json`,
@@ -57,6 +66,7 @@ overrides apply to the proposal.`,
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "PATH=VALUE override for the proposal (repeatable)")
+	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write both runs' files and an overlay chart into this directory")
 	return cmd
 }
 
@@ -75,7 +85,8 @@ func compareRun(opts *CompareOptions) error {
 		}
 		ovs = append(ovs, scenarios.Override{Path: path, Value: values[0]})
 	}
-	base, err := compareSide(opts.Baseline, nil)
+	record := opts.OutDir != ""
+	base, err := compareSide(opts.Baseline, nil, record)
 	if err != nil {
 		return err
 	}
@@ -87,11 +98,16 @@ func compareRun(opts *CompareOptions) error {
 	if err != nil {
 		return badInput(err)
 	}
-	prop, err := compareSide(scenarios.OverrideLabel(name, ovs), ps)
+	prop, err := compareSide(scenarios.OverrideLabel(name, ovs), ps, record)
 	if err != nil {
 		return err
 	}
 	c := compare.Compare(base, prop)
+	if record {
+		if err := writeCompareFiles(opts.OutDir, c); err != nil {
+			return err
+		}
+	}
 	if opts.Output == "json" {
 		return compare.WriteJSON(opts.IO.Out, c)
 	}
@@ -99,7 +115,7 @@ func compareRun(opts *CompareOptions) error {
 }
 
 // compareSide loads, explains and runs one side.
-func compareSide(name string, s *scenarios.Scenario) (compare.Side, error) {
+func compareSide(name string, s *scenarios.Scenario, record bool) (compare.Side, error) {
 	if s == nil {
 		var err error
 		if s, err = loadScenario(name); err != nil {
@@ -110,5 +126,37 @@ func compareSide(name string, s *scenarios.Scenario) (compare.Side, error) {
 	if err != nil {
 		return compare.Side{}, badInput(err)
 	}
-	return compare.Side{Scenario: s, Label: name, Result: sim.New(s, sim.Options{}).Run(), Explain: exps}, nil
+	return compare.Side{Scenario: s, Label: name, Result: sim.New(s, sim.Options{RecordLog: record}).Run(), Explain: exps}, nil
+}
+
+// writeCompareFiles writes both runs' files and the overlay chart.
+func writeCompareFiles(dir string, c *compare.Comparison) error {
+	var runs [2]*plots.Run
+	for i, side := range []compare.Side{c.Baseline, c.Proposal} {
+		sub := filepath.Join(dir, []string{"baseline", "proposal"}[i])
+		if err := writeRunFiles(sub, side.Result); err != nil {
+			return err
+		}
+		f, err := os.Open(filepath.Join(sub, "events.jsonl"))
+		if err != nil {
+			return err
+		}
+		runs[i], err = plots.ReadEvents(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	p, err := plots.Overlay(runs[0], runs[1], "baseline "+c.Baseline.Label, "proposal "+c.Proposal.Label, c.Verdict())
+	if err != nil {
+		return err
+	}
+	for _, format := range []string{"svg", "png"} {
+		if err := writeFile(filepath.Join(dir, "compare."+format), func(w io.Writer) error {
+			return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
+		}); err != nil {
+			return err
+		}
+	}
+	return writeFile(filepath.Join(dir, "compare.json"), func(w io.Writer) error { return compare.WriteJSON(w, c) })
 }
