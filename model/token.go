@@ -240,6 +240,21 @@ func RenewToken(t *Token, view MountView, roles RenewRoles, increment Duration, 
 	if err := RenewableCheck(t, now); err != nil {
 		return Grant{}, err
 	}
+	p, err := renewParams(t, view, roles, increment, now)
+	if err != nil {
+		return Grant{}, err
+	}
+	g, err := CalculateTTL(p)
+	if err != nil {
+		return Grant{}, err
+	}
+	t.TTL, t.ExpireTime, t.Grant = g.TTL, now.Add(g.TTL), g
+	return g, nil
+}
+
+// renewParams is what each CalculateTTL argument is at a renewal of t,
+// by the token's origin (the table of semantics.md §4).
+func renewParams(t *Token, view MountView, roles RenewRoles, increment Duration, now Instant) (TTLParams, error) {
 	p := TTLParams{View: view, Increment: increment, Start: t.IssueTime, Now: now}
 	switch {
 	case t.Origin == FromLogin:
@@ -247,7 +262,7 @@ func RenewToken(t *Token, view MountView, roles RenewRoles, increment Duration, 
 		// explicit max as captured at login.
 		r := roles.Auth
 		if r == nil {
-			return Grant{}, fmt.Errorf("%w (role %q)", ErrAuthRoleNotFound, t.Role)
+			return p, fmt.Errorf("%w (role %q)", ErrAuthRoleNotFound, t.Role)
 		}
 		p.BackendTTL = setting(r.TokenTTL, LayerRoleTokenTTL, r.Name)
 		p.Period = setting(r.TokenPeriod, LayerRoleTokenPeriod, r.Name)
@@ -258,7 +273,7 @@ func RenewToken(t *Token, view MountView, roles RenewRoles, increment Duration, 
 		// period and explicit max (request values are dropped, §4/§11.1).
 		r := roles.Token
 		if r == nil {
-			return Grant{}, fmt.Errorf("%w (role %q)", ErrTokenRoleNotFound, t.Role)
+			return p, fmt.Errorf("%w (role %q)", ErrTokenRoleNotFound, t.Role)
 		}
 		p.BackendTTL = Setting{Value: t.TTL, Layer: Layer{Kind: LayerPreviousTTL}}
 		p.Period = setting(r.TokenPeriod, LayerRoleTokenPeriod, r.Name)
@@ -270,12 +285,21 @@ func RenewToken(t *Token, view MountView, roles RenewRoles, increment Duration, 
 		p.Period = t.Period
 		p.ExplicitMax = t.ExplicitMax
 	}
-	g, err := CalculateTTL(p)
+	return p, nil
+}
+
+// Ceiling is the grant a renewal of t with increment 0 would get at now,
+// without renewing it: its cap and hard end under the current mount and
+// role values, each with its layer. It answers "how long can this live
+// token still live, and why" for a token observed in a lookup rather than
+// created here (semantics.md §4; an import forecasts from it). Refusals
+// that do not change the ceiling — non-renewable, expired — are ignored.
+func Ceiling(t *Token, view MountView, roles RenewRoles, now Instant) (Grant, error) {
+	p, err := renewParams(t, view, roles, 0, now)
 	if err != nil {
 		return Grant{}, err
 	}
-	t.TTL, t.ExpireTime, t.Grant = g.TTL, now.Add(g.TTL), g
-	return g, nil
+	return CalculateTTL(p)
 }
 
 // RenewableCheck implements the refusals that come before any TTL is

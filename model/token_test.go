@@ -267,3 +267,21 @@ func TestMergeRoleLimit(t *testing.T) {
 	assert.Equal(t, role, got)
 	assert.Equal(t, h(48), warn)
 }
+
+// Ceiling: a live token's hard end and its layer, without renewing it.
+func TestCeiling(t *testing.T) {
+	approle := ResolveMount(untuned, Mount{Path: "auth/approle"})
+	role := AuthRole{Name: "broker", TokenTTL: h(24)}
+	tok := Token{Origin: FromLogin, Mount: "auth/approle", Role: "broker", IssueTime: at(-h(700)), TTL: h(24), ExpireTime: at(h(10)), Renewable: true}
+	g, err := Ceiling(&tok, approle, RenewRoles{Auth: &role}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, at(h(68)), g.HardEnd, "issue + 768h")
+	assert.Equal(t, sysMax(), g.HardEndBy)
+	assert.Equal(t, at(h(10)), tok.ExpireTime, "the token is not changed")
+
+	role.TokenMaxTTL = h(100)
+	_, err = Ceiling(&tok, approle, RenewRoles{Auth: &role}, 0)
+	assert.ErrorIs(t, err, ErrPastMaxTTL, "a role lowered since issue: the next renewal would fail")
+	_, err = Ceiling(&tok, approle, RenewRoles{}, 0)
+	assert.ErrorIs(t, err, ErrAuthRoleNotFound)
+}

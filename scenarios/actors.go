@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -12,7 +13,7 @@ import (
 )
 
 var (
-	actorKeys    = []string{"login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "demand", "start"}
+	actorKeys    = []string{"login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "demand", "start", "existing"}
 	tokenReqKeys = []string{"role", "ttl", "explicit_max_ttl", "period", "renewable", "no_parent", "type", "num_uses"}
 )
 
@@ -149,6 +150,17 @@ func (p *parser) actor(st *state, a entry) (Actor, entry) {
 	}
 	if e, ok := f.get("start"); ok {
 		act.StartAt, _ = p.instant(e.val, e.path, st.clk)
+	}
+	if e, ok := f.get("existing"); ok {
+		switch {
+		case act.Login == "" && act.Token == nil:
+			p.errAt(e.key, e.path, "'existing' is a token the actor holds at start; it needs login or token to say how that token was issued")
+		case act.Replicas != 1:
+			p.errAt(e.key, e.path, "'existing' describes one token; it needs replicas: 1 (import gives each live token its own actor)")
+		case f.has("start"):
+			p.errAt(e.key, e.path, "'existing' means the actor holds the token at start; remove start")
+		}
+		act.Existing = p.existing(st, e)
 	}
 	return act, via
 }
@@ -401,4 +413,71 @@ func (p *parser) demand(e entry) (float64, bool) {
 		return 0, false
 	}
 	return v / per, true
+}
+
+var existingKeys = []string{"accessor", "issue_time", "expire_time", "ttl", "explicit_max_ttl", "period", "renewable", "num_uses"}
+
+// existing reads a live token as a lookup reports it. Its times are RFC
+// 3339 only: issue_time lies at or before start, expire_time after it
+// (beyond the horizon is fine).
+func (p *parser) existing(st *state, e entry) *Existing {
+	x := &Existing{Line: e.key.Line, Renewable: true}
+	f, ok := p.mapping(e.val, e.path, mapSpec{what: "a live token (from a token lookup)", keys: existingKeys})
+	if !ok {
+		return x
+	}
+	when := func(key string) (model.Instant, bool) {
+		v, ok := f.get(key)
+		if !ok {
+			p.errAt(e.val, e.path, "missing '%s' (an RFC 3339 time, as the token lookup reports it)", key)
+			return 0, false
+		}
+		s, ok := p.str(v.val, v.path, "an RFC 3339 time")
+		if !ok {
+			return 0, false
+		}
+		t, msg := parseRFC3339(s)
+		if msg != "" {
+			p.errAt(v.val, v.path, "%s", msg)
+			return 0, false
+		}
+		if !st.clk.startOK {
+			return 0, false
+		}
+		return model.Instant(t.Sub(st.clk.start) / time.Second), true
+	}
+	if at, ok := when("issue_time"); ok {
+		if at > 0 {
+			v, _ := f.get("issue_time")
+			p.errAt(v.val, v.path, "issue_time is after start; a live token was issued at or before the scenario's start")
+		}
+		x.IssueTime = at
+	}
+	if at, ok := when("expire_time"); ok {
+		if at <= 0 {
+			v, _ := f.get("expire_time")
+			p.errAt(v.val, v.path, "expire_time is not after start: the token is no longer live; leave it out or move start earlier")
+		}
+		x.ExpireTime = at
+	}
+	if v, ok := f.get("accessor"); ok {
+		x.Accessor, _ = p.str(v.val, v.path, "an accessor")
+	}
+	for key, dst := range map[string]*model.Duration{"ttl": &x.TTL, "explicit_max_ttl": &x.ExplicitMaxTTL, "period": &x.Period} {
+		if v, ok := f.get(key); ok {
+			*dst, _ = p.duration(v.val, v.path)
+		}
+	}
+	if x.TTL == 0 {
+		p.errAt(e.val, e.path, "missing or zero 'ttl': the TTL the token's creation or last renewal granted (creation_ttl if never renewed)")
+	}
+	if v, ok := f.get("renewable"); ok {
+		x.Renewable, _ = p.boolean(v.val, v.path)
+	}
+	if v, ok := f.get("num_uses"); ok {
+		if n, ok := p.integer(v.val, v.path, 0, math.MaxInt32); ok {
+			x.NumUses = int(n)
+		}
+	}
+	return x
 }

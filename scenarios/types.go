@@ -76,6 +76,24 @@ type Actor struct {
 	Refresh    RefreshPolicy
 	Demand     float64       // requests per second, for the whole service (all replicas)
 	StartAt    model.Instant // when the actor first logs in / fetches (default 0)
+
+	// Existing is the token the actor already holds at start, as a token
+	// lookup reports it (an imported fleet); its Login or Token says how it
+	// was issued and how the actor logs in again.
+	Existing *Existing
+}
+
+// Existing is a live token observed at the scenario's start.
+type Existing struct {
+	Line           int
+	Accessor       string
+	IssueTime      model.Instant  // at or before start (zero or negative)
+	ExpireTime     model.Instant  // after start
+	TTL            model.Duration // the TTL its last creation or renewal granted
+	ExplicitMaxTTL model.Duration
+	Period         model.Duration
+	Renewable      bool
+	NumUses        int
 }
 
 // TokenRequest is a token-store create request as written in a scenario.

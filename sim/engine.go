@@ -93,7 +93,8 @@ type actor struct {
 	dependents []int // actors that use this one's token
 	reps       []replica
 	started    bool
-	service    int // index into Engine.services, or -1
+	adopted    bool // its existing token is in play
+	service    int  // index into Engine.services, or -1
 }
 
 // Options tune a run.
@@ -133,6 +134,7 @@ type Engine struct {
 	cliffs      cliffTracker
 	log         []LogEvent
 	pendingLoss []model.NodeID // entities whose end their holders have yet to react to
+	notes       []string       // disagreements between observed tokens and the model
 }
 
 // New prepares a run of a validated scenario.
@@ -266,6 +268,14 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	parent := model.None
 	kind := KindToken
 	switch {
+	case a.Existing != nil && !ac.adopted:
+		// The token it holds at start, observed in a lookup.
+		ac.adopted = true
+		var note string
+		tok, note, err = e.b.adopt(a)
+		if note != "" {
+			e.notes = append(e.notes, note)
+		}
 	case a.Login != "":
 		role := e.b.AuthRole(a.Login)
 		tok, err = model.Login(e.b.View(role.Mount), *role, now)
@@ -304,10 +314,10 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	rep.token = n
 	e.record(LogEvent{Kind: LogIssue, Entity: n, By: tok.Grant.TTLBy})
 	e.scheduleExpiry(n, tok.ExpireTime, tok.NoExpiry)
-	e.startRenewal(n, a.Renew, tok.TTL, tok.Renewable)
+	e.startRenewal(n, a.Renew, tok.ExpireTime.Sub(now), tok.Renewable)
 	if a.WhenExhausted.Kind == scenarios.ExhaustReauth && a.WhenExhausted.At > 0 && tok.Grant.HasHardEnd {
-		life := float64(tok.Grant.HardEnd.Sub(now))
-		at := now.Add(model.Duration(math.Floor(life * a.WhenExhausted.At)))
+		life := float64(tok.Grant.HardEnd.Sub(tok.IssueTime))
+		at := max(now, tok.IssueTime.Add(model.Duration(math.Floor(life*a.WhenExhausted.At))))
 		e.ents[n].reauth = e.loop.Schedule(at, orderClient, evReauth, int32(ai), int32(r))
 	}
 	e.tokenChanged(ai, r)

@@ -122,6 +122,28 @@ func (x *explainer) actor(a *scenarios.Actor) {
 	issued := a.StartAt
 
 	switch {
+	case a.Existing != nil:
+		t, note, err := x.b.adopt(a)
+		if err != nil {
+			x.problem(a.Existing.Line, field+".existing", err)
+			return
+		}
+		tok, tokID = t, a.Name
+		view := x.b.View(t.Mount)
+		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t)
+		if a.Login != "" {
+			role := x.b.AuthRole(a.Login)
+			e.Origin = fmt.Sprintf("live token (accessor %s), a login to %s with role %s", orUnknown(a.Existing.Accessor), role.Mount, role.Name)
+			e.Layers = loginLayers(x.b.System, view, role, t.Grant)
+		} else {
+			e.Origin = fmt.Sprintf("live token (accessor %s), %s", orUnknown(a.Existing.Accessor), createOrigin(a.Token, "a token"))
+			e.Layers = createLayers(x.b.System, view, a.Token, t.Grant)
+		}
+		if note != "" {
+			e.Warnings = append(e.Warnings, "leasesim: "+note)
+		}
+		tokEnd = e.Effective
+		x.add(e)
 	case a.Login != "":
 		role := x.b.AuthRole(a.Login)
 		if role == nil {
@@ -185,7 +207,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 	default:
 		return
 	}
-	if a.Login != "" || a.Token != nil {
+	if a.Login != "" || a.Token != nil || a.Existing != nil {
 		x.tokens[a.Name] = tok
 	}
 	if a.Credential != "" {
@@ -245,6 +267,13 @@ func (x *explainer) credential(a *scenarios.Actor, replicas int, issued model.In
 		e.Effective = model.BoundedByAncestor(e.Effective, parentEnd, parent)
 	}
 	x.add(e)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 func createOrigin(r *scenarios.TokenRequest, by string) string {
@@ -432,16 +461,16 @@ func JoinAnd(xs []string) string {
 }
 
 // FormatOffset renders a virtual instant as "day N+hh:mm" (plus ":ss"
-// when the seconds are not zero): day 0 is the scenario's start.
+// when the seconds are not zero): day 0 is the scenario's start. An instant
+// before the start (a live token's issue) reads "646h13m2s before start".
 func FormatOffset(t model.Instant) string {
-	sign := ""
 	v := int64(t)
 	if v < 0 {
-		sign, v = "-", -v
+		return model.Duration(-v).String() + " before start"
 	}
 	d, h, m, s := v/86400, (v/3600)%24, (v/60)%60, v%60
 	if s != 0 {
-		return fmt.Sprintf("%sday %d+%02d:%02d:%02d", sign, d, h, m, s)
+		return fmt.Sprintf("day %d+%02d:%02d:%02d", d, h, m, s)
 	}
-	return fmt.Sprintf("%sday %d+%02d:%02d", sign, d, h, m)
+	return fmt.Sprintf("day %d+%02d:%02d", d, h, m)
 }

@@ -22,6 +22,7 @@ type reportDoc struct {
 	Outcome        string        `json:"outcome"`
 	Events         int64         `json:"events"`
 	Headline       string        `json:"headline"`
+	Notes          []string      `json:"notes"`
 	Cliffs         []cliffJSON   `json:"cliffs"`
 	Outages        []outageJSON  `json:"outages"`
 	Impacts        []impactJSON  `json:"impact_windows"`
@@ -93,7 +94,7 @@ func WriteReportJSON(w io.Writer, r *Result) error {
 	doc := reportDoc{
 		Version: ReportVersion, Scenario: r.Scenario.Name, Seed: r.Seed, Start: c.RFC3339(0),
 		HorizonSeconds: int64(r.Horizon), Outcome: r.Outcome.String(), Events: r.Events, Headline: r.Headline(),
-		Cliffs: []cliffJSON{}, Outages: []outageJSON{}, Impacts: []impactJSON{}, Services: []serviceJSON{}, Entities: []entityJSON{},
+		Notes: nonNil(r.Notes), Cliffs: []cliffJSON{}, Outages: []outageJSON{}, Impacts: []impactJSON{}, Services: []serviceJSON{}, Entities: []entityJSON{},
 	}
 	doc.Cliffs = append(doc.Cliffs, cliffsJSON(r)...)
 	for _, o := range r.Outages {

@@ -83,6 +83,9 @@ func WriteRunText(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "%s — %s\n", s.Name, strings.TrimSpace(s.Description))
 	fmt.Fprintf(&b, "seed %d · %s to %s (%s) · %d events%s\n\n", r.Seed, c.Date(0), c.Date(r.Horizon), model.Duration(r.Horizon), r.Events, r.outcomeNote())
 	fmt.Fprintf(&b, "%s\n", r.Headline())
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 
 	b.WriteString("\nImpact windows (any service down)\n")
 	if len(r.Impacts) == 0 {

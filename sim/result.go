@@ -115,12 +115,15 @@ func (t *cliffTracker) end(e *Engine) {
 	t.all = append(t.all, c)
 }
 
-// cliffs returns the groups that are mass ends: at least two in-use
-// entities. Roots and services are listed in creation order.
+// cliffs returns the groups that are cliffs: at least two in-use
+// entities ending together, or an in-use token reaching its hard end — the
+// seed incident's event, whatever hangs under the token (an imported live
+// token's subtree is unknown). Roots and services are listed in creation
+// order.
 func (t *cliffTracker) cliffs() []Cliff {
 	var out []Cliff
 	for _, c := range t.all {
-		if c.Size() >= 2 {
+		if c.Size() >= 2 || (c.Cause == MaxTTL && c.Tokens > 0) {
 			slices.Sort(c.Roots)
 			slices.Sort(c.Services)
 			out = append(out, c)
@@ -265,6 +268,7 @@ type Result struct {
 	Impacts  []Impact
 	Services []ServiceSummary
 	Log      []LogEvent
+	Notes    []string // where observed live tokens disagree with the model
 
 	engine *Engine
 }
@@ -283,7 +287,7 @@ func (e *Engine) result(o Outcome) *Result {
 	if o == HorizonReached || o == Drained {
 		now = e.loop.Horizon
 	}
-	r := &Result{Scenario: e.s, Seed: e.seed, Outcome: o, Events: e.loop.Processed, Horizon: now, Log: e.log, engine: e}
+	r := &Result{Scenario: e.s, Seed: e.seed, Outcome: o, Events: e.loop.Processed, Horizon: now, Log: e.log, Notes: e.notes, engine: e}
 	for i := range e.ents {
 		n := model.NodeID(i)
 		en := &e.ents[i]
