@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -205,4 +206,40 @@ func TestCompareOut(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, f))
 		assert.NoError(t, err, f)
 	}
+}
+
+// Issue 6's acceptance: the imported seed incident explains the broker's
+// hard end as issue + 768h from system.max_lease_ttl, and its cliff falls
+// at the same instant as the hand-written library scenario's.
+func TestImportRoundTrip(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.yaml")
+	code, _, stderr := run("import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024"), "-o", out)
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, stderr, "its parent is unknown", "non-orphans are flagged")
+
+	code, stdout, stderr := run("explain", out, "broker")
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, stdout, "= issue + 768h  ← system.max_lease_ttl")
+
+	cliffAt := func(scenario string) time.Time {
+		code, stdout, stderr := run("run", scenario, "-o", "json")
+		require.Equal(t, ExitOK, code, stderr)
+		var doc struct {
+			Cliffs []struct {
+				At      string `json:"at"`
+				BoundBy string `json:"bound_by"`
+			} `json:"cliffs"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+		require.NotEmpty(t, doc.Cliffs)
+		assert.Equal(t, "system.max_lease_ttl", doc.Cliffs[0].BoundBy)
+		at, err := time.Parse(time.RFC3339, doc.Cliffs[0].At)
+		require.NoError(t, err)
+		return at
+	}
+	assert.True(t, cliffAt(out).Equal(cliffAt("default-max-cliff")), "same instant: 2024-01-15 10:54 MST")
+
+	code, _, stderr = run("import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "bad"))
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, ".json")
 }

@@ -58,7 +58,7 @@ A SCENARIO is a YAML file or the name of a built-in one (leasesim scenarios list
 	}
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
-	root.AddCommand(NewCmdRun(io), NewCmdExplain(io), NewCmdCheck(io), NewCmdCompare(io), NewCmdSweep(io), NewCmdScenarios(io), NewCmdPlot(io))
+	root.AddCommand(NewCmdRun(io), NewCmdExplain(io), NewCmdCheck(io), NewCmdCompare(io), NewCmdSweep(io), NewCmdImport(io), NewCmdScenarios(io), NewCmdPlot(io))
 	return root
 }
 
