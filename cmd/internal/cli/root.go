@@ -51,8 +51,10 @@ max TTL counted from the original issue time, and cascading revocation.
 
 A SCENARIO is a YAML file or the name of a built-in one (leasesim scenarios list).`,
 		Example: `  leasesim scenarios list
-  leasesim explain default-max-cliff
-  leasesim explain my-fleet.yaml broker -o json`,
+  leasesim run default-max-cliff
+  leasesim explain default-max-cliff broker
+  leasesim check default-max-cliff
+  leasesim compare jan-2024-replay jan-2024-fixed`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
