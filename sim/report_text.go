@@ -102,12 +102,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 		tw.Flush()
 	}
 
-	b.WriteString("\nCliffs\n")
-	if len(r.Cliffs) == 0 {
-		b.WriteString("  none\n")
-	} else {
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  when\toffset\troot\tcause\tbound by\ttokens\tleases\tservices\n")
+	table(&b, "Cliffs", len(r.Cliffs), "when\toffset\troot\tcause\tbound by\ttokens\tleases\tservices", func(tw io.Writer) {
 		for i := range r.Cliffs {
 			f := &r.Cliffs[i]
 			roots := r.EntityID(f.Roots[0])
@@ -124,15 +119,8 @@ func WriteRunText(w io.Writer, r *Result) error {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), roots, f.Cause, by, f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
 		}
-		tw.Flush()
-	}
-
-	b.WriteString("\nOutages\n")
-	if len(r.Outages) == 0 {
-		b.WriteString("  none\n")
-	} else {
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  service\tfrom\tto\trecovery\treplicas down\tfailed requests\n")
+	})
+	table(&b, "Outages", len(r.Outages), "service\tfrom\tto\trecovery\treplicas down\tfailed requests", func(tw io.Writer) {
 		for _, o := range r.Outages {
 			to, rec := c.Date(o.To), o.Duration().String()
 			if o.Ongoing {
@@ -140,25 +128,31 @@ func WriteRunText(w io.Writer, r *Result) error {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d/%d\t%.0f\n", o.Service, c.Date(o.From), to, rec, o.PeakFailing, o.Replicas, o.FailedRequests)
 		}
-		tw.Flush()
-	}
-
-	b.WriteString("\nServices\n")
-	if len(r.Services) == 0 {
-		b.WriteString("  none\n")
-	} else {
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  service\treplicas\tdemand/s\tdown\toutages\tfailed requests\n")
+	})
+	table(&b, "Services", len(r.Services), "service\treplicas\tdemand/s\tdown\toutages\tfailed requests", func(tw io.Writer) {
 		for _, sv := range r.Services {
 			fmt.Fprintf(tw, "  %s\t%d\t%g\t%s\t%d\t%.0f\n", sv.Name, sv.Replicas, sv.Demand, sv.Down, sv.Outages, sv.FailedRequests)
 		}
-		tw.Flush()
-	}
+	})
 
 	b.WriteString("\nEntities (tokens and the fate of every credential generation)\n")
 	writeFates(&b, r)
 	_, err := io.WriteString(w, TrimLines(b.String()))
 	return err
+}
+
+// table writes a titled section: "none" when it has no rows, else an
+// aligned table with the given header, rows written by rows.
+func table(b *strings.Builder, title string, n int, header string, rows func(io.Writer)) {
+	fmt.Fprintf(b, "\n%s\n", title)
+	if n == 0 {
+		b.WriteString("  none\n")
+		return
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  %s\n", header)
+	rows(tw)
+	tw.Flush()
 }
 
 // writeFates lists the tokens of small actors one by one and folds the

@@ -164,6 +164,7 @@ func Read(paths ...string) (*Snapshot, error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
+	s.Files = files
 	return s, nil
 }
 

@@ -44,7 +44,7 @@ func Scenario(s *Snapshot, opts ImportOptions) ([]byte, []string, error) {
 	g.roles()
 	g.tokens()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Imported by `leasesim import vault` from %d files; the lookups were made at %s.\n", g.files(), g.start.Format(time.RFC3339))
+	fmt.Fprintf(&b, "# Imported by `leasesim import vault` from %d files; the lookups were made at %s.\n", len(s.Files), g.start.Format(time.RFC3339))
 	b.WriteString(`#
 # Token lookups never reveal a token's parent (Vault hides it on purpose), so
 # every imported token is a root of its own tree here. If you know that a token
@@ -99,36 +99,6 @@ type gen struct {
 
 func (g *gen) warn(format string, args ...any) {
 	g.warnings = append(g.warnings, fmt.Sprintf(format, args...))
-}
-
-func (g *gen) files() int {
-	seen := map[string]bool{}
-	add := func(f string) { seen[f] = true }
-	for _, m := range g.s.Mounts {
-		add(m.File)
-	}
-	for _, r := range g.s.AuthRoles {
-		add(r.File)
-	}
-	for _, r := range g.s.TokenRoles {
-		add(r.File)
-	}
-	for _, r := range g.s.SecretsRoles {
-		add(r.File)
-	}
-	for _, t := range g.s.Tokens {
-		add(t.File)
-	}
-	for _, l := range g.s.Leases {
-		add(l.File)
-	}
-	for _, m := range g.s.MountConfigs {
-		add(m.File)
-	}
-	if g.s.Server != nil {
-		add(g.s.Server.File)
-	}
-	return len(seen)
 }
 
 // system writes the server's lease settings and every mount a role or

@@ -71,6 +71,7 @@ type Item struct {
 
 // Snapshot is everything read from a set of files, in file order.
 type Snapshot struct {
+	Files           []string // the files Read read, in order
 	Mounts          []Mount
 	AuthRoles       []AuthRole
 	TokenRoles      []TokenRole
