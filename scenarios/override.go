@@ -149,6 +149,17 @@ func (s step) String() string {
 	return s.key
 }
 
+// PathOf renders keys as an override path, quoting keys that need it:
+// PathOf("backend", "mounts", "kv.v2", "max_lease_ttl") is
+// backend.mounts."kv.v2".max_lease_ttl.
+func PathOf(keys ...string) string {
+	steps := make([]step, len(keys))
+	for i, k := range keys {
+		steps[i] = step{key: k}
+	}
+	return render(steps)
+}
+
 // render writes steps back as a path.
 func render(steps []step) string {
 	var b strings.Builder
@@ -438,6 +449,15 @@ func apply(root *yaml.Node, o Override) string {
 			cur.Content = append(cur.Content, key, val)
 			return ""
 		}
+		if v == nil && implicit(steps[:i+1]) {
+			k, v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: st.key}, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			place(k, cur)
+			place(v, cur)
+			if cur.Style&yaml.FlowStyle != 0 {
+				v.Style = yaml.FlowStyle
+			}
+			cur.Content = append(cur.Content, k, v)
+		}
 		if v == nil {
 			keys := mapKeys(cur)
 			return fmt.Sprintf("%s has no key '%s'; keys there: %s%s", where, st.key, quoteList(keys), didYouMean(st.key, keys))
@@ -445,6 +465,26 @@ func apply(root *yaml.Node, o Override) string {
 		owner, cur = k, v
 	}
 	return ""
+}
+
+// implicit reports whether steps name a mapping that exists even when the
+// file leaves it out: backend, backend.mounts and the token store's mount
+// auth/token, which every server has. An override may set a key under
+// them (backend.max_lease_ttl, backend.mounts.auth/token.max_lease_ttl);
+// any other missing parent is a typo worth reporting.
+func implicit(steps []step) bool {
+	keys := make([]string, len(steps))
+	for i, s := range steps {
+		if s.isIdx {
+			return false
+		}
+		keys[i] = s.key
+	}
+	switch strings.Join(keys, "\x00") {
+	case "backend", "backend\x00mounts", "backend\x00mounts\x00auth/token":
+		return true
+	}
+	return false
 }
 
 func itemRange(path string, n int) string {
