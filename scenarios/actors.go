@@ -47,7 +47,7 @@ func (p *parser) actors(st *state, e entry) {
 		}
 		act := &st.sc.Actors[i]
 		if act.Via == act.Name {
-			p.errAt(via.val, via.path, "an actor cannot get its token via itself; name another actor that has login or token")
+			p.errAt(via.val, via.path, "an actor cannot get its token via itself; name another actor that has login, token or child_token")
 			continue
 		}
 		j, ok := st.actors[act.Via]
@@ -56,11 +56,98 @@ func (p *parser) actors(st *state, e entry) {
 				act.Via, quoteList(st.sourceActors()), st.dym(act.Via, st.actorNames()))
 			continue
 		}
-		if t := st.sc.Actors[j]; t.Via != "" {
-			p.errAt(via.val, via.path, "actor %q itself gets its token via %q; via must name an actor with its own login or token: %s",
+		if t := st.sc.Actors[j]; !t.OwnToken() {
+			p.errAt(via.val, via.path, "actor %q itself gets its token via %q and has no token of its own; via must name an actor with login, token or child_token: %s",
 				t.Name, t.Via, quoteList(st.sourceActors()))
 		}
 	}
+	p.viaChains(st, e, vias)
+}
+
+// Limits on the shape of a scenario, so that a run stays bounded.
+const (
+	// MaxDepth is the most token levels a chain of via may have, from the
+	// token at its top to the deepest child token (credentials add one).
+	MaxDepth = 32
+	// MaxLiveEntities bounds the tokens and credentials the actors hold
+	// at once (replicas × (own token + credential), summed).
+	MaxLiveEntities = 2_000_000
+)
+
+// viaChains rejects cycles of via (A via B, B via A) and chains deeper than
+// MaxDepth, spelling the chain out, and bounds the entities held at once.
+func (p *parser) viaChains(st *state, actors entry, vias map[int]entry) {
+	const (
+		unseen = iota
+		walking
+		done
+	)
+	mark := make([]uint8, len(st.sc.Actors))
+	depth := make([]int, len(st.sc.Actors)) // token levels down to the actor's own token
+	var path []int
+	var walk func(i int)
+	walk = func(i int) {
+		mark[i] = walking
+		path = append(path, i)
+		a := st.sc.Actors[i]
+		depth[i] = 1
+		if j, ok := st.actors[a.Via]; ok && a.Via != "" && a.Via != a.Name {
+			switch mark[j] {
+			case walking:
+				k := len(path) - 1
+				for path[k] != j {
+					k--
+				}
+				names := make([]string, 0, len(path)-k+1)
+				for _, x := range path[k:] {
+					names = append(names, st.sc.Actors[x].Name)
+				}
+				names = append(names, st.sc.Actors[j].Name)
+				v := vias[i]
+				p.errAt(v.val, v.path, "via makes a cycle: %s; a chain of via must end at an actor with login or token", strings.Join(names, " → "))
+				depth[i] = 0
+			case unseen:
+				walk(j)
+				fallthrough
+			default:
+				depth[i] = depth[j]
+				if a.ChildToken != nil {
+					depth[i]++
+				}
+			}
+		}
+		if depth[i] == MaxDepth+1 {
+			v := vias[i]
+			p.errAt(v.val, v.path, "the chain of via to %q is %d tokens deep; at most %d are simulated", a.Name, depth[i], MaxDepth)
+		}
+		path = path[:len(path)-1]
+		mark[i] = done
+	}
+	live := 0
+	for i := range st.sc.Actors {
+		if mark[i] == unseen {
+			walk(i)
+		}
+		a := st.sc.Actors[i]
+		per := 0
+		if a.OwnToken() {
+			per++
+		}
+		if a.Credential != "" {
+			per++
+		}
+		live += per * max(a.Replicas, 1)
+	}
+	if live > MaxLiveEntities && len(st.sc.Actors) > 0 {
+		p.errAt(actors.key, actors.path, "the actors hold %d tokens and credentials at once (replicas × own token and credential); at most %d are simulated; lower replicas", live, MaxLiveEntities)
+	}
+}
+
+// OwnToken reports whether the actor holds a token of its own (login,
+// token, or a child_token under its via actor), so that it can renew it and
+// be the via of another actor.
+func (a *Actor) OwnToken() bool {
+	return a.Login != "" || a.Token != nil || a.ChildToken != nil || a.Existing != nil
 }
 
 // actor reads one actor; it returns its via entry (zero when none) for the

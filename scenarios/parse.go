@@ -437,12 +437,12 @@ func (st *state) actorNames() []string {
 	})
 }
 
-// sourceActors lists the actors that have a login or token of their own.
+// sourceActors lists the actors that have a token of their own.
 func (st *state) sourceActors() []string {
 	return st.cached("sources", len(st.sc.Actors), func() []string {
 		var out []string
 		for _, a := range st.sc.Actors {
-			if a.Login != "" || a.Token != nil {
+			if a.OwnToken() {
 				out = append(out, a.Name)
 			}
 		}

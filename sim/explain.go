@@ -68,9 +68,12 @@ type Explanation struct {
 // a *scenarios.ValidationError naming the field.
 func Explain(s *scenarios.Scenario) ([]Explanation, error) {
 	b := NewBackend(s)
-	x := explainer{s: s, b: b, byID: map[string]int{}}
+	x := explainer{s: s, b: b, byID: map[string]int{}, tokenIDs: map[string]string{}, seen: map[string]bool{}, index: map[string]int{}}
 	for i := range s.Actors {
-		x.actor(&s.Actors[i])
+		x.index[s.Actors[i].Name] = i
+	}
+	for i := range s.Actors {
+		x.visit(&s.Actors[i])
 	}
 	if len(x.problems) > 0 {
 		return nil, &scenarios.ValidationError{Problems: x.problems}
@@ -83,13 +86,32 @@ func Explain(s *scenarios.Scenario) ([]Explanation, error) {
 		}
 	}
 	for i := range x.out {
-		var parentEnd model.End
-		if p := x.out[i].Parent; p != "" {
-			parentEnd = x.out[x.byID[p]].Effective
+		var chain []ancestorEnd
+		for p := x.out[i].Parent; p != ""; p = x.out[x.byID[p]].Parent {
+			chain = append(chain, ancestorEnd{p, x.out[x.byID[p]].Effective})
 		}
-		x.out[i].Because = because(s, &x.out[i], parentEnd)
+		x.out[i].Because = because(s, &x.out[i], chain)
 	}
 	return x.out, nil
+}
+
+// ancestorEnd is one token above an entity and the latest it can end.
+type ancestorEnd struct {
+	ID  string
+	End model.End
+}
+
+// visit explains an actor after the actor whose token it uses (via), so
+// that chains of any depth resolve whatever the file order.
+func (x *explainer) visit(a *scenarios.Actor) {
+	if x.seen[a.Name] {
+		return
+	}
+	x.seen[a.Name] = true // the parser rejects cycles; this also stops one
+	if i, ok := x.index[a.Via]; ok && a.Via != "" {
+		x.visit(&x.s.Actors[i])
+	}
+	x.actor(a)
 }
 
 type explainer struct {
@@ -99,6 +121,9 @@ type explainer struct {
 	byID     map[string]int
 	problems []scenarios.Problem
 	tokens   map[string]model.Token // actor's own token, by actor name
+	tokenIDs map[string]string      // the explanation ID of that token
+	seen     map[string]bool        // actors visited
+	index    map[string]int         // actor index by name
 }
 
 func (x *explainer) problem(line int, field string, err error) {
@@ -179,9 +204,10 @@ func (x *explainer) actor(a *scenarios.Actor) {
 		if !ok {
 			return // the via actor failed or does not exist; reported elsewhere
 		}
-		pe := x.out[x.byID[a.Via]]
+		pid := x.tokenIDs[a.Via]
+		pe := x.out[x.byID[pid]]
 		issued = max(issued, pe.IssuedAt)
-		tokID, tok, tokEnd = a.Via, parent, pe.Effective
+		tokID, tok, tokEnd = pid, parent, pe.Effective
 		if a.ChildToken != nil {
 			view := x.b.View(model.TokenMountPath)
 			caller := model.Caller{Type: parent.Type, NumUses: parent.NumUses, TTL: parent.TTL}
@@ -191,7 +217,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 				return
 			}
 			id := a.Name + ".token"
-			par := a.Via
+			par := pid
 			if t.Orphan {
 				par = ""
 			}
@@ -199,7 +225,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 			if par != "" {
 				e.Effective = model.BoundedByAncestor(e.Effective, pe.Effective, par)
 			}
-			e.Origin = createOrigin(a.ChildToken, "token of "+a.Via)
+			e.Origin = createOrigin(a.ChildToken, "token of "+pid)
 			e.Layers = createLayers(x.b.System, view, a.ChildToken, t.Grant)
 			x.add(e)
 			tokID, tok, tokEnd = id, t, e.Effective
@@ -207,8 +233,8 @@ func (x *explainer) actor(a *scenarios.Actor) {
 	default:
 		return
 	}
-	if a.Login != "" || a.Token != nil || a.Existing != nil {
-		x.tokens[a.Name] = tok
+	if a.OwnToken() {
+		x.tokens[a.Name], x.tokenIDs[a.Name] = tok, tokID
 	}
 	if a.Credential != "" {
 		x.credential(a, replicas, issued, tokID, tok, tokEnd)
@@ -401,7 +427,7 @@ func isMaxKind(k model.LayerKind) bool {
 }
 
 // because explains the hard end in sentences.
-func because(s *scenarios.Scenario, e *Explanation, parentEnd model.End) []string {
+func because(s *scenarios.Scenario, e *Explanation, chain []ancestorEnd) []string {
 	var out []string
 	g := e.Grant
 	switch {
@@ -436,9 +462,19 @@ func because(s *scenarios.Scenario, e *Explanation, parentEnd model.End) []strin
 	if e.Effective.Set && e.Effective.By.Kind == model.LayerAncestor {
 		out = append(out, fmt.Sprintf("but it is revoked earlier, with %s, at %s", e.Effective.By.Name, FormatOffset(e.Effective.At)))
 	}
-	if e.Parent != "" && parentEnd.Set {
-		out = append(out, fmt.Sprintf("whenever it is issued, it cannot outlive %s: at the latest it is revoked with it at %s (%s)",
-			e.Parent, FormatOffset(parentEnd.At), parentEnd.By))
+	// Every token above it, nearest first: revoking any of them revokes
+	// it (semantics.md §3.2, §6.1), however deep the chain.
+	for i, p := range chain {
+		if !p.End.Set {
+			continue
+		}
+		if i == 0 {
+			out = append(out, fmt.Sprintf("whenever it is issued, it cannot outlive %s: at the latest it is revoked with it at %s (%s)",
+				p.ID, FormatOffset(p.End.At), p.End.By))
+			continue
+		}
+		out = append(out, fmt.Sprintf("through %s, it cannot outlive %s either: at the latest it is revoked with it at %s (%s)",
+			chain[i-1].ID, p.ID, FormatOffset(p.End.At), p.End.By))
 	}
 	if e.Kind == KindLease {
 		out = append(out, "renewing its token does not extend it: a lease has its own cap, counted from its own issue time")
