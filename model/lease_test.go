@@ -75,7 +75,7 @@ func TestRenewLease(t *testing.T) {
 	g, err = RenewLease(&l, dbView, role, svcTok, 0, at(h(3)/2))
 	require.NoError(t, err)
 	assert.Equal(t, h(4)-h(3)/2, g.TTL, "role change read at renewal; capped at issue + max")
-	assert.Equal(t, []string{`TTL of "3h0m0s" exceeded the effective max_ttl of "2h30m0s"; TTL value is capped accordingly`}, g.Warnings.Messages())
+	assert.Equal(t, []string{`TTL of "3h" exceeded the effective max_ttl of "2h30m"; TTL value is capped accordingly`}, g.Warnings.Messages())
 
 	_, err = RenewLease(&l, dbView, role, svcTok, 0, at(h(4)))
 	assert.ErrorIs(t, err, ErrLeaseExpired)

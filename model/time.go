@@ -46,10 +46,6 @@ func (d Duration) Seconds() int64 { return int64(d) }
 // Std converts d to a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) * time.Second }
 
-// VaultString formats d exactly as the backend does inside its warning
-// texts, which use Go's time.Duration formatting ("768h0m0s", "8s").
-func (d Duration) VaultString() string { return d.Std().String() }
-
 // String formats d compactly for people and scenario files: "768h",
 // "1h30m", "45s", "0s". Whole days are not folded into "d" so that the
 // value reads the way Vault's own parameters are written.

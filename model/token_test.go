@@ -56,7 +56,7 @@ func TestCreateToken(t *testing.T) {
 			wantTTL: h(768), wantTTLBy: sysDflt(), wantEnd: at(h(768)), wantEndBy: sysMax(), wantRenewable: true},
 		{name: "ttl above max: capped with a warning, not an error (V04)", caller: rootCall, req: TokenRequest{TTL: h(1000), Renewable: true},
 			wantTTL: h(768), wantTTLBy: sysMax(), wantEnd: at(h(768)), wantEndBy: sysMax(), wantRenewable: true,
-			wantWarn: []string{`TTL of "1000h0m0s" exceeded the effective max_ttl of "768h0m0s"; TTL value is capped accordingly`}},
+			wantWarn: []string{`TTL of "1000h" exceeded the effective max_ttl of "768h"; TTL value is capped accordingly`}},
 		{name: "period ignores ttl", caller: rootCall, req: TokenRequest{TTL: h(1), Period: h(24), Renewable: true},
 			wantTTL: h(24), wantTTLBy: Layer{Kind: LayerRequestPeriod}, wantRenewable: true},
 		{name: "sudo caller may ask for a period", caller: Caller{Sudo: true, TTL: h(24)}, req: TokenRequest{Period: h(24), Renewable: true},

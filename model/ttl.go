@@ -82,6 +82,13 @@ func (w Warnings) Messages() []string {
 	return out
 }
 
+// VaultString formats d as the backend does inside its warning texts:
+// Go's duration form with zero minutes and seconds left out ("1000h",
+// "1m", "1h5s", "8s"; sdk/framework/lease.go humanDuration in Vault and
+// OpenBao, which trims time.Duration's "1000h0m0s"). For whole seconds that
+// is exactly String's form; the tests check the two against the trimming.
+func (d Duration) VaultString() string { return d.String() }
+
 // EffectiveMaxTTL is step 2 of CalculateTTL (semantics.md §1): the cap
 // starts as the mount-or-system max (§2) and is replaced by the backend max
 // and then the explicit max, each only if set and smaller. Larger values
