@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -308,7 +310,20 @@ func ParseWithOverrides(file string, data []byte, ovs []Override) (*Scenario, er
 		sortProblems(p.probs)
 		return nil, &ValidationError{Problems: p.probs}
 	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := errors.Join(encodeDoc(enc, doc), enc.Close()); err != nil {
+		return nil, fmt.Errorf("%s: cannot write the overridden scenario: %w", file, err)
+	}
+	sc.SHA256 = digest(buf.Bytes()) // the same text ApplyOverrides returns
 	return sc, nil
+}
+
+// digest is the hex SHA-256 of a scenario's text.
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // OverrideLabel is the file name problems of an overridden scenario cite:

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -212,6 +214,8 @@ func TestOverrides_EveryLibraryFile(t *testing.T) {
 			require.NoError(t, err)
 			sc := overridden(t, string(data), Override{"seed", "7"})
 			orig.Seed = 7
+			assert.NotEqual(t, orig.SHA256, sc.SHA256, "the digest names the text that was run")
+			orig.SHA256 = sc.SHA256
 			assert.Equal(t, withoutLines(orig), withoutLines(sc))
 		})
 	}
@@ -340,4 +344,32 @@ func TestLoadWithOverrides(t *testing.T) {
 	assert.Contains(t, err.Error(), "invalid YAML")
 	_, err = ApplyOverrides(path, []byte("a: [1\n"), []Override{{"horizon", "3d"}})
 	assert.True(t, errors.As(err, &ve), "%v", err)
+}
+
+// The digest names the text that was run: the file's, or the overridden
+// text ApplyOverrides returns.
+func TestScenarioDigest(t *testing.T) {
+	file, data, err := Read("default-max-cliff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ParseWithOverrides(file, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(data); plain.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("digest %s is not the file's SHA-256", plain.SHA256)
+	}
+	ovs := []Override{{Path: "roles.broker.token_max_ttl", Value: "168h"}}
+	changed, err := ParseWithOverrides(file, data, ovs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := ApplyOverrides(file, data, ovs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(text); changed.SHA256 != hex.EncodeToString(sum[:]) || changed.SHA256 == plain.SHA256 {
+		t.Errorf("overridden digest %s: want the SHA-256 of the overridden text, unlike %s", changed.SHA256, plain.SHA256)
+	}
 }

@@ -33,6 +33,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if sc == nil { // cannot happen: every nil path records a problem
 		return nil, &ValidationError{Problems: []Problem{{File: file, Line: 1, Column: 1, Msg: "no scenario found"}}}
 	}
+	sc.SHA256 = digest(data)
 	return sc, nil
 }
 

@@ -22,6 +22,10 @@ type Scenario struct {
 	Events      []Event
 	Annotations []Annotation
 	Expect      *Expect // nil when the file has no expect block
+	// SHA256 is the hex digest of the scenario text as given: the file's
+	// bytes, or the overridden text when --set changed it. Reports carry it
+	// so sign-off evidence names its input.
+	SHA256 string
 }
 
 // Backend is the server configuration and its mounts.

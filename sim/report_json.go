@@ -16,6 +16,8 @@ const ReportVersion = 1
 type reportDoc struct {
 	Version        int           `json:"version"`
 	Scenario       string        `json:"scenario"`
+	ScenarioSHA256 string        `json:"scenario_sha256"`
+	Tool           string        `json:"leasesim_version"`
 	Seed           uint64        `json:"seed"`
 	Start          string        `json:"start"`
 	HorizonSeconds int64         `json:"horizon_seconds"`
@@ -92,7 +94,7 @@ type entityJSON struct {
 func WriteReportJSON(w io.Writer, r *Result) error {
 	c := Clock{r.Scenario.Start}
 	doc := reportDoc{
-		Version: ReportVersion, Scenario: r.Scenario.Name, Seed: r.Seed, Start: c.RFC3339(0),
+		Version: ReportVersion, Scenario: r.Scenario.Name, ScenarioSHA256: r.Scenario.SHA256, Tool: Version, Seed: r.Seed, Start: c.RFC3339(0),
 		HorizonSeconds: int64(r.Horizon), Outcome: r.Outcome.String(), Events: r.Events, Headline: r.Headline(),
 		Notes: nonNil(r.Notes), Cliffs: []cliffJSON{}, Outages: []outageJSON{}, Impacts: []impactJSON{}, Services: []serviceJSON{}, Entities: []entityJSON{},
 	}

@@ -56,6 +56,8 @@ type jsonDoc struct {
 
 type jsonScenario struct {
 	Scenario string     `json:"scenario"`
+	SHA256   string     `json:"scenario_sha256"`
+	Tool     string     `json:"leasesim_version"`
 	Seed     uint64     `json:"seed"`
 	Passed   bool       `json:"passed"`
 	Rules    []jsonRule `json:"rules"`
@@ -83,7 +85,7 @@ func WriteJSON(w io.Writer, reps []*Report) error {
 	doc := jsonDoc{Passed: true, Scenarios: []jsonScenario{}}
 	for _, r := range reps {
 		clk := sim.Clock{Start: r.Scenario.Start}
-		js := jsonScenario{Scenario: r.Scenario.Name, Seed: r.Result.Seed, Passed: r.Passed(), Rules: []jsonRule{}}
+		js := jsonScenario{Scenario: r.Scenario.Name, SHA256: r.Scenario.SHA256, Tool: sim.Version, Seed: r.Result.Seed, Passed: r.Passed(), Rules: []jsonRule{}}
 		doc.Passed = doc.Passed && js.Passed
 		for _, x := range r.Rules {
 			jr := jsonRule{Rule: x.Rule, Source: x.Source, Limit: x.Limit, Passed: x.Passed(), Violations: []jsonViolation{}}
@@ -116,13 +118,19 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string          `xml:"name,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -143,6 +151,9 @@ func WriteJUnit(w io.Writer, reps []*Report) error {
 	doc := junitSuites{Name: "leasesim check"}
 	for _, r := range reps {
 		s := junitSuite{Name: r.Scenario.Name, Time: "0"}
+		for _, p := range sim.Provenance(r.Scenario) {
+			s.Properties = append(s.Properties, junitProperty{p.Name, p.Value})
+		}
 		for _, x := range r.Rules {
 			c := junitCase{Name: fmt.Sprintf("%s: %s (%s)", x.Rule, x.Limit, x.Source), Classname: "leasesim." + r.Scenario.Name, Time: "0"}
 			if !x.Passed() {

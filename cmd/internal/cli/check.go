@@ -20,6 +20,7 @@ type CheckOptions struct {
 	Policy    string
 	Output    string
 	JUnit     string
+	Sets      []string
 }
 
 // errViolation makes check exit 1 after printing its report.
@@ -56,7 +57,8 @@ it, and the smallest change that would fix it where one can be computed.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Policy, "policy", "", "YAML file of rules applied to every scenario (same keys as expect)")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &opts.Output)
+	addSetFlag(cmd, &opts.Sets, "applied to every scenario")
 	cmd.Flags().StringVar(&opts.JUnit, "junit", "", "also write the verdicts as JUnit XML to this file")
 	return cmd
 }
@@ -78,7 +80,7 @@ func checkRun(opts *CheckOptions) error {
 	}
 	var reps []*check.Report
 	for _, name := range opts.Scenarios {
-		s, err := loadScenario(name)
+		s, err := loadWithSets(name, opts.Sets)
 		if err != nil {
 			return err
 		}

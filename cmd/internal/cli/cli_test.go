@@ -213,7 +213,7 @@ func TestCompareOut(t *testing.T) {
 // at the same instant as the hand-written library scenario's.
 func TestImportRoundTrip(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s.yaml")
-	code, _, stderr := run("import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024"), "-o", out)
+	code, _, stderr := run("import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024"), "--out", out)
 	require.Equal(t, ExitOK, code, stderr)
 	assert.Contains(t, stderr, "its parent is unknown", "non-orphans are flagged")
 

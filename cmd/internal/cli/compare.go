@@ -64,7 +64,7 @@ per second and cliffs as DIR/compare.svg and DIR/compare.png.`,
 			return compareRun(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &opts.Output)
 	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "PATH=VALUE override for the proposal (repeatable)")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write both runs' files and an overlay chart into this directory")
 	return cmd
@@ -74,16 +74,9 @@ func compareRun(opts *CompareOptions) error {
 	if err := outputFormat(opts.Output); err != nil {
 		return err
 	}
-	var ovs []scenarios.Override
-	for _, set := range opts.Sets {
-		path, values, err := scenarios.ParseSet(set)
-		if err != nil {
-			return badInput(err)
-		}
-		if len(values) != 1 {
-			return badInput(fmt.Errorf("--set %s: compare takes one value per path (sweep takes lists)", set))
-		}
-		ovs = append(ovs, scenarios.Override{Path: path, Value: values[0]})
+	ovs, err := parseSets(opts.Sets)
+	if err != nil {
+		return err
 	}
 	record := opts.OutDir != ""
 	base, err := compareSide(opts.Baseline, nil, record)

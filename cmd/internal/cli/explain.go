@@ -15,6 +15,7 @@ type ExplainOptions struct {
 	Scenario string
 	Entity   string
 	Output   string
+	Sets     []string
 }
 
 // NewCmdExplain builds `leasesim explain`.
@@ -46,7 +47,8 @@ ACTOR.token for a per-replica child token, ACTOR.credential for its lease.`,
 			return explainRun(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &opts.Output)
+	addSetFlag(cmd, &opts.Sets, "applied to the scenario first")
 	return cmd
 }
 
@@ -54,7 +56,7 @@ func explainRun(opts *ExplainOptions) error {
 	if err := outputFormat(opts.Output); err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Scenario)
+	s, err := loadWithSets(opts.Scenario, opts.Sets)
 	if err != nil {
 		return err
 	}

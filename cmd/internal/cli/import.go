@@ -18,6 +18,7 @@ type ImportOptions struct {
 	Out     string
 	Name    string
 	Horizon string
+	Output  string
 }
 
 // NewCmdImport builds `leasesim import` and its `vault` subcommand.
@@ -25,7 +26,9 @@ func NewCmdImport(io IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Build a scenario from a real configuration",
-		Args:  cobra.NoArgs,
+		Example: `  leasesim import vault testdata/vault/jan-2024/ --out /tmp/fleet.yaml
+  leasesim explain /tmp/fleet.yaml`,
+		Args: cobra.NoArgs,
 	}
 	opts := &ImportOptions{IO: io}
 	v := &cobra.Command{
@@ -44,7 +47,8 @@ What the files cannot tell is said, not guessed: token parents (Vault never
 shows them), roles that were not read, the server's configuration when it was
 not read. Warnings go to stderr; docs/import.md lists the commands that
 collect the inputs.`,
-		Example: `  leasesim import vault testdata/vault/jan-2024/ -o fleet.yaml
+		Example: `  leasesim import vault testdata/vault/jan-2024/ --out /tmp/fleet.yaml
+  leasesim import vault testdata/vault/jan-2024/ -o json   # the scenario and the warnings, for a script
   leasesim explain fleet.yaml
   leasesim run fleet.yaml`,
 		Args: cobra.MinimumNArgs(1),
@@ -53,7 +57,8 @@ collect the inputs.`,
 			return importRun(opts)
 		},
 	}
-	v.Flags().StringVarP(&opts.Out, "output", "o", "", "write the scenario to this file (default: standard output)")
+	v.Flags().StringVar(&opts.Out, "out", "", "write the scenario to this file (default: standard output)")
+	addOutputFlag(v, &opts.Output)
 	v.Flags().StringVar(&opts.Name, "name", "imported", "the scenario's name")
 	v.Flags().StringVar(&opts.Horizon, "horizon", "400d", "how far to forecast")
 	cmd.AddCommand(v)
@@ -61,6 +66,9 @@ collect the inputs.`,
 }
 
 func importRun(opts *ImportOptions) error {
+	if err := outputFormat(opts.Output); err != nil {
+		return err
+	}
 	horizon, err := model.ParseDuration(opts.Horizon)
 	if err != nil || horizon <= 0 {
 		return badInput(fmt.Errorf("--horizon %q: want a positive duration such as 400d", opts.Horizon))
@@ -76,6 +84,14 @@ func importRun(opts *ImportOptions) error {
 	// What we write must be a valid scenario; say so here rather than later.
 	if _, err := scenarios.Parse(opts.Name+".yaml", yaml); err != nil {
 		return fmt.Errorf("the imported scenario does not validate (a leasesim bug; please report it): %w", err)
+	}
+	if opts.Output == "json" {
+		if opts.Out != "" {
+			if err := writeFile(opts.Out, func(w io.Writer) error { _, err := w.Write(yaml); return err }); err != nil {
+				return err
+			}
+		}
+		return writeJSON(opts.IO.Out, map[string]any{"scenario": string(yaml), "out": opts.Out, "warnings": append([]string{}, warnings...)})
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(opts.IO.Err, "leasesim: import: %s\n", w)

@@ -21,6 +21,7 @@ type PlotOptions struct {
 	OutDir string
 	Plot   string // one chart's file name, or "" for all
 	Entity string // the renewal chart's entity, or "" for its default
+	Output string
 }
 
 // NewCmdPlot builds `leasesim plot`.
@@ -58,11 +59,15 @@ says so.`,
 	}
 	cmd.Flags().StringVar(&opts.OutDir, "out", ".", "directory to write the charts into")
 	cmd.Flags().StringVar(&opts.Plot, "plot", "", "write one chart: timeline, live, impact or renewal, .svg or .png")
+	addOutputFlag(cmd, &opts.Output)
 	cmd.Flags().StringVar(&opts.Entity, "entity", "", "the token or credential of the renewal chart (e.g. broker#1)")
 	return cmd
 }
 
 func plotRun(opts *PlotOptions) error {
+	if err := outputFormat(opts.Output); err != nil {
+		return err
+	}
 	var chart, format string
 	if opts.Plot != "" {
 		var err error
@@ -91,10 +96,11 @@ func plotRun(opts *PlotOptions) error {
 		if err := writeCharts(opts.OutDir, run, opts.Entity); err != nil {
 			return err
 		}
+		var wrote []string
 		for _, c := range plots.Charts {
-			fmt.Fprintf(opts.IO.Out, "wrote %s and %s\n", filepath.Join(opts.OutDir, c+".svg"), filepath.Join(opts.OutDir, c+".png"))
+			wrote = append(wrote, filepath.Join(opts.OutDir, c+".svg"), filepath.Join(opts.OutDir, c+".png"))
 		}
-		return nil
+		return reportWritten(opts.IO.Out, opts.Output, wrote)
 	}
 	path := opts.Plot
 	if !filepath.IsAbs(path) {
@@ -103,7 +109,22 @@ func plotRun(opts *PlotOptions) error {
 	if err := writeChart(path, run, chart, format, opts.Entity); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "wrote %s\n", path)
+	return reportWritten(opts.IO.Out, opts.Output, []string{path})
+}
+
+// reportWritten says which files a command wrote: "wrote A and B" lines,
+// or {"wrote": [...]} with -o json.
+func reportWritten(w io.Writer, output string, files []string) error {
+	if output == "json" {
+		return writeJSON(w, map[string]any{"wrote": files})
+	}
+	for i := 0; i < len(files); i += 2 {
+		if i+1 < len(files) {
+			fmt.Fprintf(w, "wrote %s and %s\n", files[i], files[i+1])
+		} else {
+			fmt.Fprintf(w, "wrote %s\n", files[i])
+		}
+	}
 	return nil
 }
 

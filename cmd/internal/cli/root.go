@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leasesim/leasesim/scenarios"
+	"github.com/leasesim/leasesim/sim"
 )
 
 // Exit codes, shared by every command.
@@ -57,7 +58,9 @@ A SCENARIO is a YAML file or the name of a built-in one (leasesim scenarios list
   leasesim compare jan-2024-replay jan-2024-fixed`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       toolVersion(),
 	}
+	root.SetVersionTemplate("leasesim {{.Version}}\n")
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	root.AddCommand(NewCmdRun(io), NewCmdExplain(io), NewCmdCheck(io), NewCmdCompare(io), NewCmdSweep(io), NewCmdImport(io), NewCmdScenarios(io), NewCmdPlot(io))
@@ -67,7 +70,8 @@ A SCENARIO is a YAML file or the name of a built-in one (leasesim scenarios list
 // Main runs the CLI and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	root := NewRootCmd(IO{Out: stdout, Err: stderr})
-	root.SetArgs(args)
+	sim.Version = root.Version
+	root.SetArgs(normalizeArgs(args))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK

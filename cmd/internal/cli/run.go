@@ -15,6 +15,7 @@ type RunOptions struct {
 	Seed      uint64
 	SeedSet   bool
 	MaxEvents int64
+	Sets      []string
 }
 
 // NewCmdRun builds `leasesim run`.
@@ -36,7 +37,8 @@ clock, from the scenario's start to its horizon, and reports:
 The same scenario and seed always give byte-identical output.`,
 		Example: `  leasesim run default-max-cliff
   leasesim run jan-2024-replay -o json
-  leasesim run my-fleet.yaml --seed 7 --out out/`,
+  leasesim run my-fleet.yaml --seed 7 --out /tmp/run/
+  leasesim run default-max-cliff --set roles.broker.token_max_ttl=168h`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scenario = args[0]
@@ -44,7 +46,8 @@ The same scenario and seed always give byte-identical output.`,
 			return runRun(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &opts.Output)
+	addSetFlag(cmd, &opts.Sets, "applied to the scenario before it runs")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the four charts (SVG and PNG) into this directory")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's seed)")
 	cmd.Flags().Int64Var(&opts.MaxEvents, "max-events", 0, "stop after this many events (default 2e9); reaching it is reported")
@@ -55,7 +58,7 @@ func runRun(opts *RunOptions) error {
 	if err := outputFormat(opts.Output); err != nil {
 		return err
 	}
-	s, err := loadScenario(opts.Scenario)
+	s, err := loadWithSets(opts.Scenario, opts.Sets)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every command speaks -o json, and Vault's -format=json means the same.
+func TestEveryCommandPrintsJSON(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := run("run", "short-parent", "--out", dir)
+	require.Equal(t, ExitOK, code, stderr)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"scenarios", "list"}, ExitOK},
+		{[]string{"scenarios", "show", "short-parent"}, ExitOK},
+		{[]string{"explain", "short-parent"}, ExitOK},
+		{[]string{"run", "short-parent"}, ExitOK},
+		{[]string{"check", "default-max-cliff"}, ExitViolation},
+		{[]string{"compare", "default-max-cliff", "--set", "roles.broker.token_max_ttl=168h"}, ExitOK},
+		{[]string{"sweep", "short-parent", "--set", "horizon=10d,20d"}, ExitOK},
+		{[]string{"import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024")}, ExitOK},
+		{[]string{"plot", filepath.Join(dir, "events.jsonl"), "--out", dir, "--plot", "live.svg"}, ExitOK},
+	} {
+		for _, flag := range [][]string{{"-o", "json"}, {"-format=json"}, {"-format", "json"}} {
+			args := append(append([]string{}, tc.args...), flag...)
+			code, stdout, stderr := run(args...)
+			assert.Equal(t, tc.code, code, "%v: %s", args, stderr)
+			assert.True(t, json.Valid([]byte(stdout)), "%v: not JSON: %.200s", args, stdout)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := run("--version")
+	assert.Equal(t, ExitOK, code)
+	assert.Regexp(t, `^leasesim \S+\n$`, stdout)
+}
+
+// --set on run, explain and check changes what they see, like compare's.
+func TestSetOnRunExplainCheck(t *testing.T) {
+	_, stdout, stderr := run("explain", "default-max-cliff", "broker", "--set", "roles.broker.token_max_ttl=168h")
+	assert.Contains(t, stdout, "role broker token_max_ttl", stderr)
+	assert.Contains(t, stdout, "= issue + 168h")
+	_, stdout, _ = run("run", "default-max-cliff", "-o", "json", "--set", "roles.broker.token_max_ttl=168h")
+	assert.Contains(t, stdout, `"bound_by": "role broker token_max_ttl"`)
+	code, _, stderr := run("check", "default-max-cliff", "--set", "roles.broker.token_max_ttl=nonsense")
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "token_max_ttl")
+}
