@@ -135,6 +135,8 @@ type Engine struct {
 	log         []LogEvent
 	pendingLoss []model.NodeID // entities whose end their holders have yet to react to
 	notes       []string       // disagreements between observed tokens and the model
+
+	capped map[model.NodeID]CappedRenewal // first renewal the hard end cut short, per entity
 }
 
 // New prepares a run of a validated scenario.

@@ -77,17 +77,26 @@ type serviceJSON struct {
 }
 
 type entityJSON struct {
-	ID         string  `json:"id"`
-	Kind       string  `json:"kind"`
-	Actor      string  `json:"actor"`
-	Parent     *string `json:"parent"`
-	IssuedAt   string  `json:"issued_at"`
-	EndedAt    *string `json:"ended_at"`
-	EndCause   string  `json:"end_cause"`
-	BoundBy    *string `json:"bound_by"`
-	Root       *string `json:"cascade_root,omitempty"`
-	ReplacedAt *string `json:"replaced_at"`
-	HardEnd    *string `json:"hard_end"`
+	ID         string   `json:"id"`
+	Kind       string   `json:"kind"`
+	Actor      string   `json:"actor"`
+	Parent     *string  `json:"parent"`
+	IssuedAt   string   `json:"issued_at"`
+	EndedAt    *string  `json:"ended_at"`
+	EndCause   string   `json:"end_cause"`
+	BoundBy    *string  `json:"bound_by"`
+	Root       *string  `json:"cascade_root,omitempty"`
+	ReplacedAt *string  `json:"replaced_at"`
+	HardEnd    *string  `json:"hard_end"`
+	Capped     *capJSON `json:"first_capped_renewal,omitempty"`
+}
+
+// capJSON is an entity's first renewal cut short by its hard end.
+type capJSON struct {
+	At                   string   `json:"at"`
+	OffsetSeconds        int64    `json:"offset_seconds"`
+	BeforeHardEndSeconds int64    `json:"before_hard_end_seconds"`
+	Warnings             []string `json:"warnings"`
 }
 
 // WriteReportJSON writes report.json.
@@ -132,6 +141,10 @@ func WriteReportJSON(w io.Writer, r *Result) error {
 		if f.HardEnd.Set {
 			ej.HardEnd = ptr(c.RFC3339(f.HardEnd.At))
 		}
+		if fc := f.FirstCapped; fc != nil {
+			ej.Capped = &capJSON{At: c.RFC3339(fc.At), OffsetSeconds: int64(fc.At), BeforeHardEndSeconds: fc.Before().Seconds(),
+				Warnings: fc.Warnings.Messages()}
+		}
 		doc.Entities = append(doc.Entities, ej)
 	}
 	enc := json.NewEncoder(w)
@@ -165,23 +178,24 @@ func cliffsJSON(r *Result) []cliffJSON {
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 type eventJSON struct {
-	Offset     int64   `json:"t"`
-	Time       string  `json:"time"`
-	Kind       string  `json:"kind"`
-	Entity     *string `json:"entity"`
-	EntityKind string  `json:"entity_kind,omitempty"`
-	Parent     *string `json:"parent"`
-	Actor      string  `json:"actor,omitempty"`
-	Cause      string  `json:"cause,omitempty"`
-	BoundBy    string  `json:"bound_by,omitempty"`
-	Root       string  `json:"root,omitempty"`
-	TTL        *int64  `json:"ttl,omitempty"`
-	Expire     *int64  `json:"expire_t,omitempty"`
-	HardEnd    *int64  `json:"hard_end_t,omitempty"`
-	Failing    *int32  `json:"failing,omitempty"`
-	Replicas   int     `json:"replicas,omitempty"`
-	Error      string  `json:"error,omitempty"`
-	Note       string  `json:"note,omitempty"`
+	Offset     int64    `json:"t"`
+	Time       string   `json:"time"`
+	Kind       string   `json:"kind"`
+	Entity     *string  `json:"entity"`
+	EntityKind string   `json:"entity_kind,omitempty"`
+	Parent     *string  `json:"parent"`
+	Actor      string   `json:"actor,omitempty"`
+	Cause      string   `json:"cause,omitempty"`
+	BoundBy    string   `json:"bound_by,omitempty"`
+	Root       string   `json:"root,omitempty"`
+	TTL        *int64   `json:"ttl,omitempty"`
+	Expire     *int64   `json:"expire_t,omitempty"`
+	HardEnd    *int64   `json:"hard_end_t,omitempty"`
+	Failing    *int32   `json:"failing,omitempty"`
+	Replicas   int      `json:"replicas,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	Note       string   `json:"note,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
 }
 
 // EventsHeader is the first line of events.jsonl: what a reader needs to
@@ -249,6 +263,7 @@ func WriteEventsJSONL(w io.Writer, r *Result) error {
 				if ev.HasHardEnd {
 					j.HardEnd = ptr(int64(ev.HardEnd))
 				}
+				j.Warnings = ev.Warnings.Messages()
 			}
 		}
 		if ev.Kind == LogEnd {

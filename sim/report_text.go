@@ -120,6 +120,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), roots, f.Cause, by, f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
 		}
 	})
+	writeCapped(&b, r)
 	table(&b, "Outages", len(r.Outages), "service\tfrom\tto\trecovery\treplicas down\tfailed requests", func(tw io.Writer) {
 		for _, o := range r.Outages {
 			to, rec := c.Date(o.To), o.Duration().String()
@@ -214,6 +215,73 @@ func writeFates(b *strings.Builder, r *Result) {
 		}
 		tw.Flush()
 	}
+}
+
+// writeCapped lists each token's first renewal cut short by its hard end,
+// with the warning Vault returned: the earliest sign, in an operator's
+// logs, that the token will end whatever its holder does. Tokens of large
+// actors and credentials are folded into one line per actor and kind.
+func writeCapped(b *strings.Builder, r *Result) {
+	c := Clock{r.Scenario.Start}
+	type fold struct {
+		actor       string
+		kind        EntityKind
+		n           int
+		first       CappedRenewal // the earliest
+		least, most model.Duration
+	}
+	var rows []Fate
+	var folds []*fold
+	byKey := map[string]*fold{}
+	replicas := map[string]int{}
+	for _, a := range r.Scenario.Actors {
+		replicas[a.Name] = a.Replicas
+	}
+	for _, f := range r.Entities {
+		fc := f.FirstCapped
+		if fc == nil {
+			continue
+		}
+		if f.Kind != KindLease && replicas[f.Actor] <= foldReplicas {
+			rows = append(rows, f)
+			continue
+		}
+		k := f.Actor + "\x00" + string(f.Kind)
+		g := byKey[k]
+		if g == nil {
+			g = &fold{actor: f.Actor, kind: f.Kind, first: *fc, least: fc.Before(), most: fc.Before()}
+			byKey[k] = g
+			folds = append(folds, g)
+		}
+		g.n++
+		if fc.At < g.first.At {
+			g.first = *fc
+		}
+		g.least, g.most = min(g.least, fc.Before()), max(g.most, fc.Before())
+	}
+	table(b, "First capped renewals (Vault's warning: the earliest sign of a hard end)", len(rows)+len(folds),
+		"entity\tfirst warned\tbefore its hard end\twarning", func(tw io.Writer) {
+			for _, f := range rows {
+				fc := f.FirstCapped
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.ID, c.Date(fc.At), SpanDays(fc.Before()), strings.Join(fc.Warnings.Messages(), " / "))
+			}
+			for _, g := range folds {
+				before := SpanDays(g.most)
+				if g.least != g.most {
+					before = SpanDays(g.least) + " to " + before
+				}
+				fmt.Fprintf(tw, "  %s %s ×%d\t%s\t%s\t%s\n", g.actor, g.kind, g.n, c.Date(g.first.At), before, strings.Join(g.first.Warnings.Messages(), " / "))
+			}
+		})
+}
+
+// SpanDays says how long a span is, in days from one day on: "14h44m8s",
+// "1.5 days".
+func SpanDays(d model.Duration) string {
+	if d < model.Day {
+		return d.String()
+	}
+	return fmt.Sprintf("%.1f days", float64(d)/float64(model.Day))
 }
 
 // foldReplicas is the replica count above which an actor's tokens are

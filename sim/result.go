@@ -184,24 +184,63 @@ type LogEvent struct {
 	NoExpiry   bool
 
 	Failing int32 // LogService: replicas without a valid credential now
+
+	// Warnings the backend returned with the grant (issue, renew).
+	Warnings model.Warnings
 }
 
+// CappedRenewal is the first renewal of an entity that its hard end cut
+// short: Vault answers it with "TTL of … exceeded the effective max_ttl of
+// …; TTL value is capped accordingly", the earliest sign in an operator's
+// logs that the entity will end whatever its holder does.
+type CappedRenewal struct {
+	At       model.Instant
+	HardEnd  model.Instant
+	Warnings model.Warnings
+}
+
+// Before is how long before the hard end the warning came.
+func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
+
+// grant is the entity's latest grant: what its last issue or renewal gave.
+func (e *Engine) grant(n model.NodeID) model.Grant {
+	if e.ents[n].kind == KindLease {
+		return e.lease(n).Grant
+	}
+	return e.token(n).Grant
+}
+
+// record logs an event (when the run keeps its log) and notes an entity's
+// first capped renewal (always: the report lists it).
 func (e *Engine) record(ev LogEvent) {
+	if ev.Kind == LogRenew {
+		if g := e.grant(ev.Entity); g.Warnings.TTLCapped {
+			if _, seen := e.capped[ev.Entity]; !seen {
+				if e.capped == nil {
+					e.capped = map[model.NodeID]CappedRenewal{}
+				}
+				e.capped[ev.Entity] = CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings}
+			}
+		}
+	}
 	if !e.opts.RecordLog {
 		return
 	}
 	ev.At = e.loop.Now
 	if n := ev.Entity; n != model.None {
 		ev.Actor, ev.Replica = e.ents[n].actor, e.ents[n].replica
-		var g model.Grant
+		g := e.grant(n)
 		if e.ents[n].kind == KindLease {
 			l := e.lease(n)
-			ev.TTL, ev.Expire, g = l.TTL, l.ExpireTime, l.Grant
+			ev.TTL, ev.Expire = l.TTL, l.ExpireTime
 		} else {
 			t := e.token(n)
-			ev.TTL, ev.Expire, ev.NoExpiry, g = t.TTL, t.ExpireTime, t.NoExpiry, t.Grant
+			ev.TTL, ev.Expire, ev.NoExpiry = t.TTL, t.ExpireTime, t.NoExpiry
 		}
 		ev.HasHardEnd, ev.HardEnd = g.HasHardEnd, g.HardEnd
+		if ev.Kind == LogIssue || ev.Kind == LogRenew {
+			ev.Warnings = g.Warnings
+		}
 	}
 	e.log = append(e.log, ev)
 }
@@ -243,6 +282,8 @@ type Fate struct {
 	Replaced   bool
 	ReplacedAt model.Instant
 	HardEnd    model.End
+	// FirstCapped is its first renewal cut short by the hard end, if any.
+	FirstCapped *CappedRenewal
 }
 
 // ServiceSummary is one service's totals over the run.
@@ -300,10 +341,9 @@ func (e *Engine) result(o Outcome) *Result {
 		if en.cause == Cascade || en.cause == Orphaned {
 			f.Root = e.EntityID(en.root)
 		}
-		if en.kind == KindLease {
-			f.HardEnd = e.lease(n).Grant.End()
-		} else {
-			f.HardEnd = e.token(n).Grant.End()
+		f.HardEnd = e.grant(n).End()
+		if c, ok := e.capped[n]; ok {
+			f.FirstCapped = &c
 		}
 		r.Entities = append(r.Entities, f)
 	}
