@@ -80,9 +80,9 @@ func column(t *Table, p string) (func(*Row) string, error) {
 	if p == colSeed {
 		return func(r *Row) string { return strconv.FormatUint(r.Seed, 10) }, nil
 	}
-	j := slices.Index(t.Params, p)
+	j := slices.Index(t.Grid.Paths(), p)
 	if j < 0 {
-		return nil, fmt.Errorf("%q is not a swept parameter; the sweep has: %s", p, strings.Join(append(slices.Clone(t.Params), colSeed), ", "))
+		return nil, fmt.Errorf("%q is not a swept parameter; the sweep has: %s", p, strings.Join(append(t.Grid.Paths(), colSeed), ", "))
 	}
 	return func(r *Row) string { return r.Values[j] }, nil
 }

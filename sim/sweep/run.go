@@ -2,6 +2,8 @@ package sweep
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"runtime"
@@ -23,27 +25,35 @@ type Spec struct {
 	Seeds int
 }
 
-// Sweep is a prepared grid: every combination of settings has been
-// applied, parsed and checked, so a bad path or value fails before any
-// point runs, identically on every shard.
+// Sweep is a prepared grid. Nothing in it grows with the grid: points are
+// decoded from their index, and each combination of settings is parsed
+// when a shard needs it.
 type Sweep struct {
-	Scenario string  // the scenario's name
-	Params   []Param // the swept settings, without the seed
-	Seeds    []uint64
-	ownSeed  bool // Seeds is empty: each point runs its scenario's own seed
-	combos   []*scenarios.Scenario
+	Scenario string // the scenario's name
+	// Digest is the SHA-256 of the scenario file as read, before the swept
+	// values are applied: with the grid it names every point's input.
+	Digest string
+	Grid   Grid
+	file   string
+	data   []byte
 }
 
-// Prepare expands the grid of spec and loads every combination of
-// settings. Errors are the caller's input: a bad spec, a scenario that
+// Prepare checks spec and the scenario. Errors are the caller's input: a
+// bad spec, a grid too large to count (ErrGridOverflow), a scenario that
 // does not load, an override path that leads nowhere (*scenarios.
-// OverrideError), or a combination the scenario checks refuse
-// (*scenarios.ValidationError, its file name naming the overrides).
+// OverrideError), or a value the scenario checks refuse (*scenarios.
+// ValidationError, its file name naming the overrides).
+//
+// It checks every value of every parameter, each with the other parameters
+// at their first value — one parse per value, not per combination — so a
+// bad path or value fails identically on every shard. Run checks the
+// combinations of its own shard before running any.
 func Prepare(spec Spec) (*Sweep, error) {
 	if spec.Seeds < 0 {
 		return nil, fmt.Errorf("--seeds %d: want a number of seeds of at least 1 (seeds 1…N)", spec.Seeds)
 	}
-	sw := &Sweep{}
+	var params []Param
+	seeds := Seeds{Range: spec.Seeds}
 	seen := map[string]bool{}
 	for _, p := range spec.Params {
 		if len(p.Values) == 0 {
@@ -54,7 +64,7 @@ func Prepare(spec Spec) (*Sweep, error) {
 		}
 		seen[p.Path] = true
 		if p.Path != SeedPath {
-			sw.Params = append(sw.Params, p)
+			params = append(params, p)
 			continue
 		}
 		if spec.Seeds > 0 {
@@ -65,77 +75,102 @@ func Prepare(spec Spec) (*Sweep, error) {
 			if err != nil {
 				return nil, fmt.Errorf("--set seed=%s: seed %q is not an integer from 0 to %d", strings.Join(p.Values, ","), v, uint64(math.MaxUint64))
 			}
-			sw.Seeds = append(sw.Seeds, s)
+			seeds.List = append(seeds.List, s)
 		}
 	}
-	for s := 1; s <= spec.Seeds; s++ {
-		sw.Seeds = append(sw.Seeds, uint64(s))
+	ownSeed := seeds.Len() == 0
+	if ownSeed {
+		seeds.List = []uint64{0} // the scenario's seed, filled in below
 	}
-	sw.ownSeed = len(sw.Seeds) == 0
-	if n := combos(sw.Params) * max(len(sw.Seeds), 1); n > maxPoints || n <= 0 {
-		return nil, fmt.Errorf("the grid has more than %d points; sweep fewer values or seeds", maxPoints)
+	grid, err := NewGrid(params, seeds)
+	if err != nil {
+		return nil, err
 	}
 
 	file, data, err := scenarios.Read(spec.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	for c := range combos(sw.Params) {
-		ovs := sw.overrides(c)
-		sc, err := scenarios.ParseWithOverrides(file, data, ovs)
-		if err != nil {
-			return nil, err
+	sum := sha256.Sum256(data)
+	sw := &Sweep{Digest: hex.EncodeToString(sum[:]), Grid: grid, file: file, data: data}
+	first := make([]int, len(params))
+	sc, err := sw.load(first)
+	if err != nil {
+		return nil, err
+	}
+	for j, p := range params {
+		for vi := 1; vi < len(p.Values); vi++ {
+			idx := append([]int(nil), first...)
+			idx[j] = vi
+			if _, err := sw.load(idx); err != nil {
+				return nil, err
+			}
 		}
-		if _, err := sim.Explain(sc); err != nil { // what the backend would refuse at issue, as `run` checks
-			return nil, err
-		}
-		sw.Scenario = sc.Name
-		sw.combos = append(sw.combos, sc)
+	}
+	sw.Scenario = sc.Name
+	if ownSeed {
+		sw.Grid.Seeds.List[0] = sc.Seed
 	}
 	return sw, nil
 }
 
-// maxPoints bounds a grid so that a typo (a 1000-value list twice) fails
-// at once instead of allocating without end.
-const maxPoints = 10_000_000
-
-func (sw *Sweep) overrides(c int) []scenarios.Override {
-	idx := valueIndices(sw.Params, c)
-	ovs := make([]scenarios.Override, len(sw.Params))
-	for j, p := range sw.Params {
+// load parses and checks the combination with these value indices.
+func (sw *Sweep) load(idx []int) (*scenarios.Scenario, error) {
+	ovs := make([]scenarios.Override, len(sw.Grid.Params))
+	for j, p := range sw.Grid.Params {
 		ovs[j] = scenarios.Override{Path: p.Path, Value: p.Values[idx[j]]}
 	}
-	return ovs
+	sc, err := scenarios.ParseWithOverrides(sw.file, sw.data, ovs)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sim.Explain(sc); err != nil { // what the backend would refuse at issue, as `run` checks
+		return nil, err
+	}
+	return sc, nil
 }
 
-func (sw *Sweep) seedsPerCombo() int { return max(len(sw.Seeds), 1) }
+// loadCombo parses and checks settings combination c.
+func (sw *Sweep) loadCombo(c int) (*scenarios.Scenario, error) {
+	idx := make([]int, len(sw.Grid.Params))
+	for j := len(idx) - 1; j >= 0; j-- {
+		n := len(sw.Grid.Params[j].Values)
+		idx[j] = c % n
+		c /= n
+	}
+	return sw.load(idx)
+}
 
 // Size is the number of points in the whole grid.
-func (sw *Sweep) Size() int { return len(sw.combos) * sw.seedsPerCombo() }
+func (sw *Sweep) Size() int { return sw.Grid.Size() }
 
 // Point returns point i of the grid.
-func (sw *Sweep) Point(i int) Point {
-	n := sw.seedsPerCombo()
-	c, s := i/n, i%n
-	p := Point{Index: i, Values: make([]string, len(sw.Params))}
-	for j, vi := range valueIndices(sw.Params, c) {
-		p.Values[j] = sw.Params[j].Values[vi]
-	}
-	if sw.ownSeed {
-		p.Seed = sw.combos[c].Seed
-	} else {
-		p.Seed = sw.Seeds[s]
-	}
-	return p
-}
+func (sw *Sweep) Point(i int) Point { return sw.Grid.Point(i) }
 
 // ParamPaths lists the swept paths in order: the CSV's parameter columns.
-func (sw *Sweep) ParamPaths() []string {
-	out := make([]string, len(sw.Params))
-	for i, p := range sw.Params {
-		out[i] = p.Path
+func (sw *Sweep) ParamPaths() []string { return sw.Grid.Paths() }
+
+// DefaultMaxPoints is the default budget of points one Run may run. A
+// point's row is held until the end (about 300 bytes), and a point of a
+// small fleet costs about 10 ms of CPU: a million points are ~300 MB and
+// hours of work; larger sweeps are sharded (--shard K/N).
+const DefaultMaxPoints = 1_000_000
+
+// BudgetError is a sweep refused before it starts: its shard has more
+// points than the budget (--max-points).
+type BudgetError struct {
+	Points, Limit int
+	Grid          string // the grid's shape
+	Shard         Shard
+}
+
+func (e *BudgetError) Error() string {
+	of := ""
+	if !e.Shard.Whole() {
+		of = fmt.Sprintf(" in shard %s", e.Shard)
 	}
-	return out
+	return fmt.Sprintf("the sweep has %d points%s (%s), more than the budget of %d points (--max-points); raise it with --max-points N, split the grid with --shard K/N, or sweep fewer values or seeds",
+		e.Points, of, e.Grid, e.Limit)
 }
 
 // Options tune Run.
@@ -145,6 +180,11 @@ type Options struct {
 	// runtime.GOMAXPROCS(0): runtime.NumCPU(), or the container's CPU limit
 	// when it sets a lower one.
 	Workers int
+	// MaxPoints is the most points Run will run; 0 means DefaultMaxPoints.
+	MaxPoints int
+	// MaxEvents is each point's event budget (sim.Options.Budget); 0 is
+	// the engine's default.
+	MaxEvents int64
 	// Progress, when set, is called with the points done so far and the
 	// shard's total: once with 0 before any point runs, then after each
 	// point. Calls come from Run's goroutine, one at a time.
@@ -152,20 +192,33 @@ type Options struct {
 }
 
 // Run runs the points of opts.Shard in parallel and returns their rows in
-// point order. The result does not depend on Workers or on scheduling.
+// point order. The result does not depend on Workers or on scheduling. A
+// point whose run stops at a budget or fails is a row with its error, and
+// the other points go on; Run's own errors are a refused budget
+// (*BudgetError), a combination of settings the checks refuse, and ctx.
 func (sw *Sweep) Run(ctx context.Context, opts Options) (*Table, error) {
-	idx := opts.Shard.Indices(sw.Size())
-	t := &Table{Scenario: sw.Scenario, Params: sw.ParamPaths(), GridSize: sw.Size(), Shard: opts.Shard, Rows: make([]Row, len(idx))}
+	count := opts.Shard.Count(sw.Size())
+	limit := opts.MaxPoints
+	if limit <= 0 {
+		limit = DefaultMaxPoints
+	}
+	if count > limit {
+		return nil, &BudgetError{Points: count, Limit: limit, Grid: sw.Grid.describe(), Shard: opts.Shard}
+	}
+	if err := sw.checkShard(ctx, opts.Shard, count); err != nil {
+		return nil, err
+	}
+	t := &Table{Scenario: sw.Scenario, Digest: sw.Digest, Grid: sw.Grid, Shard: opts.Shard, Rows: make([]Row, count)}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(min(workers, len(idx)), 1)
+	workers = max(min(workers, count), 1)
 	progress := opts.Progress
 	if progress == nil {
 		progress = func(int, int) {}
 	}
-	progress(0, len(idx))
+	progress(0, count)
 
 	type result struct {
 		pos int
@@ -179,15 +232,25 @@ func (sw *Sweep) Run(ctx context.Context, opts Options) (*Table, error) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			var last *scenarios.Scenario // points of one combination come in a row
+			lastCombo := -1
 			for pos := range jobs {
-				row, err := sw.runPoint(idx[pos])
-				results <- result{pos, row, err}
+				p := sw.Grid.Point(opts.Shard.Index(pos))
+				if p.Combo != lastCombo {
+					sc, err := sw.loadCombo(p.Combo)
+					if err != nil { // checkShard passed it: only a broken parser gets here
+						results <- result{pos, Row{}, err}
+						continue
+					}
+					last, lastCombo = sc, p.Combo
+				}
+				results <- result{pos, runPoint(last, p, opts.MaxEvents), nil}
 			}
 		})
 	}
 	go func() {
 		defer close(jobs)
-		for pos := range idx {
+		for pos := range count {
 			select {
 			case jobs <- pos:
 			case <-ctx.Done(): // a point failed, or the caller gave up
@@ -211,36 +274,57 @@ func (sw *Sweep) Run(ctx context.Context, opts Options) (*Table, error) {
 		}
 		t.Rows[r.pos] = r.row
 		done++
-		progress(done, len(idx))
+		progress(done, count)
 	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	if done < len(idx) {
+	if done < count {
 		return nil, ctx.Err()
 	}
 	return t, nil
 }
 
-// runPoint runs one point: its own engine, single-threaded.
-func (sw *Sweep) runPoint(i int) (row Row, err error) {
-	p := sw.Point(i)
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("point %d (%s): the simulation failed: %v", i, sw.describe(p), r)
+// checkShard parses and checks every combination of settings the shard
+// runs, before any point runs: a refused combination fails at once, not
+// hours into the sweep. It costs a parse per combination (~0.2 ms, against
+// ~10 ms for a point), and holds nothing.
+func (sw *Sweep) checkShard(ctx context.Context, sh Shard, count int) error {
+	last := -1
+	for pos := range count {
+		c := sw.Grid.Point(sh.Index(pos)).Combo
+		if c == last {
+			continue
 		}
-	}()
-	sc := sw.combos[i/sw.seedsPerCombo()]
-	res := sim.New(sc, sim.Options{Seed: p.Seed, SeedSet: true}).Run()
-	return Row{Point: i, Values: p.Values, Seed: p.Seed, Metrics: Measure(res)}, nil
+		last = c
+		if _, err := sw.loadCombo(c); err != nil {
+			return err
+		}
+		if pos%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
-func (sw *Sweep) describe(p Point) string {
-	parts := make([]string, 0, len(p.Values)+1)
-	for j, v := range p.Values {
-		parts = append(parts, sw.Params[j].Path+"="+v)
+// runPoint runs one point: its own engine, single-threaded. A budget that
+// stops the run, or a failure of the engine, is the row's error.
+func runPoint(sc *scenarios.Scenario, p Point, maxEvents int64) (row Row) {
+	row = Row{Point: p.Index, Values: p.Values, Seed: p.Seed}
+	defer func() {
+		if r := recover(); r != nil {
+			row.Metrics = Metrics{}
+			row.Err = fmt.Sprintf("the simulation failed: %v", r)
+		}
+	}()
+	res := sim.New(sc, sim.Options{Seed: p.Seed, SeedSet: true, Budget: maxEvents}).Run()
+	if res.Outcome == sim.BudgetExhausted {
+		row.Err = fmt.Sprintf("the event budget (%d events) ran out at %s of %s simulated; raise it with --max-events N",
+			res.Events, sim.FormatOffset(res.Horizon), model.Duration(sc.Horizon))
+		return row
 	}
-	return strings.Join(append(parts, "seed="+strconv.FormatUint(p.Seed, 10)), ", ")
+	row.Metrics = Measure(res)
+	return row
 }
 
 // Metrics are the numbers one run yields (docs/sweep.md). Optional values

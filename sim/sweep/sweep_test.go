@@ -3,12 +3,19 @@ package sweep
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -92,38 +99,114 @@ func TestParseShard(t *testing.T) {
 		assert.Contains(t, err.Error(), "K/N", s)
 	}
 	assert.Equal(t, "2/3", Shard{2, 3}.String())
-	assert.Equal(t, "", Shard{}.String())
+	assert.Equal(t, "1/1", Shard{}.String(), "the whole grid")
 }
 
-// Every point lies in exactly one shard, whatever the grid and shard count.
+// Every point lies in exactly one shard, whatever the grid and shard
+// count, and a shard's points are its own index arithmetic.
 func TestShardsPartitionTheGrid(t *testing.T) {
-	for _, points := range []int{1, 2, 7, 9, 90, 101} {
+	for _, points := range []int{0, 1, 2, 7, 9, 90, 101} {
 		for n := 1; n <= 12; n++ {
 			seen := make([]int, points)
 			sizes := []int{}
 			for k := 1; k <= n; k++ {
 				sh := Shard{k, n}
-				idx := sh.Indices(points)
-				sizes = append(sizes, len(idx))
-				for j, i := range idx {
+				count := sh.Count(points)
+				sizes = append(sizes, count)
+				for pos := range count {
+					i := sh.Index(pos)
 					require.True(t, sh.Has(i))
-					if j > 0 {
-						require.Less(t, idx[j-1], i, "indices in order")
+					require.Less(t, i, points)
+					if pos > 0 {
+						require.Less(t, sh.Index(pos-1), i, "indices in order")
 					}
 					seen[i]++
+				}
+				for i := range points { // and nothing of the shard is left out
+					if sh.Has(i) {
+						require.Positive(t, seen[i], "point %d of shard %s", i, sh)
+					}
 				}
 			}
 			for i, c := range seen {
 				require.Equal(t, 1, c, "point %d of %d with %d shards", i, points, n)
 			}
-			lo, hi := sizes[0], sizes[0]
-			for _, s := range sizes {
-				lo, hi = min(lo, s), max(hi, s)
-			}
-			assert.LessOrEqual(t, hi-lo, 1, "shards differ by at most one point")
+			assert.LessOrEqual(t, slices.Max(sizes)-slices.Min(sizes), 1, "shards differ by at most one point")
 		}
 	}
-	assert.Len(t, Shard{}.Indices(5), 5)
+	assert.Equal(t, 5, Shard{}.Count(5))
+	assert.Equal(t, 3, Shard{}.Index(3))
+	assert.Equal(t, "1/1", Shard{}.String())
+	// A shard of a huge grid is counted, not listed.
+	assert.Equal(t, 1_000_000_000, Shard{3, 100}.Count(100_000_000_000))
+	assert.Equal(t, 99_999_999_902, Shard{3, 100}.Index(999_999_999))
+}
+
+// The grid's size is a checked product: a grid too large to count is an
+// error, never a wrapped-around small one.
+func TestGridSize(t *testing.T) {
+	vals := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = strconv.Itoa(i)
+		}
+		return out
+	}
+	// 2⁶⁴ + 418 = 2·7·31 · 673·853·1669·5821·7621: a grid that wraps to 418.
+	wrap := new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 64), big.NewInt(418))
+	seeds := new(big.Int).Div(wrap, big.NewInt(2*7*31)).Int64()
+	cases := []struct {
+		name   string
+		params []Param
+		seeds  Seeds
+		size   int
+		err    bool
+	}{
+		{"nothing swept", nil, Seeds{List: []uint64{1}}, 1, false},
+		{"values × seeds", []Param{{"a", vals(3)}, {"b", vals(2)}}, Seeds{Range: 10}, 60, false},
+		{"explicit seeds", []Param{{"a", vals(3)}}, Seeds{List: []uint64{7, 42}}, 6, false},
+		{"a hundred billion seeds", nil, Seeds{Range: 99_999_999_999}, 99_999_999_999, false},
+		{"largest countable", nil, Seeds{Range: math.MaxInt}, math.MaxInt, false},
+		{"2^64+418 points", []Param{{"a", vals(2)}, {"b", vals(7)}, {"c", vals(31)}}, Seeds{Range: int(seeds)}, 0, true},
+		{"one past MaxInt", []Param{{"a", vals(2)}}, Seeds{Range: math.MaxInt/2 + 1}, 0, true},
+		{"values alone overflow", []Param{{"a", vals(1 << 11)}, {"b", vals(1 << 11)}, {"c", vals(1 << 11)}, {"d", vals(1 << 11)}, {"e", vals(1 << 11)}, {"f", vals(1 << 11)}}, Seeds{Range: 1}, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g, err := NewGrid(c.params, c.seeds)
+			if c.err {
+				require.ErrorIs(t, err, ErrGridOverflow)
+				assert.Contains(t, err.Error(), "sweep fewer values")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, c.size, g.Size())
+		})
+	}
+	// Through Prepare, before the scenario is even read.
+	_, err := Prepare(Spec{Scenario: "no-such-scenario", Seeds: int(seeds), Params: []Param{{"a", vals(2)}, {"b", vals(7)}, {"c", vals(31)}}})
+	require.ErrorIs(t, err, ErrGridOverflow)
+}
+
+// A point is decoded from its index alone, even at the far end of a grid
+// that is never listed.
+func TestPointOfAHugeGrid(t *testing.T) {
+	g, err := NewGrid([]Param{{"a", []string{"x", "y"}}}, Seeds{Range: 50_000_000_000})
+	require.NoError(t, err)
+	p := g.Point(g.Size() - 1)
+	assert.Equal(t, Point{Index: g.Size() - 1, Combo: 1, Values: []string{"y"}, Seed: 50_000_000_000}, p)
+}
+
+func TestSeedsText(t *testing.T) {
+	for _, s := range []Seeds{{Range: 10}, {List: []uint64{7, 42}}, {List: []uint64{0}}, {List: []uint64{math.MaxUint64}}} {
+		back, err := ParseSeeds(s.String())
+		require.NoError(t, err, s.String())
+		assert.Equal(t, s, back)
+	}
+	for _, bad := range []string{"", "1..0", "1..x", "a,b", "-1", "2..5"} {
+		_, err := ParseSeeds(bad)
+		assert.Error(t, err, bad)
+	}
 }
 
 // Point i is the nested loop over parameters (first slowest) and seeds.
@@ -139,7 +222,7 @@ func TestPointOrder(t *testing.T) {
 		for _, b := range []string{"33d", "40d"} {
 			for _, s := range []uint64{1, 2} {
 				p := sw.Point(i)
-				assert.Equal(t, Point{Index: i, Values: []string{a, b}, Seed: s}, p)
+				assert.Equal(t, Point{Index: i, Combo: i / 2, Values: []string{a, b}, Seed: s}, p)
 				i++
 			}
 		}
@@ -154,7 +237,7 @@ func TestSeeds(t *testing.T) {
 	require.Len(t, tab.Rows, 2)
 	assert.Equal(t, uint64(7), tab.Rows[0].Seed)
 	assert.Equal(t, uint64(42), tab.Rows[1].Seed)
-	assert.Empty(t, tab.Params, "an explicit seed list is the seed column, not a parameter")
+	assert.Empty(t, tab.Grid.Params, "an explicit seed list is the seed column, not a parameter")
 
 	sw, err := Prepare(Spec{Scenario: "short-parent", Params: []Param{{Path: "horizon", Values: []string{"1d", "2d"}}}})
 	require.NoError(t, err)
@@ -174,7 +257,6 @@ func TestPrepareErrors(t *testing.T) {
 		{Spec{Scenario: "default-max-cliff", Seeds: 3, Params: []Param{{Path: "seed", Values: []string{"1"}}}}, "use one of them"},
 		{Spec{Scenario: "default-max-cliff", Params: []Param{{Path: "seed", Values: []string{"-1"}}}}, `seed "-1" is not an integer`},
 		{Spec{Scenario: "no-such-scenario"}, "no embedded scenario"},
-		{Spec{Scenario: "default-max-cliff", Params: []Param{{Path: "a", Values: make([]string, 5000)}, {Path: "b", Values: make([]string, 5000)}}}, "more than"},
 	}
 	for _, c := range cases {
 		_, err := Prepare(c.spec)
@@ -230,7 +312,7 @@ func TestMeasureTheSeedIncident(t *testing.T) {
 func TestCliffSweepResults(t *testing.T) {
 	tab, _ := cliffSweep(t)
 	require.Len(t, tab.Rows, 90)
-	assert.Equal(t, 90, tab.GridSize)
+	assert.Equal(t, 90, tab.Grid.Size())
 	for i, r := range tab.Rows {
 		require.Equal(t, i, r.Point)
 	}
@@ -319,7 +401,7 @@ func TestProgress(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	n := len(tab.Rows)
-	require.Equal(t, len(Shard{2, 5}.Indices(24)), n)
+	require.Equal(t, Shard{2, 5}.Count(24), n)
 	require.Len(t, calls, n+1)
 	for i, c := range calls {
 		assert.Equal(t, [2]int{i, n}, c)
@@ -344,11 +426,38 @@ func TestCSVRoundTrip(t *testing.T) {
 	back, err := ReadCSV(bytes.NewReader(data))
 	require.NoError(t, err)
 	assert.Equal(t, tab.Rows, back.Rows)
-	assert.Equal(t, tab.Params, back.Params)
-	assert.Equal(t, tab.GridSize, back.GridSize)
+	assert.Equal(t, tab.Grid, back.Grid)
+	assert.Equal(t, tab.Shard, back.Shard)
 	assert.Equal(t, string(data), string(csvOf(t, back)))
-	assert.True(t, strings.HasPrefix(string(data), "point,grid_size,events,horizon,annotations,roles.app-db.default_ttl,seed,cliffs,"))
+	assert.True(t, strings.HasPrefix(string(data), "# scenario: default-max-cliff\n# scenario_sha256: "), "%.200s", data)
+	assert.Contains(t, string(data), "\n# grid: [{\"path\":\"events\",\"values\":[\"[{at: 10d, do: outage, until: 10d2h}]\"]},{\"path\":\"horizon\",\"values\":[\"12d\"]},"+
+		"{\"path\":\"annotations\",\"values\":[\"[]\"]},{\"path\":\"roles.app-db.default_ttl\",\"values\":[\"30m\",\"1h\",\"90m\"]}]\n# seeds: 1..8\n# shard: 1/2\n"+
+		"point,grid_size,events,horizon,annotations,roles.app-db.default_ttl,seed,cliffs,")
+	src, err := scenarios.Source("default-max-cliff")
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("%x", sha256.Sum256(src)), back.Digest, "the digest is of the file as read")
 	assert.Contains(t, string(data), `"[{at: 10d, do: outage, until: 10d2h}]"`, "values with commas are quoted")
+}
+
+// editCSV sets column col of data row r (from 0) of a sweep CSV.
+func editCSV(t *testing.T, data string, r int, col, value string) string {
+	t.Helper()
+	cut := strings.Index(data, "\npoint,") + 1
+	recs, err := csv.NewReader(strings.NewReader(data[cut:])).ReadAll()
+	require.NoError(t, err)
+	j := slices.Index(recs[0], col)
+	require.GreaterOrEqual(t, j, 0, col)
+	recs[r+1][j] = value
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	require.NoError(t, w.WriteAll(recs))
+	return data[:cut] + b.String()
+}
+
+// dropLine removes line i (from 0) of s.
+func dropLine(s string, i int) string {
+	lines := strings.SplitAfter(s, "\n")
+	return strings.Join(append(lines[:i:i], lines[i+1:]...), "")
 }
 
 func TestMergeErrors(t *testing.T) {
@@ -360,33 +469,65 @@ func TestMergeErrors(t *testing.T) {
 		return string(csvOf(t, tab))
 	}
 	p1, p2, p3 := part(1, 3), part(2, 3), part(3, 3)
-	other := runSpec(t, Spec{Scenario: "default-max-cliff", Seeds: 8, Params: []Param{
-		{Path: "events", Values: []string{"[{at: 10d, do: outage, until: 10d2h}]"}},
-		{Path: "horizon", Values: []string{"12d"}},
-		{Path: "annotations", Values: []string{"[]"}},
-		{Path: "roles.app-db.default_ttl", Values: []string{"30m", "1h", "2h"}}, // 2h, not 90m
-	}}, Options{Shard: Shard{3, 3}})
-	reader := func(s string) *strings.Reader { return strings.NewReader(s) }
+	otherSpec := noisySpec
+	otherSpec.Params = slices.Clone(noisySpec.Params)
+	otherSpec.Params[3] = Param{Path: "roles.app-db.default_ttl", Values: []string{"30m", "1h", "2h"}} // 2h, not 90m
+	other := string(csvOf(t, runSpec(t, otherSpec, Options{Shard: Shard{3, 3}})))
+
+	// The same sweep of an edited copy of the scenario: only the digest differs.
+	src, err := scenarios.Source("default-max-cliff")
+	require.NoError(t, err)
+	edited := filepath.Join(t.TempDir(), "default-max-cliff.yaml")
+	require.NoError(t, os.WriteFile(edited, append(src, "# edited\n"...), 0o644))
+	editedSpec := noisySpec
+	editedSpec.Scenario = edited
+	editedPart := string(csvOf(t, runSpec(t, editedSpec, Options{Shard: Shard{3, 3}})))
+
+	// The same points, the seeds given as a list: another sweep on paper.
+	listedSpec := noisySpec
+	listedSpec.Seeds = 0
+	listedSpec.Params = append(slices.Clone(noisySpec.Params), Param{Path: "seed", Values: strings.Split("1,2,3,4,5,6,7,8", ",")})
+	listed := string(csvOf(t, runSpec(t, listedSpec, Options{Shard: Shard{3, 3}})))
+
+	const rows = 5 + 1 // provenance lines and the column header before the first row
 	cases := []struct {
 		name   string
 		inputs []string
 		phrase string
 	}{
-		{"a shard missing", []string{p1, p3}, "8 of 24 points are missing (1, 4, 7, 10, 13, 16, 19, 22)"},
-		{"a shard twice", []string{p1, p2, p3, p2}, "appears in input 2 and in input 4"},
-		{"another sweep's shard", []string{p1, p2, string(csvOf(t, other))}, "the inputs mix sweeps"},
-		{"other columns", []string{p1, strings.Replace(p2, "largest_cliff,", "", 1)}, "not a sweep CSV"},
-		{"other parameters", []string{p1, strings.Replace(p2, "roles.app-db.default_ttl", "roles.app-db.max_ttl", 1)}, "sweeps events, horizon, annotations, roles.app-db.max_ttl but input 1 sweeps"},
-		{"not CSV of a sweep", []string{"a,b\n1,2\n"}, "not a sweep CSV"},
-		{"empty", []string{""}, "empty file"},
-		{"bad number", []string{p1 + "x,24,a,b,c,d,1,0,,,0,0,0,0.000,,0\n"}, `column point: "x"`},
-		{"point beyond the grid", []string{p1 + "99,24,a,b,c,d,1,0,,,0,0,0,0.000,,0\n"}, "point 99 is outside a grid of 24 points"},
+		{"a shard missing", []string{p1, p3}, "shard 2/3 is missing (given: input 1 (1/3), input 2 (3/3)); give every shard's file"},
+		{"two shards missing", []string{p2}, "shards 1/3, 3/3 are missing (given: input 1 (2/3))"},
+		{"a shard twice", []string{p1, p2, p3, p2}, "shard 2/3 is given twice: input 2 and input 4"},
+		{"another grid", []string{p1, p2, other}, `input 3 sweeps [{"path":"events"`},
+		{"an edited scenario", []string{p1, p2, editedPart}, "input 3 is a sweep of default-max-cliff (scenario_sha256 "},
+		{"another split", []string{p1, part(2, 4)}, "input 2 is shard 2/4 but input 1 is shard 1/3"},
+		{"seeds edited", []string{p1, strings.Replace(p2, "# seeds: 1..8", "# seeds: 1..9", 1)}, "input 2: line 7: grid_size 24, but the grid line makes 27 points"},
+		{"seeds listed, not counted", []string{p1, p2, listed}, "with seeds 1,2,3,4,5,6,7,8 but input 1 sweeps"},
+		{"a truncated file", []string{p1, dropLine(p2, rows+7), p3}, "input 2 holds 7 of shard 2/3's 8 points (the next would be point 22); is the file truncated?"},
+		{"a row missing", []string{p1, dropLine(p2, rows+1), p3}, "input 2: line 8: point 7 where shard 2/3's next point is 4"},
+		{"rows swapped", []string{p1, editCSV(t, p2, 1, "point", "1"), p3}, "point 1 where shard 2/3's next point is 4"},
+		{"settings not the grid's", []string{editCSV(t, p1, 0, "roles.app-db.default_ttl", "1h"), p2, p3}, "point 0 has roles.app-db.default_ttl=1h where the grid has 30m"},
+		{"seed not the grid's", []string{editCSV(t, p1, 0, "seed", "5"), p2, p3}, "point 0 has seed 5 where the grid has 1"},
+		{"NaN", []string{p1, editCSV(t, p2, 2, "failed_requests", "NaN"), p3}, `input 2: line 9: column failed_requests: "NaN" is not a finite number of at least 0`},
+		{"Inf", []string{p1, editCSV(t, p2, 0, "failed_requests", "+Inf"), p3}, `column failed_requests: "+Inf" is not a finite number`},
+		{"negative failed requests", []string{p1, p2, editCSV(t, p3, 0, "failed_requests", "-3.000")}, `input 3: line 7: column failed_requests: "-3.000" is not a finite number of at least 0`},
+		{"negative outage", []string{editCSV(t, p1, 0, "outage_seconds", "-1"), p2, p3}, `column outage_seconds: "-1" is not a non-negative integer`},
+		{"negative offset", []string{editCSV(t, p1, 0, "earliest_hard_end_offset_seconds", "-1"), p2, p3}, `column earliest_hard_end_offset_seconds: "-1"`},
+		{"an error with metrics", []string{editCSV(t, p1, 0, "error", "boom"), p2, p3}, "column cliffs: \"1\" is not empty, as a row with an error has no metrics"},
+		{"grid_size not the grid's", []string{editCSV(t, p1, 0, "grid_size", "25"), p2, p3}, "grid_size 25, but the grid line makes 24 points"},
+		{"other columns", []string{p1, strings.Replace(p2, "largest_cliff,", "", 1)}, "input 2: line 6: the column header is"},
+		{"a garbled grid line", []string{strings.Replace(p1, "# grid: [", "# grid: ", 1)}, "# grid: not a JSON list"},
+		{"a garbled digest", []string{strings.Replace(p1, "# scenario_sha256: ", "# scenario_sha256: x", 1)}, "is not a SHA-256"},
+		{"no provenance (an older leasesim)", []string{p1[strings.Index(p1, "point,"):]}, "not a sweep CSV: it does not start with the provenance lines"},
+		{"a provenance line missing", []string{dropLine(p1, 3)}, `the provenance lines have no "seeds" line`},
+		{"empty", []string{""}, "not a sweep CSV"},
+		{"no column header", []string{p1[:strings.Index(p1, "point,")]}, "line 6: no column header"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var rs []io.Reader
 			for _, s := range c.inputs {
-				rs = append(rs, reader(s))
+				rs = append(rs, strings.NewReader(s))
 			}
 			_, err := Merge(rs...)
 			require.Error(t, err)
@@ -395,7 +536,7 @@ func TestMergeErrors(t *testing.T) {
 	}
 	_, err = Merge()
 	assert.ErrorContains(t, err, "no input files")
-	ok, err := Merge(reader(p2), reader(p3), reader(p1))
+	ok, err := Merge(strings.NewReader(p2), strings.NewReader(p3), strings.NewReader(p1))
 	require.NoError(t, err)
 	assert.Equal(t, string(csvOf(t, runSpec(t, noisySpec, Options{}))), string(csvOf(t, ok)))
 }
@@ -425,14 +566,71 @@ func TestJSONAndText(t *testing.T) {
 		assert.Contains(t, row, k)
 	}
 
+	var meta map[string]any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &meta))
+	assert.Equal(t, tab.Digest, meta["scenario_sha256"])
+	assert.Equal(t, "1..10", meta["seeds"])
+	assert.Equal(t, "1/1", meta["shard"])
+	assert.Equal(t, []any{map[string]any{"path": "roles.broker.token_max_ttl", "values": []any{"0", "168h", "720h"}},
+		map[string]any{"path": "actors.broker.when_exhausted", "values": []any{"none", "reauth", "{reauth: {at: 0.5}}"}}}, meta["grid"])
+	assert.Nil(t, row["error"])
+
+	// A row with an error has null metrics.
+	failed := &Table{Scenario: "x", Grid: tab.Grid, Rows: []Row{{Point: 0, Values: []string{"0", "none"}, Seed: 1, Err: "the event budget ran out"}}}
 	b.Reset()
+	require.NoError(t, failed.WriteJSON(&b))
+	var one struct{ Rows []map[string]any }
+	require.NoError(t, json.Unmarshal(b.Bytes(), &one))
+	assert.Equal(t, "the event budget ran out", one.Rows[0]["error"])
+	for _, k := range MetricColumns {
+		assert.Contains(t, one.Rows[0], k)
+		assert.Nil(t, one.Rows[0][k], k)
+	}
+}
+
+// The text table: one line per setting over its seeds, with the CSV's
+// column names.
+func TestText(t *testing.T) {
+	tab, _ := cliffSweep(t)
+	var b bytes.Buffer
 	require.NoError(t, tab.WriteText(&b))
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	assert.Equal(t, "default-max-cliff: 90 points (roles.broker.token_max_ttl: 3 × actors.broker.when_exhausted: 3 × seeds: 10)", lines[0])
+	require.Len(t, lines, 3+1+9, "9 settings, not 90 rows")
+	assert.Equal(t, strings.Join(append([]string{"roles.broker.token_max_ttl", "actors.broker.when_exhausted", "seeds"}, MetricColumns...), " "),
+		strings.Join(strings.Fields(lines[3]), " "), "the CSV's names")
+	assert.Regexp(t, `^0 +none +10 +1 +768h +system\.max_lease_ttl +41 +1 +192h +34560000 +768h +1$`, lines[4])
+	assert.Regexp(t, `^0 +reauth +10 +0 +- +- +0 +0 +0s +0 +- +1$`, lines[5])
+
+	// Seeds that disagree: mean (min–max), and "in n/m" where only some runs have the metric.
+	noisy := runSpec(t, noisySpec, Options{})
+	b.Reset()
+	require.NoError(t, noisy.WriteText(&b))
+	lines = strings.Split(strings.TrimSpace(b.String()), "\n")
+	require.Len(t, lines, 3+1+3)
+	fields := strings.Split(regexp.MustCompile(`  +`).ReplaceAllString(lines[4], "\t"), "\t")
+	col := func(name string) string { return fields[slices.Index(strings.Fields(lines[3]), name)] }
+	assert.Equal(t, "8", col("seeds"))
+	assert.Equal(t, "0.25 (0–1)", col(ColCliffs), "2 of 8 seeds have a cliff")
+	assert.Regexp(t, `^240h\d+m\d+s \(240h\d+m\d+s–240h\d+m\d+s\) in 2/8$`, col(ColFirstCliffOffset))
+	assert.Equal(t, "role app-db default_ttl ×2, - ×6", col(ColFirstCliffBoundBy))
+	var sum, lo, hi float64 = 0, math.Inf(1), math.Inf(-1)
+	for _, r := range noisy.Rows[:8] {
+		sum += r.FailedRequests
+		lo, hi = min(lo, r.FailedRequests), max(hi, r.FailedRequests)
+	}
+	assert.Equal(t, fmt.Sprintf("%s (%s–%s)", formatNumber(sum/8), formatNumber(lo), formatNumber(hi)), col(ColFailedRequests))
+	assert.Less(t, lo, hi, "the seeds disagree, so the range is not vacuous")
+
+	// Rows with an error: counted in their own column, listed below, left out of the means.
+	noisy.Rows[1] = Row{Point: 1, Values: noisy.Rows[1].Values, Seed: 2, Err: "the event budget ran out"}
+	b.Reset()
+	require.NoError(t, noisy.WriteText(&b))
 	text := b.String()
-	assert.True(t, strings.HasPrefix(text, "default-max-cliff: 90 points (roles.broker.token_max_ttl: 3 × actors.broker.when_exhausted: 3 × seeds: 10)\n"), text[:200])
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	require.Len(t, lines, 2+1+90)
-	assert.Regexp(t, `^0 +0 +none +1 +1 +768h +system\.max_lease_ttl +41 +1 +192h +34560000\.000 +768h +1$`, lines[3])
-	assert.Regexp(t, `^10 +0 +reauth +1 +0 +- +- +0 +0 +0s +0\.000 +- +1$`, lines[13])
+	assert.Contains(t, text, " error\n")
+	assert.Contains(t, text, "  1/8\n")
+	assert.Contains(t, text, "\n1 point stopped early or failed, without metrics (column error in the CSV):\n  point 1 (events=[{at: 10d, do: outage, until: 10d2h}], horizon=12d, annotations=[], roles.app-db.default_ttl=30m, seed=2): the event budget ran out\n")
+	assert.Contains(t, text, " in 7/8")
 }
 
 func TestHeatmap(t *testing.T) {
@@ -457,11 +655,12 @@ func TestHeatmap(t *testing.T) {
 	assert.Equal(t, 3, h.Count[0][0])
 
 	// A handmade table: means over seeds.
-	small := &Table{Params: []string{"a", "b"}, GridSize: 4, Rows: []Row{
+	small := &Table{Grid: Grid{Params: []Param{{"a", []string{"1", "2"}}, {"b", []string{"x"}}}}, Rows: []Row{
 		{Point: 0, Values: []string{"1", "x"}, Seed: 1, Metrics: Metrics{FailedRequests: 1}},
 		{Point: 1, Values: []string{"1", "x"}, Seed: 2, Metrics: Metrics{FailedRequests: 3}},
 		{Point: 2, Values: []string{"2", "x"}, Seed: 1, Metrics: Metrics{FailedRequests: 10}},
 		{Point: 3, Values: []string{"2", "x"}, Seed: 2, Metrics: Metrics{FailedRequests: 20}},
+		{Point: 4, Values: []string{"2", "x"}, Seed: 3, Err: "the event budget ran out"}, // left out
 	}}
 	h, err = HeatmapData(small, ColFailedRequests, "a", "b")
 	require.NoError(t, err)
@@ -516,5 +715,122 @@ func TestEmptyShard(t *testing.T) {
 	merged, err := Merge(parts...)
 	require.NoError(t, err)
 	assert.Equal(t, string(whole), string(csvOf(t, merged)))
-	assert.Equal(t, "point,grid_size,seed,cliffs,", string(whole[:len("point,grid_size,seed,cliffs,")]), "no parameters: no parameter columns")
+	assert.Contains(t, string(whole), "\n# grid: []\n# seeds: 1..2\n# shard: 1/1\npoint,grid_size,seed,cliffs,", "no parameters: no parameter columns")
+}
+
+// A sweep too large for its budget is refused before anything is
+// allocated or parsed per point: a hundred billion seeds fail at once.
+func TestPointBudget(t *testing.T) {
+	sw, err := Prepare(Spec{Scenario: "short-parent", Seeds: 99_999_999_999})
+	require.NoError(t, err)
+	assert.Equal(t, 99_999_999_999, sw.Size())
+	ran := false
+	_, err = sw.Run(context.Background(), Options{Progress: func(int, int) { ran = true }})
+	var be *BudgetError
+	require.ErrorAs(t, err, &be)
+	assert.False(t, ran)
+	assert.Equal(t, "the sweep has 99999999999 points (seeds: 99999999999), more than the budget of 1000000 points (--max-points); "+
+		"raise it with --max-points N, split the grid with --shard K/N, or sweep fewer values or seeds", err.Error())
+
+	// The budget counts the shard's points, not the grid's.
+	sw, err = Prepare(Spec{Scenario: "short-parent", Seeds: 10})
+	require.NoError(t, err)
+	_, err = sw.Run(context.Background(), Options{MaxPoints: 4})
+	require.ErrorAs(t, err, &be)
+	assert.Contains(t, err.Error(), "the sweep has 10 points (seeds: 10), more than the budget of 4 points")
+	_, err = sw.Run(context.Background(), Options{MaxPoints: 3, Shard: Shard{1, 3}})
+	require.ErrorAs(t, err, &be)
+	assert.Contains(t, err.Error(), "4 points in shard 1/3")
+	tab, err := sw.Run(context.Background(), Options{MaxPoints: 3, Shard: Shard{2, 3}})
+	require.NoError(t, err)
+	assert.Len(t, tab.Rows, 3)
+}
+
+// A point that runs out of its event budget is a row with its error; the
+// other points go on, and the rows survive CSV, merge and the heatmap.
+func TestPointErrorsAreRows(t *testing.T) {
+	spec := Spec{Scenario: "default-max-cliff", Seeds: 2, Params: []Param{
+		{Path: "horizon", Values: []string{"1d", "20d"}},
+		{Path: "annotations", Values: []string{"[]"}},
+	}}
+	sw, err := Prepare(spec)
+	require.NoError(t, err)
+	full, err := sw.Run(context.Background(), Options{})
+	require.NoError(t, err)
+	tab, err := sw.Run(context.Background(), Options{MaxEvents: 2000})
+	require.NoError(t, err)
+	require.Len(t, tab.Rows, 4)
+	assert.Equal(t, 2, tab.Errors())
+	for i, r := range tab.Rows {
+		if r.Values[0] == "1d" { // short enough for the budget: the same as unbudgeted
+			assert.Empty(t, r.Err, "point %d", i)
+			assert.Equal(t, full.Rows[i], r)
+			continue
+		}
+		assert.Regexp(t, `^the event budget \(2000 events\) ran out at day \d+\+\d\d:\d\d(:\d\d)? of 480h simulated; raise it with --max-events N$`, r.Err)
+		assert.Equal(t, Metrics{}, r.Metrics)
+	}
+
+	var parts []io.Reader
+	for k := 1; k <= 2; k++ {
+		part, err := sw.Run(context.Background(), Options{MaxEvents: 2000, Shard: Shard{k, 2}})
+		require.NoError(t, err)
+		parts = append(parts, bytes.NewReader(csvOf(t, part)))
+	}
+	merged, err := Merge(parts...)
+	require.NoError(t, err)
+	assert.Equal(t, string(csvOf(t, tab)), string(csvOf(t, merged)))
+	assert.Equal(t, tab.Rows, merged.Rows)
+	assert.Contains(t, string(csvOf(t, tab)), ",20d,[],1,,,,,,,,,,the event budget (2000 events) ran out at ")
+
+	h, err := HeatmapData(tab, ColCliffs, "horizon", "seed")
+	require.NoError(t, err)
+	assert.Equal(t, [][]int{{1, 0}, {1, 0}}, h.Count, "errored points are left out")
+}
+
+// The engine failing on one point does not stop the others.
+func TestPointPanicIsARow(t *testing.T) {
+	sc, err := scenarios.Load("short-parent")
+	require.NoError(t, err)
+	sc.Horizon = -1 // the loop refuses to run backwards: a panic in the engine
+	r := runPoint(sc, Point{Index: 3, Values: []string{}, Seed: 9}, 0)
+	assert.Equal(t, 3, r.Point)
+	assert.Contains(t, r.Err, "the simulation failed: ")
+}
+
+// Each value is checked on every shard, one parse per value; the
+// combinations are checked by the shard that runs them, before it runs any
+// point.
+func TestCombinationsCheckedBeforeRunning(t *testing.T) {
+	// token_ttl 48h is fine with max 168h, token_max_ttl 24h with ttl 1h;
+	// only 48h with 24h is refused.
+	spec := Spec{Scenario: "default-max-cliff", Params: []Param{
+		{Path: "roles.broker.token_ttl", Values: []string{"1h", "48h"}},
+		{Path: "roles.broker.token_max_ttl", Values: []string{"168h", "24h"}},
+	}}
+	sw, err := Prepare(spec)
+	require.NoError(t, err, "every value is fine with the others at their first")
+	for _, c := range []struct {
+		shard Shard
+		bad   bool
+	}{{Shard{}, true}, {Shard{1, 2}, false}, {Shard{2, 2}, true}, {Shard{4, 4}, true}, {Shard{3, 4}, false}} {
+		ran := 0
+		_, err := sw.Run(context.Background(), Options{Shard: c.shard, Progress: func(done, _ int) { ran = max(ran, done) }})
+		if !c.bad {
+			assert.NoError(t, err, "shard %s", c.shard)
+			continue
+		}
+		var ve *scenarios.ValidationError
+		require.ErrorAs(t, err, &ve, "shard %s", c.shard)
+		assert.Contains(t, err.Error(), "(with roles.broker.token_ttl=48h, roles.broker.token_max_ttl=24h)")
+		assert.Zero(t, ran, "shard %s: nothing ran", c.shard)
+	}
+
+	// A value that is wrong whatever the others fails in Prepare, on every shard alike.
+	_, err = Prepare(Spec{Scenario: "default-max-cliff", Params: []Param{
+		{Path: "roles.broker.token_ttl", Values: []string{"1h", "48h"}},
+		{Path: "horizon", Values: []string{"40d", "forever"}},
+	}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "horizon=forever")
 }

@@ -1,34 +1,49 @@
 package sweep
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-
-	"github.com/leasesim/leasesim/model"
 )
 
-// Table is a sweep's result: one row per point, in point order.
+// Table is a sweep's result: one row per point of its shard, in point
+// order, with what identifies the sweep.
 type Table struct {
-	Scenario string   // the scenario's name; "" after a merge (CSV does not carry it)
-	Params   []string // the swept paths: the CSV columns between grid_size and seed
-	GridSize int      // points in the whole grid, of which Rows may be one shard
-	Shard    Shard    // the slice Rows hold; zero for the whole grid
+	Scenario string // the scenario's name
+	Digest   string // SHA-256 of the scenario file as read (Sweep.Digest)
+	Grid     Grid
+	Shard    Shard // the slice Rows hold; zero or 1/1 for the whole grid
 	Rows     []Row
 }
 
-// Row is one point's settings and metrics.
+// Row is one point's settings and metrics, or the error that stopped its run.
 type Row struct {
 	Point  int      // the point's index in the whole grid
 	Values []string // one per parameter, as written
 	Seed   uint64
 	Metrics
+	// Err is why the run has no metrics: a budget it ran out of, or a
+	// failure of the engine. Empty for a run that completed.
+	Err string
+}
+
+// Errors counts the rows whose run stopped early or failed.
+func (t *Table) Errors() int {
+	n := 0
+	for i := range t.Rows {
+		if t.Rows[i].Err != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // Column names of the metrics, in CSV order.
@@ -42,6 +57,7 @@ const (
 	ColFailedRequests     = "failed_requests"
 	ColEarliestHardEnd    = "earliest_hard_end_offset_seconds"
 	ColSystemDefaultBound = "system_default_bound"
+	ColError              = "error"
 )
 
 // MetricColumns lists the metric columns in CSV order.
@@ -63,12 +79,17 @@ const (
 func Header(params []string) []string {
 	h := append([]string{colPoint, colGridSize}, params...)
 	h = append(h, colSeed)
-	return append(h, MetricColumns...)
+	h = append(h, MetricColumns...)
+	return append(h, ColError)
 }
 
 // metric returns a row's metric as a number; ok is false when it has none
-// (no cliff, no hard end reached).
-func (m *Metrics) metric(name string) (v float64, ok bool) {
+// (no cliff, no hard end reached, or the run stopped with an error).
+func (r *Row) metric(name string) (v float64, ok bool) {
+	if r.Err != "" {
+		return 0, false
+	}
+	m := &r.Metrics
 	opt := func(p *int64) (float64, bool) {
 		if p == nil {
 			return 0, false
@@ -109,68 +130,119 @@ func FormatFloat(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
 
 func (r *Row) record(gridSize int) []string {
 	rec := append([]string{strconv.Itoa(r.Point), strconv.Itoa(gridSize)}, r.Values...)
-	return append(rec, strconv.FormatUint(r.Seed, 10),
-		strconv.Itoa(r.Cliffs), optInt(r.FirstCliffOffset), r.FirstCliffBoundBy, strconv.Itoa(r.LargestCliff),
+	rec = append(rec, strconv.FormatUint(r.Seed, 10))
+	if r.Err != "" { // no metrics: empty cells, so that no spreadsheet averages them
+		rec = append(rec, make([]string, len(MetricColumns))...)
+		return append(rec, r.Err)
+	}
+	return append(rec, strconv.Itoa(r.Cliffs), optInt(r.FirstCliffOffset), r.FirstCliffBoundBy, strconv.Itoa(r.LargestCliff),
 		strconv.Itoa(r.Outages), strconv.FormatInt(r.OutageSeconds, 10), FormatFloat(r.FailedRequests),
-		optInt(r.EarliestHardEnd), strconv.Itoa(r.SystemDefaultBound))
+		optInt(r.EarliestHardEnd), strconv.Itoa(r.SystemDefaultBound), "")
 }
 
-// WriteCSV writes a header and one line per row. The bytes depend only on
-// the rows: the same sweep gives the same file, however it was run.
+// The CSV's provenance: comment lines before the column header.
+const (
+	metaScenario = "scenario"
+	metaDigest   = "scenario_sha256"
+	metaGrid     = "grid"
+	metaSeeds    = "seeds"
+	metaShard    = "shard"
+)
+
+type gridParamJSON struct {
+	Path   string   `json:"path"`
+	Values []string `json:"values"`
+}
+
+func gridJSON(g Grid) []gridParamJSON {
+	out := []gridParamJSON{}
+	for _, p := range g.Params {
+		out = append(out, gridParamJSON{p.Path, p.Values})
+	}
+	return out
+}
+
+// gridLine is the grid as one line of JSON: unambiguous whatever the values.
+func gridLine(g Grid) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(gridJSON(g)) // strings only: cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// WriteCSV writes the provenance lines ("# key: value": the scenario, its
+// digest, the grid, the seeds, the shard), the column header and one line
+// per row. The bytes depend only on the sweep: the same sweep gives the
+// same file, however it was run.
 func (t *Table) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(Header(t.Params)); err != nil {
+	bw := bufio.NewWriter(w)
+	for _, kv := range [][2]string{{metaScenario, t.Scenario}, {metaDigest, t.Digest}, {metaGrid, gridLine(t.Grid)},
+		{metaSeeds, t.Grid.Seeds.String()}, {metaShard, t.Shard.String()}} {
+		fmt.Fprintf(bw, "# %s: %s\n", kv[0], kv[1])
+	}
+	cw := csv.NewWriter(bw)
+	if err := cw.Write(Header(t.Grid.Paths())); err != nil {
 		return err
 	}
 	for i := range t.Rows {
-		if err := cw.Write(t.Rows[i].record(t.GridSize)); err != nil {
+		if err := cw.Write(t.Rows[i].record(t.Grid.Size())); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 type tableJSON struct {
-	Version  int       `json:"version"`
-	Scenario string    `json:"scenario,omitempty"`
-	Params   []string  `json:"params"`
-	GridSize int       `json:"grid_size"`
-	Shard    string    `json:"shard,omitempty"`
-	Rows     []rowJSON `json:"rows"`
+	Version  int             `json:"version"`
+	Scenario string          `json:"scenario"`
+	Digest   string          `json:"scenario_sha256"`
+	Params   []string        `json:"params"`
+	Grid     []gridParamJSON `json:"grid"`
+	Seeds    string          `json:"seeds"`
+	GridSize int             `json:"grid_size"`
+	Shard    string          `json:"shard"`
+	Rows     []rowJSON       `json:"rows"`
 }
 
+// rowJSON is a row; a run that stopped with an error has null metrics.
 type rowJSON struct {
 	Point              int      `json:"point"`
 	Values             []string `json:"values"`
 	Seed               uint64   `json:"seed"`
-	Cliffs             int      `json:"cliffs"`
+	Cliffs             *int     `json:"cliffs"`
 	FirstCliffOffset   *int64   `json:"first_cliff_offset_seconds"`
 	FirstCliffBoundBy  *string  `json:"first_cliff_bound_by"`
-	LargestCliff       int      `json:"largest_cliff"`
-	Outages            int      `json:"outages"`
-	OutageSeconds      int64    `json:"outage_seconds"`
-	FailedRequests     float64  `json:"failed_requests"`
+	LargestCliff       *int     `json:"largest_cliff"`
+	Outages            *int     `json:"outages"`
+	OutageSeconds      *int64   `json:"outage_seconds"`
+	FailedRequests     *float64 `json:"failed_requests"`
 	EarliestHardEnd    *int64   `json:"earliest_hard_end_offset_seconds"`
-	SystemDefaultBound int      `json:"system_default_bound"`
+	SystemDefaultBound *int     `json:"system_default_bound"`
+	Error              *string  `json:"error"`
 }
 
 // WriteJSON writes the table as one JSON document (docs/sweep.md).
 func (t *Table) WriteJSON(w io.Writer) error {
-	doc := tableJSON{Version: 1, Scenario: t.Scenario, Params: t.Params, GridSize: t.GridSize, Shard: t.Shard.String(), Rows: []rowJSON{}}
-	if doc.Params == nil {
-		doc.Params = []string{}
-	}
+	doc := tableJSON{Version: 1, Scenario: t.Scenario, Digest: t.Digest, Params: t.Grid.Paths(), Grid: gridJSON(t.Grid),
+		Seeds: t.Grid.Seeds.String(), GridSize: t.Grid.Size(), Shard: t.Shard.String(), Rows: []rowJSON{}}
 	for _, r := range t.Rows {
-		j := rowJSON{Point: r.Point, Values: r.Values, Seed: r.Seed, Cliffs: r.Cliffs, FirstCliffOffset: r.FirstCliffOffset,
-			LargestCliff: r.LargestCliff, Outages: r.Outages, OutageSeconds: r.OutageSeconds, FailedRequests: r.FailedRequests,
-			EarliestHardEnd: r.EarliestHardEnd, SystemDefaultBound: r.SystemDefaultBound}
+		j := rowJSON{Point: r.Point, Values: r.Values, Seed: r.Seed}
 		if j.Values == nil {
 			j.Values = []string{}
 		}
-		if r.FirstCliffBoundBy != "" {
-			s := r.FirstCliffBoundBy
-			j.FirstCliffBoundBy = &s
+		if r.Err != "" {
+			j.Error = &r.Err
+		} else {
+			j.Cliffs, j.FirstCliffOffset, j.LargestCliff, j.Outages = &r.Cliffs, r.FirstCliffOffset, &r.LargestCliff, &r.Outages
+			j.OutageSeconds, j.FailedRequests, j.EarliestHardEnd, j.SystemDefaultBound = &r.OutageSeconds, &r.FailedRequests, r.EarliestHardEnd, &r.SystemDefaultBound
+			if r.FirstCliffBoundBy != "" {
+				j.FirstCliffBoundBy = &r.FirstCliffBoundBy
+			}
 		}
 		doc.Rows = append(doc.Rows, j)
 	}
@@ -179,102 +251,46 @@ func (t *Table) WriteJSON(w io.Writer) error {
 	return enc.Encode(doc)
 }
 
-// WriteText writes a summary line and an aligned table for people:
-// offsets and durations as 768h, "-" where there is nothing to report.
-func (t *Table) WriteText(w io.Writer) error {
-	var b strings.Builder
-	if t.Scenario != "" {
-		b.WriteString(t.Scenario + ": ")
-	}
-	fmt.Fprintf(&b, "%d point%s", t.GridSize, plural(t.GridSize))
-	if len(t.Params) > 0 {
-		b.WriteString(" (")
-		for i, p := range t.Params {
-			if i > 0 {
-				b.WriteString(" × ")
-			}
-			fmt.Fprintf(&b, "%s: %d", p, len(distinct(t.Rows, i)))
-		}
-		fmt.Fprintf(&b, " × seeds: %d)", len(distinctSeeds(t.Rows)))
-	}
-	if !t.Shard.Whole() {
-		fmt.Fprintf(&b, "; shard %s: %d point%s", t.Shard, len(t.Rows), plural(len(t.Rows)))
-	}
-	b.WriteString("\n\n")
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	head := append([]string{"point"}, t.Params...)
-	head = append(head, "seed", "cliffs", "first cliff", "bound by", "largest", "outages", "down", "failed", "earliest hard end", "sys-max bound")
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	dur := func(p *int64) string {
-		if p == nil {
-			return "-"
-		}
-		return model.Duration(*p).String()
-	}
-	for _, r := range t.Rows {
-		by := r.FirstCliffBoundBy
-		if by == "" {
-			by = "-"
-		}
-		cells := append([]string{strconv.Itoa(r.Point)}, r.Values...)
-		cells = append(cells, strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Cliffs), dur(r.FirstCliffOffset), by,
-			strconv.Itoa(r.LargestCliff), strconv.Itoa(r.Outages), model.Duration(r.OutageSeconds).String(),
-			FormatFloat(r.FailedRequests), dur(r.EarliestHardEnd), strconv.Itoa(r.SystemDefaultBound))
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
-	}
-	return tw.Flush()
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// distinct lists parameter j's values in order of first appearance.
-func distinct(rows []Row, j int) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, r := range rows {
-		if v := r.Values[j]; !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func distinctSeeds(rows []Row) []uint64 {
-	var out []uint64
-	seen := map[uint64]bool{}
-	for _, r := range rows {
-		if !seen[r.Seed] {
-			seen[r.Seed] = true
-			out = append(out, r.Seed)
-		}
-	}
-	return out
-}
-
-// ReadCSV reads a table written by WriteCSV (a whole sweep or one shard).
+// ReadCSV reads a table written by WriteCSV (a whole sweep or one shard)
+// and checks it against its own provenance: the columns are the grid's,
+// each row is the shard's next point with the settings and seed the grid
+// puts there, and every metric is a finite, non-negative number. It does
+// not require every point: Merge says which are missing.
 func ReadCSV(r io.Reader) (*Table, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	meta := map[string]string{}
+	line := 0
+	for {
+		b, err := br.Peek(1)
+		if err != nil || b[0] != '#' {
+			break
+		}
+		text, err := br.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		line++
+		k, v, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(text, "#")), ":")
+		if !ok {
+			return nil, fmt.Errorf("line %d: %q is not a \"# key: value\" line", line, strings.TrimSpace(text))
+		}
+		meta[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	t, err := tableOf(meta, line)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(br)
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("empty file; expected a sweep CSV starting with the header point,grid_size,…")
+		return nil, fmt.Errorf("line %d: no column header after the provenance lines; expected point,grid_size,…", line+1)
 	}
 	if err != nil {
 		return nil, err
 	}
-	params, err := paramsOf(header)
-	if err != nil {
-		return nil, err
+	if want := Header(t.Grid.Paths()); !slices.Equal(header, want) {
+		return nil, fmt.Errorf("line %d: the column header is %q; the grid line calls for %q", line+1, strings.Join(header, ","), strings.Join(want, ","))
 	}
-	t := &Table{Params: params, GridSize: -1}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -283,40 +299,63 @@ func ReadCSV(r io.Reader) (*Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		row, size, err := parseRecord(rec, len(params))
+		at, _ := cr.FieldPos(0)
+		row, err := parseRecord(rec, t, len(t.Rows))
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, fmt.Errorf("line %d: %w", at+line, err)
 		}
-		if t.GridSize >= 0 && size != t.GridSize {
-			return nil, fmt.Errorf("line %d: grid_size %d differs from %d above; the file mixes sweeps", line, size, t.GridSize)
-		}
-		t.GridSize = size
 		t.Rows = append(t.Rows, row)
-	}
-	if t.GridSize < 0 {
-		t.GridSize = 0
 	}
 	return t, nil
 }
 
-// paramsOf checks a CSV header and returns its parameter columns.
-func paramsOf(h []string) ([]string, error) {
-	n := len(h) - 3 - len(MetricColumns)
-	if n < 0 || h[0] != colPoint || h[1] != colGridSize || h[2+n] != colSeed || !slices.Equal(h[3+n:], MetricColumns) {
-		return nil, fmt.Errorf("not a sweep CSV: the header is %q; expected point,grid_size,PARAMETER…,seed,%s", strings.Join(h, ","), strings.Join(MetricColumns, ","))
+// tableOf builds an empty table from the provenance lines.
+func tableOf(meta map[string]string, lines int) (*Table, error) {
+	for _, k := range []string{metaScenario, metaDigest, metaGrid, metaSeeds, metaShard} {
+		if _, ok := meta[k]; !ok {
+			if lines == 0 {
+				return nil, errors.New("not a sweep CSV: it does not start with the provenance lines (# scenario: …, # scenario_sha256: …, # grid: …, # seeds: …, # shard: …) that `leasesim sweep -o csv` writes; an older leasesim wrote none: re-run the sweep")
+			}
+			return nil, fmt.Errorf("the provenance lines have no %q line; expected # %s: …", k, k)
+		}
 	}
-	return slices.Clone(h[2 : 2+n]), nil
+	t := &Table{Scenario: meta[metaScenario], Digest: meta[metaDigest]}
+	if len(t.Digest) != 64 || strings.Trim(t.Digest, "0123456789abcdef") != "" {
+		return nil, fmt.Errorf("# %s: %q is not a SHA-256 in hex", metaDigest, t.Digest)
+	}
+	var params []gridParamJSON
+	if err := json.Unmarshal([]byte(meta[metaGrid]), &params); err != nil {
+		return nil, fmt.Errorf("# %s: not a JSON list of {path, values}: %v", metaGrid, err)
+	}
+	var ps []Param
+	for _, p := range params {
+		if p.Path == "" || len(p.Values) == 0 {
+			return nil, fmt.Errorf("# %s: every parameter needs a path and at least one value", metaGrid)
+		}
+		ps = append(ps, Param{p.Path, p.Values})
+	}
+	seeds, err := ParseSeeds(meta[metaSeeds])
+	if err != nil {
+		return nil, fmt.Errorf("# %s: %w", metaSeeds, err)
+	}
+	if t.Grid, err = NewGrid(ps, seeds); err != nil {
+		return nil, fmt.Errorf("# %s: %w", metaGrid, err)
+	}
+	if t.Shard, err = ParseShard(meta[metaShard]); err != nil {
+		return nil, fmt.Errorf("# %s: %w", metaShard, err)
+	}
+	return t, nil
 }
 
-func parseRecord(rec []string, nParams int) (Row, int, error) {
+// parseRecord reads the pos-th row of t's shard and checks it against the grid.
+func parseRecord(rec []string, t *Table, pos int) (Row, error) {
+	nParams := len(t.Grid.Params)
 	var r Row
 	var err error
-	bad := func(col, v, want string) error {
+	bad := func(col, v, want string) {
 		if err == nil {
 			err = fmt.Errorf("column %s: %q is not %s", col, v, want)
 		}
-		return err
 	}
 	atoi := func(col, v string) int {
 		n, e := strconv.Atoi(v)
@@ -330,139 +369,152 @@ func parseRecord(rec []string, nParams int) (Row, int, error) {
 			return nil
 		}
 		n, e := strconv.ParseInt(v, 10, 64)
-		if e != nil {
-			bad(col, v, "an integer or empty")
+		if e != nil || n < 0 {
+			bad(col, v, "a non-negative integer or empty")
 		}
 		return &n
 	}
 	r.Point = atoi(colPoint, rec[0])
 	size := atoi(colGridSize, rec[1])
 	r.Values = slices.Clone(rec[2 : 2+nParams])
-	m := rec[3+nParams:]
 	seed, e := strconv.ParseUint(rec[2+nParams], 10, 64)
 	if e != nil {
 		bad(colSeed, rec[2+nParams], "a seed")
 	}
 	r.Seed = seed
-	r.Cliffs = atoi(ColCliffs, m[0])
-	r.FirstCliffOffset = opt(ColFirstCliffOffset, m[1])
-	r.FirstCliffBoundBy = m[2]
-	r.LargestCliff = atoi(ColLargestCliff, m[3])
-	r.Outages = atoi(ColOutages, m[4])
-	r.OutageSeconds = int64(atoi(ColOutageSeconds, m[5]))
-	if r.FailedRequests, e = strconv.ParseFloat(m[6], 64); e != nil {
-		bad(ColFailedRequests, m[6], "a number")
+	m := rec[3+nParams:]
+	r.Err = m[len(MetricColumns)]
+	if r.Err != "" {
+		for i, v := range m[:len(MetricColumns)] {
+			if v != "" {
+				bad(MetricColumns[i], v, "empty, as a row with an error has no metrics")
+			}
+		}
+	} else {
+		r.Cliffs = atoi(ColCliffs, m[0])
+		r.FirstCliffOffset = opt(ColFirstCliffOffset, m[1])
+		r.FirstCliffBoundBy = m[2]
+		r.LargestCliff = atoi(ColLargestCliff, m[3])
+		r.Outages = atoi(ColOutages, m[4])
+		r.OutageSeconds = int64(atoi(ColOutageSeconds, m[5]))
+		f, e := strconv.ParseFloat(m[6], 64)
+		if e != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			bad(ColFailedRequests, m[6], "a finite number of at least 0")
+		}
+		r.FailedRequests = f
+		r.EarliestHardEnd = opt(ColEarliestHardEnd, m[7])
+		r.SystemDefaultBound = atoi(ColSystemDefaultBound, m[8])
 	}
-	r.EarliestHardEnd = opt(ColEarliestHardEnd, m[7])
-	r.SystemDefaultBound = atoi(ColSystemDefaultBound, m[8])
-	if err == nil && r.Point >= size {
-		err = fmt.Errorf("point %d is outside a grid of %d points", r.Point, size)
+	if err != nil {
+		return r, err
 	}
-	return r, size, err
+	g := t.Grid
+	switch want := t.Shard.Index(pos); {
+	case size != g.Size():
+		return r, fmt.Errorf("grid_size %d, but the grid line makes %d points; the file mixes sweeps", size, g.Size())
+	case r.Point >= g.Size():
+		return r, fmt.Errorf("point %d is outside the grid of %d points", r.Point, g.Size())
+	case r.Point != want:
+		return r, fmt.Errorf("point %d where shard %s's next point is %d: rows are missing, repeated or out of order", r.Point, t.Shard, want)
+	}
+	p := g.Point(r.Point)
+	if r.Seed != p.Seed {
+		return r, fmt.Errorf("point %d has seed %d where the grid has %d; the file mixes sweeps", r.Point, r.Seed, p.Seed)
+	}
+	for j, v := range p.Values {
+		if r.Values[j] != v {
+			return r, fmt.Errorf("point %d has %s=%s where the grid has %s; the file mixes sweeps", r.Point, g.Params[j].Path, r.Values[j], v)
+		}
+	}
+	return r, nil
 }
 
 // Merge joins the CSVs of a sharded sweep (in any order) into the table
 // of the whole sweep: its CSV is byte-identical to the unsharded sweep's.
-// The inputs must share one header and grid size and hold every point
-// exactly once, with the settings the grid puts there. An input with a
-// Name method (an *os.File) is cited by name.
+// It refuses inputs of different sweeps (scenario digest, grid, seeds or
+// shard count), a shard given twice, a shard or point missing, and any row
+// ReadCSV refuses (settings not the grid's, non-finite or negative
+// metrics). Every message names the files. An input with a Name method
+// (an *os.File) is cited by name.
 func Merge(inputs ...io.Reader) (*Table, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("merge: no input files; give the CSV of every shard")
 	}
-	var out *Table
-	var firstName string
-	from := map[int]string{} // point → input that holds it
+	tabs := make([]*Table, len(inputs))
+	names := make([]string, len(inputs))
 	for i, in := range inputs {
-		name := fmt.Sprintf("input %d", i+1)
+		names[i] = fmt.Sprintf("input %d", i+1)
 		if n, ok := in.(interface{ Name() string }); ok {
-			name = n.Name()
+			names[i] = n.Name()
 		}
 		t, err := ReadCSV(in)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", names[i], err)
 		}
-		if out == nil {
-			out, firstName = &Table{Params: t.Params, GridSize: t.GridSize}, name
+		tabs[i] = t
+	}
+	ref, refName := tabs[0], names[0]
+	n := max(ref.Shard.N, 1)
+	byK := make([]int, n+1) // shard K → input index + 1
+	for i, t := range tabs {
+		name := names[i]
+		switch {
+		case t.Digest != ref.Digest:
+			return nil, fmt.Errorf("%s is a sweep of %s (scenario_sha256 %.12s…) but %s of %s (%.12s…): different scenarios or an edited file; only shards of one sweep can be merged",
+				name, t.Scenario, t.Digest, refName, ref.Scenario, ref.Digest)
+		case !t.Grid.equal(ref.Grid):
+			return nil, fmt.Errorf("%s sweeps %s with seeds %s but %s sweeps %s with seeds %s; only shards of one sweep can be merged",
+				name, gridLine(t.Grid), t.Grid.Seeds, refName, gridLine(ref.Grid), ref.Grid.Seeds)
+		case max(t.Shard.N, 1) != n:
+			return nil, fmt.Errorf("%s is shard %s but %s is shard %s: shards of one split have the same N", name, t.Shard, refName, ref.Shard)
 		}
-		if !slices.Equal(t.Params, out.Params) {
-			return nil, fmt.Errorf("%s sweeps %s but %s sweeps %s; only shards of one sweep can be merged",
-				name, listOrNone(t.Params), firstName, listOrNone(out.Params))
+		k := max(t.Shard.K, 1)
+		if prev := byK[k]; prev != 0 {
+			return nil, fmt.Errorf("shard %s is given twice: %s and %s; give each shard's file once", t.Shard, names[prev-1], name)
 		}
-		if len(t.Rows) > 0 {
-			if out.GridSize == 0 && len(out.Rows) == 0 {
-				out.GridSize = t.GridSize
-			}
-			if t.GridSize != out.GridSize {
-				return nil, fmt.Errorf("%s is from a grid of %d points, the other inputs from one of %d; only shards of one sweep can be merged", name, t.GridSize, out.GridSize)
-			}
-		}
-		for _, r := range t.Rows {
-			if prev, dup := from[r.Point]; dup {
-				where := "twice in " + name
-				if prev != name {
-					where = "in " + prev + " and in " + name
-				}
-				return nil, fmt.Errorf("point %d appears %s; give each shard's file once", r.Point, where)
-			}
-			from[r.Point] = name
-			out.Rows = append(out.Rows, r)
+		byK[k] = i + 1
+		if want := t.Shard.Count(t.Grid.Size()); len(t.Rows) != want {
+			return nil, fmt.Errorf("%s holds %d of shard %s's %d points (the next would be point %d); is the file truncated? Re-run that shard",
+				name, len(t.Rows), t.Shard, want, t.Shard.Index(len(t.Rows)))
 		}
 	}
-	if len(out.Rows) == 0 {
-		return nil, errors.New("merge: the inputs hold no points")
-	}
-	slices.SortFunc(out.Rows, func(a, b Row) int { return a.Point - b.Point })
-	if len(out.Rows) < out.GridSize {
-		var missing []string
-		for i, j := 0, 0; i < out.GridSize && len(missing) <= 10; i++ {
-			if j < len(out.Rows) && out.Rows[j].Point == i {
-				j++
-				continue
-			}
-			missing = append(missing, strconv.Itoa(i))
+	var missing, given []string
+	for k := 1; k <= n; k++ {
+		if byK[k] == 0 {
+			missing = append(missing, fmt.Sprintf("%d/%d", k, n))
+		} else {
+			given = append(given, fmt.Sprintf("%s (%d/%d)", names[byK[k]-1], k, n))
 		}
-		if len(missing) > 10 {
-			missing = append(missing[:10], "…")
-		}
-		return nil, fmt.Errorf("%d of %d points are missing (%s); is a shard's file left out?", out.GridSize-len(out.Rows), out.GridSize, strings.Join(missing, ", "))
 	}
-	if err := checkGrid(out); err != nil {
-		return nil, err
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("shard%s %s %s missing (given: %s); give every shard's file",
+			plural(len(missing)), firstTen(missing), isAre(len(missing)), firstTen(given))
+	}
+	out := &Table{Scenario: ref.Scenario, Digest: ref.Digest, Grid: ref.Grid, Rows: make([]Row, 0, ref.Grid.Size())}
+	for i := range ref.Grid.Size() { // point i is shard (i mod N)+1's (i div N)-th row
+		out.Rows = append(out.Rows, tabs[byK[i%n+1]-1].Rows[i/n])
 	}
 	return out, nil
 }
 
-func listOrNone(ps []string) string {
-	if len(ps) == 0 {
-		return "no parameters"
+func plural(n int) string {
+	if n == 1 {
+		return ""
 	}
-	return strings.Join(ps, ", ")
+	return "s"
 }
 
-// checkGrid verifies that the rows, sorted by point, are the grid their
-// values imply: each parameter's values (and the seeds) in order of first
-// appearance, multiplied out, with every point at its place. Shards of
-// different sweeps with the same columns and size fail here.
-func checkGrid(t *Table) error {
-	params := make([]Param, len(t.Params))
-	for j, p := range t.Params {
-		params[j] = Param{Path: p, Values: distinct(t.Rows, j)}
+// firstTen joins a list, cut after ten items.
+func firstTen(items []string) string {
+	if len(items) > 10 {
+		return strings.Join(items[:10], ", ") + fmt.Sprintf(", … (%d in all)", len(items))
 	}
-	seeds := distinctSeeds(t.Rows)
-	if n := combos(params) * len(seeds); n != t.GridSize {
-		return fmt.Errorf("the rows' settings make a grid of %d points, not %d; the inputs mix sweeps", n, t.GridSize)
+	return strings.Join(items, ", ")
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
 	}
-	for _, r := range t.Rows {
-		c, s := r.Point/len(seeds), r.Point%len(seeds)
-		if r.Seed != seeds[s] {
-			return fmt.Errorf("point %d has seed %d where the grid has %d; the inputs mix sweeps", r.Point, r.Seed, seeds[s])
-		}
-		for j, vi := range valueIndices(params, c) {
-			if want := params[j].Values[vi]; r.Values[j] != want {
-				return fmt.Errorf("point %d has %s=%s where the grid has %s; the inputs mix sweeps", r.Point, params[j].Path, r.Values[j], want)
-			}
-		}
-	}
-	return nil
+	return "are"
 }

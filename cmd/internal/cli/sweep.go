@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,9 +29,13 @@ type SweepOptions struct {
 	CSVFile  string
 	JSONFile string
 	Workers  int
-	Heatmap  string // chart file, .svg or .png
-	Metric   string
-	X, Y     string
+	// ShardCount is N for --shard auto in a Kubernetes Indexed Job.
+	ShardCount int
+	MaxPoints  int
+	MaxEvents  int64
+	Heatmap    string // chart file, .svg or .png
+	Metric     string
+	X, Y       string
 }
 
 // NewCmdSweep builds `leasesim sweep` and `leasesim sweep merge`.
@@ -66,7 +71,16 @@ whatever --workers is.
 
 --shard K/N runs only points i with i mod N = K−1, so a large sweep can be
 split over N machines (K is 1-based); 'sweep merge' joins their CSVs into
-exactly the CSV of the whole sweep.
+exactly the CSV of the whole sweep, and refuses files of different sweeps
+(each CSV starts with the scenario's SHA-256, the grid, the seeds and its
+shard). --shard auto reads K and N from a Kubernetes Indexed Job
+(JOB_COMPLETION_INDEX, with --shard-count N or JOB_COMPLETIONS) or a Slurm
+job array (SLURM_ARRAY_TASK_ID and _COUNT, _MIN, _STEP).
+
+Budgets: a sweep refuses to start with more than --max-points points (per
+shard); each point's run has the event budget --max-events. A point that
+runs out of its budget (or fails) is a row with its error, the others go on,
+and the command exits 3 after writing every output.
 
 --heatmap FILE.png (or .svg) draws --metric (default failed_requests) averaged
 over seeds on a grid of two swept parameters: --x and --y, by default the first
@@ -87,6 +101,9 @@ A progress bar is drawn on stderr when stderr is a terminal.`,
     --seeds 100 --shard 2/3 -o csv > part-2.csv
   leasesim sweep merge part-1.csv part-2.csv part-3.csv > sweep.csv
 
+  # In a Kubernetes Indexed Job of 3 completions (docs/sweep.md has the manifest)
+  leasesim sweep my-fleet.yaml --seeds 100 --shard auto --shard-count 3 -o csv
+
   # A heatmap of outage time over two settings
   leasesim sweep default-max-cliff --set roles.broker.token_max_ttl=0,168h,720h \
     --set actors.broker.when_exhausted=none,reauth --seeds 10 \
@@ -101,7 +118,10 @@ A progress bar is drawn on stderr when stderr is a terminal.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.Sets, "set", nil, "sweep a scenario field: PATH=V1,V2,… (repeatable; the grid is the product)")
 	f.IntVar(&opts.Seeds, "seeds", 0, "run seeds 1…N at every setting (default: the scenario's own seed)")
-	f.StringVar(&opts.Shard, "shard", "", "run only shard K of N (K/N, 1-based): points i with i mod N = K-1")
+	f.StringVar(&opts.Shard, "shard", "", "run only shard K of N (K/N, 1-based): points i with i mod N = K-1; auto: from a Kubernetes Indexed Job or Slurm array")
+	f.IntVar(&opts.ShardCount, "shard-count", 0, "N for --shard auto in a Kubernetes Indexed Job (spec.completions; or set JOB_COMPLETIONS)")
+	f.IntVar(&opts.MaxPoints, "max-points", sweep.DefaultMaxPoints, "refuse a sweep (or shard) of more points than this")
+	f.Int64Var(&opts.MaxEvents, "max-events", 0, "each point's event budget (default: run's); a point that reaches it is a row with its error")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text, csv or json")
 	f.StringVar(&opts.CSVFile, "csv", "", "also write the CSV to this file")
 	f.StringVar(&opts.JSONFile, "json", "", "also write the JSON to this file")
@@ -135,12 +155,15 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 		}
 		spec.Params = append(spec.Params, sweep.Param{Path: path, Values: values})
 	}
-	var shard sweep.Shard
-	if opts.Shard != "" {
-		var err error
-		if shard, err = sweep.ParseShard(opts.Shard); err != nil {
-			return badInput(fmt.Errorf("--shard: %w", err))
-		}
+	if opts.MaxPoints < 1 {
+		return badInput(fmt.Errorf("--max-points %d: want at least 1", opts.MaxPoints))
+	}
+	if opts.MaxEvents < 0 {
+		return badInput(fmt.Errorf("--max-events %d: want at least 1 (0: the default budget)", opts.MaxEvents))
+	}
+	shard, err := sweepShard(opts)
+	if err != nil {
+		return err
 	}
 	var heatFormat string
 	if opts.Heatmap != "" {
@@ -172,7 +195,7 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 	if err != nil {
 		return badInput(err)
 	}
-	run := sweep.Options{Shard: shard, Workers: opts.Workers}
+	run := sweep.Options{Shard: shard, Workers: opts.Workers, MaxPoints: opts.MaxPoints, MaxEvents: opts.MaxEvents}
 	var bar *progressBar
 	if width, ok := terminalWidth(opts.IO.Err); ok {
 		bar = &progressBar{w: opts.IO.Err, width: width, start: time.Now(), shown: -1}
@@ -182,8 +205,12 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 	if bar != nil {
 		bar.finish()
 	}
+	var be *sweep.BudgetError
+	if errors.As(err, &be) {
+		return budgetExceeded(err)
+	}
 	if err != nil {
-		return err
+		return badInput(err) // a combination of settings the checks refuse
 	}
 	if opts.CSVFile != "" {
 		if err := writeFile(opts.CSVFile, t.WriteCSV); err != nil {
@@ -211,7 +238,43 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 			return err
 		}
 	}
-	return writeTable(opts.IO.Out, t, opts.Output)
+	if err := writeTable(opts.IO.Out, t, opts.Output); err != nil {
+		return err
+	}
+	if n := t.Errors(); n > 0 {
+		return budgetExceeded(fmt.Errorf("%d of %d points stopped early or failed (a budget ran out: see the error column); the other points are complete", n, len(t.Rows)))
+	}
+	return nil
+}
+
+// exitBudget is the exit code of a resource budget (until root.go names
+// one for every command).
+const exitBudget = 3
+
+func budgetExceeded(err error) error { return &exitError{exitBudget, err} }
+
+// sweepShard reads --shard: K/N, or auto from the batch scheduler's
+// environment.
+func sweepShard(opts *SweepOptions) (sweep.Shard, error) {
+	if opts.ShardCount < 0 || (opts.ShardCount > 0 && opts.Shard != "auto") {
+		return sweep.Shard{}, badInput(fmt.Errorf("--shard-count %d: only with --shard auto, as N of a Kubernetes Indexed Job", opts.ShardCount))
+	}
+	switch opts.Shard {
+	case "":
+		return sweep.Shard{}, nil
+	case "auto":
+		sh, from, err := sweep.ShardFromEnv(os.LookupEnv, opts.ShardCount)
+		if err != nil {
+			return sh, badInput(err)
+		}
+		fmt.Fprintf(opts.IO.Err, "leasesim: sweep shard %s (%s)\n", sh, from) // for the job's log
+		return sh, nil
+	}
+	sh, err := sweep.ParseShard(opts.Shard)
+	if err != nil {
+		return sh, badInput(fmt.Errorf("--shard: %w", err))
+	}
+	return sh, nil
 }
 
 func newCmdSweepMerge(streams IO) *cobra.Command {
@@ -225,6 +288,9 @@ it unsharded. It refuses inputs from different sweeps (other columns, another
 grid size, other settings at a point), a point given twice, and a point
 missing (a shard's file left out).`,
 		Example: `  leasesim sweep merge part-1.csv part-2.csv part-3.csv > sweep.csv
+
+  # In a Kubernetes Indexed Job of 3 completions (docs/sweep.md has the manifest)
+  leasesim sweep my-fleet.yaml --seeds 100 --shard auto --shard-count 3 -o csv
   leasesim sweep merge part-*.csv -o text`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
