@@ -3,7 +3,6 @@ package sweep
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -433,9 +432,9 @@ func TestCSVRoundTrip(t *testing.T) {
 	assert.Contains(t, string(data), "\n# grid: [{\"path\":\"events\",\"values\":[\"[{at: 10d, do: outage, until: 10d2h}]\"]},{\"path\":\"horizon\",\"values\":[\"12d\"]},"+
 		"{\"path\":\"annotations\",\"values\":[\"[]\"]},{\"path\":\"roles.app-db.default_ttl\",\"values\":[\"30m\",\"1h\",\"90m\"]}]\n# seeds: 1..8\n# shard: 1/2\n"+
 		"point,grid_size,events,horizon,annotations,roles.app-db.default_ttl,seed,cliffs,")
-	src, err := scenarios.Source("default-max-cliff")
+	src, err := scenarios.Load("default-max-cliff")
 	require.NoError(t, err)
-	assert.Equal(t, fmt.Sprintf("%x", sha256.Sum256(src)), back.Digest, "the digest is of the file as read")
+	assert.Equal(t, src.SHA256, back.Digest, "the digest `run` records for the file without --set")
 	assert.Contains(t, string(data), `"[{at: 10d, do: outage, until: 10d2h}]"`, "values with commas are quoted")
 }
 
