@@ -520,7 +520,7 @@ func (p *parser) finish() {
 type entityID struct {
 	actor      string
 	replica    int    // 0 if none
-	sub        string // "", "token" or "cred"
+	sub        string // "", "token" or "credential"
 	generation int
 }
 
@@ -528,7 +528,7 @@ func parseEntityID(id string) (entityID, error) {
 	var out entityID
 	hash := strings.LastIndexByte(id, '#')
 	if hash <= 0 {
-		return out, fmt.Errorf("%q is not ACTOR#G, ACTOR[R]#G, ACTOR[R].token#G or ACTOR[R].cred#G", id)
+		return out, fmt.Errorf("%q is not ACTOR#G, ACTOR[R]#G, ACTOR[R].token#G or ACTOR[R].credential#G", id)
 	}
 	gen, ok := atoiPositive(id[hash+1:])
 	if !ok {
@@ -539,8 +539,11 @@ func parseEntityID(id string) (entityID, error) {
 	if dot := strings.LastIndexByte(rest, '.'); dot > 0 && strings.HasSuffix(rest[:dot], "]") {
 		out.sub = rest[dot+1:]
 		rest = rest[:dot]
-		if out.sub != "token" && out.sub != "cred" {
-			return out, fmt.Errorf("%q: %q after the replica is not token or cred", id, out.sub)
+		if out.sub == "cred" { // the name before leasesim used one scheme (entityid)
+			out.sub = "credential"
+		}
+		if out.sub != "token" && out.sub != "credential" {
+			return out, fmt.Errorf("%q: %q after the replica is not token or credential", id, out.sub)
 		}
 	}
 	if strings.HasSuffix(rest, "]") {

@@ -121,7 +121,8 @@ func TestParseEntityID(t *testing.T) {
 		{"broker#1", entityID{actor: "broker", generation: 1}},
 		{"broker-core-a[2]#13", entityID{actor: "broker-core-a", replica: 2, generation: 13}},
 		{"core-api[3].token#2", entityID{actor: "core-api", replica: 3, sub: "token", generation: 2}},
-		{"core-api[3].cred#5", entityID{actor: "core-api", replica: 3, sub: "cred", generation: 5}},
+		{"core-api[3].cred#5", entityID{actor: "core-api", replica: 3, sub: "credential", generation: 5}},
+		{"core-api[3].credential#5", entityID{actor: "core-api", replica: 3, sub: "credential", generation: 5}},
 		{"my.actor#4", entityID{actor: "my.actor", generation: 4}},
 	} {
 		got, err := parseEntityID(tt.id)

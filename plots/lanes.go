@@ -66,7 +66,7 @@ type Bar struct {
 // credential of one replica, or of all replicas of an actor when it has
 // more than the aggregation threshold.
 type Lane struct {
-	Label    string // the entity IDs without #G: "broker-core-a", "sso[2].cred", or "sso.cred" aggregated
+	Label    string // the entity IDs without #G: "broker-core-a", "sso[2].credential", or "sso.credential" aggregated
 	Kind     string // token, child-token, lease
 	Depth    int    // 0 for root tokens, +1 per parent
 	Replicas int    // replicas drawn in this lane (>1 when aggregated)

@@ -222,7 +222,7 @@ func TestDefaultMaxCliffTitle(t *testing.T) {
 	for _, l := range lanes {
 		labels = append(labels, fmt.Sprintf("%d %s", l.Depth, l.Label))
 	}
-	assert.Equal(t, []string{"0 broker", "1 core-api.token ×20", "2 core-api.cred ×20"}, labels, "20 replicas aggregate above the threshold of 5")
+	assert.Equal(t, []string{"0 broker", "1 core-api.token ×20", "2 core-api.credential ×20"}, labels, "20 replicas aggregate above the threshold of 5")
 	lanes, _, err = plots.TimelineLanes(r, plots.TimelineOptions{Aggregate: -1})
 	require.NoError(t, err)
 	assert.Len(t, lanes, 41, "without aggregation: the broker, 20 child-token lanes, 20 credential lanes")

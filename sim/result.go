@@ -1,9 +1,9 @@
 package sim
 
 import (
-	"fmt"
 	"slices"
 
+	"github.com/leasesim/leasesim/entityid"
 	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/scenarios"
 )
@@ -245,27 +245,28 @@ func (e *Engine) record(ev LogEvent) {
 	e.log = append(e.log, ev)
 }
 
-// EntityID names an entity for people: "broker#1" (first token of actor
-// broker), "core-api[3].token#2" (second child token of replica 3),
-// "core-api[3].cred#5" (fifth credential of replica 3). Replica numbers
-// appear only for actors with more than one replica.
+// EntityID names an entity in the scheme of package entityid:
+// "broker#1" (first token of actor broker), "core-api[3].token#2" (second
+// child token of replica 3), "core-api[3].credential#5" (fifth credential
+// of replica 3). Replica numbers appear only for actors with more than one
+// replica.
 func (e *Engine) EntityID(n model.NodeID) string {
 	if n == model.None {
 		return ""
 	}
 	en := &e.ents[n]
 	ac := &e.actors[en.actor]
-	name := ac.a.Name
+	id := entityid.ID{Actor: ac.a.Name, Gen: int(en.gen)}
 	if len(ac.reps) > 1 {
-		name = fmt.Sprintf("%s[%d]", name, en.replica+1)
+		id.Replica = int(en.replica) + 1
 	}
 	switch en.kind {
 	case KindChildToken:
-		name += ".token"
+		id.Sub = entityid.SubToken
 	case KindLease:
-		name += ".cred"
+		id.Sub = entityid.SubCredential
 	}
-	return fmt.Sprintf("%s#%d", name, en.gen)
+	return id.String()
 }
 
 // Fate is what became of one entity.

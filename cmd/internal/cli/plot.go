@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/leasesim/leasesim/entityid"
 	"github.com/leasesim/leasesim/plots"
 )
 
@@ -60,7 +61,7 @@ says so.`,
 	cmd.Flags().StringVar(&opts.OutDir, "out", ".", "directory to write the charts into")
 	cmd.Flags().StringVar(&opts.Plot, "plot", "", "write one chart: timeline, live, impact or renewal, .svg or .png")
 	addOutputFlag(cmd, &opts.Output)
-	cmd.Flags().StringVar(&opts.Entity, "entity", "", "the token or credential of the renewal chart (e.g. broker#1)")
+	cmd.Flags().StringVar(&opts.Entity, "entity", "", "the token or credential of the renewal chart: one entity (broker#1, core-api[3].credential#1) or a group (core-api.credential: its first)")
 	return cmd
 }
 
@@ -84,10 +85,16 @@ func plotRun(opts *PlotOptions) error {
 		return badInput(fmt.Errorf("%s: %w", opts.Events, err))
 	}
 	if opts.Entity != "" {
-		if _, ok := run.Entity(opts.Entity); !ok {
-			_, err := plots.RenewalSeries(run, opts.Entity) // names some that exist
-			return badInput(err)
+		// A group (core-api.credential) picks its first entity in the run.
+		ids := make([]string, len(run.Entities))
+		for i := range run.Entities {
+			ids[i] = run.Entities[i].ID
 		}
+		found, err := entityid.Find(opts.Entity, ids)
+		if err != nil {
+			return badInput(fmt.Errorf("%s: %w", opts.Events, err))
+		}
+		opts.Entity = found[0]
 	}
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return badInput(fmt.Errorf("cannot create output directory: %w", err))

@@ -99,7 +99,7 @@ func TestPlotBadInput(t *testing.T) {
 		{"bad line", []string{"plot", bad, "--out", dir}, `events.jsonl: plots: events line 2: field "t": want an integer`},
 		{"unknown chart", []string{"plot", goodEvents, "--plot", "pie.svg"}, "the name chooses the chart: timeline, live, impact, renewal"},
 		{"unknown format", []string{"plot", goodEvents, "--plot", "timeline.jpg"}, ".svg or .png"},
-		{"unknown entity", []string{"plot", goodEvents, "--entity", "nobody#1", "--out", dir}, `no entity "nobody#1" in the run; tokens include broker#1`},
+		{"unknown entity", []string{"plot", goodEvents, "--entity", "nobody#1", "--out", dir}, `no entity "nobody#1"; there are: broker, worker.token, worker.credential`},
 		{"no argument", []string{"plot"}, "accepts 1 arg"},
 	}
 	for _, tt := range tests {

@@ -54,3 +54,26 @@ func TestSetOnRunExplainCheck(t *testing.T) {
 	assert.Equal(t, ExitBadInput, code)
 	assert.Contains(t, stderr, "token_max_ttl")
 }
+
+// One entity id scheme: explain takes the ids run prints, plot takes the
+// groups explain prints, and a misspelt one gets a suggestion.
+func TestEntityNamesAcrossCommands(t *testing.T) {
+	code, group, stderr := run("explain", "default-max-cliff", "core-api.credential")
+	require.Equal(t, ExitOK, code, stderr)
+	code, concrete, stderr := run("explain", "default-max-cliff", "core-api[3].credential#1")
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Equal(t, group, concrete)
+
+	_, _, stderr = run("explain", "default-max-cliff", "brokr")
+	assert.Contains(t, stderr, "did you mean broker?")
+
+	dir := t.TempDir()
+	_, report, _ := run("run", "default-max-cliff", "--out", dir, "-o", "json")
+	assert.Contains(t, report, `"core-api[3].credential#1"`, "run prints the same scheme")
+	code, stdout, stderr := run("plot", filepath.Join(dir, "events.jsonl"), "--entity", "core-api.credential", "--plot", "renewal.svg", "--out", dir)
+	assert.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, stdout, "renewal.svg")
+	code, _, stderr = run("plot", filepath.Join(dir, "events.jsonl"), "--entity", "core-api.credentail", "--plot", "renewal.svg", "--out", dir)
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "did you mean credential?")
+}
