@@ -105,10 +105,13 @@ type Options struct {
 	RecordLog bool  // keep every event for events.jsonl
 	// Observe, when set, is called after every event: tests check invariants with it.
 	Observe func(*Engine)
+	// MaxLive and MaxEntities bound the entities alive at once and issued
+	// in all (0: DefaultMaxLive, DefaultMaxEntities); see budget.go.
+	MaxLive, MaxEntities int64
+	// Progress, when set, is called every ProgressEvery events with the
+	// instant reached: the CLI shows it to people waiting on a long run.
+	Progress func(now model.Instant, events int64)
 }
-
-// DefaultBudget bounds a run that would otherwise not end.
-const DefaultBudget = 2_000_000_000
 
 // Engine runs one scenario. It is single-threaded and deterministic: the
 // same scenario and seed give the same result, byte for byte.
@@ -137,6 +140,9 @@ type Engine struct {
 	notes       []string       // disagreements between observed tokens and the model
 
 	capped map[model.NodeID]CappedRenewal // first renewal the hard end cut short, per entity
+
+	budgets Budgets
+	live    int64 // entities issued and not ended
 }
 
 // New prepares a run of a validated scenario.
@@ -149,10 +155,8 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 	st := NewStreams(seed)
 	e.renewRNG, e.graceRNG, e.faultRNG = st.Stream(PurposeRenewJitter), st.Stream(PurposeGrace), st.Stream(PurposeFaults)
 	e.loop.Horizon = model.Instant(s.Horizon)
-	e.loop.Budget = opts.Budget
-	if e.loop.Budget == 0 {
-		e.loop.Budget = DefaultBudget
-	}
+	e.budgets = opts.budgets()
+	e.loop.Budget = e.budgets.Events
 	for i := range s.Actors {
 		e.byName[s.Actors[i].Name] = i
 	}
@@ -225,6 +229,9 @@ func (e *Engine) handle(ev Event, h Handle) {
 	if e.opts.Observe != nil {
 		e.opts.Observe(e)
 	}
+	if e.opts.Progress != nil && e.loop.Processed%ProgressEvery == 0 {
+		e.opts.Progress(e.loop.Now, e.loop.Processed)
+	}
 }
 
 // ---- issuing ----
@@ -236,6 +243,8 @@ func (e *Engine) newEntity(n model.NodeID, en entity) {
 	}
 	en.expiry, en.client, en.reauth, en.root = NoHandle, NoHandle, NoHandle, model.None
 	e.ents = append(e.ents, en)
+	e.live++
+	e.checkBudgets()
 }
 
 func (e *Engine) token(n model.NodeID) *model.Token { return &e.tokens[e.ents[n].ref] }
@@ -759,6 +768,7 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	en := &e.ents[m]
 	en.ended, en.endAt, en.cause, en.endBy, en.root = true, e.loop.Now, cause, by, root
+	e.live--
 	e.loop.Queue.Cancel(en.expiry)
 	e.loop.Queue.Cancel(en.client)
 	e.loop.Queue.Cancel(en.reauth)

@@ -16,7 +16,15 @@ const (
 	HorizonReached
 	// BudgetExhausted: an event was due but the event budget was used up.
 	BudgetExhausted
+	// LiveBudgetExhausted: more entities were alive at once than allowed.
+	LiveBudgetExhausted
+	// EntityBudgetExhausted: more entities were issued than allowed.
+	EntityBudgetExhausted
 )
+
+// Exhausted reports whether a budget, not the scenario, ended the run: its
+// results stop short of the horizon.
+func (o Outcome) Exhausted() bool { return o >= BudgetExhausted }
 
 func (o Outcome) String() string {
 	switch o {
@@ -26,6 +34,10 @@ func (o Outcome) String() string {
 		return "horizon reached"
 	case BudgetExhausted:
 		return "budget exhausted"
+	case LiveBudgetExhausted:
+		return "live entity budget exhausted"
+	case EntityBudgetExhausted:
+		return "entity budget exhausted"
 	}
 	return fmt.Sprintf("Outcome(%d)", uint8(o))
 }
@@ -47,7 +59,13 @@ type Loop struct {
 	// renewal loop at one instant) so they stop instead of hanging.
 	Budget    int64
 	Processed int64 // events handled so far, over all calls to Run
+	stopping  bool
+	stopAs    Outcome
 }
+
+// Stop ends Run after the event being handled, with outcome o (a budget
+// the handler found exceeded). Now stays at that event's instant.
+func (l *Loop) Stop(o Outcome) { l.stopping, l.stopAs = true, o }
 
 // Run pops events in (At, Order, seq) order, advances Now to each event's
 // At, and calls handle(ev, h), where h is the handle the event had (already
@@ -57,9 +75,10 @@ type Loop struct {
 //
 // Run stops when the queue is empty (Drained; Now stays at the last event),
 // when the next event is after Horizon (HorizonReached; Now becomes Horizon),
-// or when an event is due but Processed has reached a non-zero Budget
-// (BudgetExhausted). It panics if an event is earlier than Now or Horizon is
-// before Now: both are programming errors, and time must not run backwards.
+// when an event is due but Processed has reached a non-zero Budget
+// (BudgetExhausted), or after the handler called Stop. It panics if an
+// event is earlier than Now or Horizon is before Now: both are programming
+// errors, and time must not run backwards.
 func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 	if l.Horizon < l.Now {
 		panic(fmt.Sprintf("sim: horizon %d is before now %d", l.Horizon, l.Now))
@@ -84,6 +103,10 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 		l.Now = ev.At
 		l.Processed++
 		handle(ev, h)
+		if l.stopping {
+			l.stopping = false
+			return l.stopAs
+		}
 	}
 }
 

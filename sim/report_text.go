@@ -10,8 +10,18 @@ import (
 )
 
 // Headline is the one-line finding of a run: its first cliff — when, what,
-// which layer set its end, and how much it took down.
+// which layer set its end, and how much it took down. A run a budget
+// stopped says so first: its findings cover only the time before.
 func (r *Result) Headline() string {
+	if r.Outcome.Exhausted() {
+		b := r.BudgetErr().(*BudgetError)
+		return fmt.Sprintf("STOPPED EARLY at %s (%s): the %s budget (%s) ran out, raise it with %s. Up to then: %s",
+			b.Reached, FormatOffset(b.At), b.Budget, b.limit(), b.Flag, r.findings())
+	}
+	return r.findings()
+}
+
+func (r *Result) findings() string {
 	c := Clock{r.Scenario.Start}
 	if len(r.Cliffs) == 0 {
 		if len(r.Outages) == 0 {
@@ -69,8 +79,8 @@ func Plural(n int) string {
 }
 
 func (r *Result) outcomeNote() string {
-	if r.Outcome == BudgetExhausted {
-		return fmt.Sprintf(" · STOPPED EARLY: event budget exhausted at %s; later results are missing", FormatOffset(r.Horizon))
+	if r.Outcome.Exhausted() {
+		return fmt.Sprintf(" · STOPPED EARLY: %s at %s; later results are missing", r.Outcome, FormatOffset(r.Horizon))
 	}
 	return ""
 }

@@ -21,6 +21,7 @@ type CheckOptions struct {
 	Output    string
 	JUnit     string
 	Sets      []string
+	Budgets   sim.Budgets
 }
 
 // errViolation makes check exit 1 after printing its report.
@@ -34,7 +35,8 @@ func NewCmdCheck(io IO) *cobra.Command {
 		Short: "Sign a change off: run scenarios and fail on cliffs, outages or reliance on defaults",
 		Long: `Check runs each scenario and evaluates its expect block, plus the rules of
 --policy FILE shared by all of them. Made for CI: exit 0 when every rule holds,
-1 when one is violated, 2 for bad input.
+1 when one is violated, 2 for bad input, 3 when a run exceeds a budget
+(--max-events, --max-live, --max-entities), 4 when a file cannot be written.
 
 Rules (in an expect block or a policy file):
   no_cascade_larger_than: N   no cliff ends more than N in-use tokens and leases
@@ -60,12 +62,15 @@ it, and the smallest change that would fix it where one can be computed.`,
 	addOutputFlag(cmd, &opts.Output)
 	addSetFlag(cmd, &opts.Sets, "applied to every scenario")
 	cmd.Flags().StringVar(&opts.JUnit, "junit", "", "also write the verdicts as JUnit XML to this file")
+	addBudgetFlags(cmd, &opts.Budgets)
 	return cmd
 }
 
 func checkRun(opts *CheckOptions) error {
-
 	if err := outputFormat(opts.Output); err != nil {
+		return err
+	}
+	if err := checkBudgets(opts.Budgets); err != nil {
 		return err
 	}
 	var policy *scenarios.Expect
@@ -91,12 +96,15 @@ func checkRun(opts *CheckOptions) error {
 		if err != nil {
 			return badInput(err)
 		}
-		res := sim.New(s, sim.Options{}).Run()
+		res := sim.New(s, simOptions(opts.Budgets)).Run()
+		if err := res.BudgetErr(); err != nil {
+			return err // a verdict on part of the horizon would mislead
+		}
 		reps = append(reps, check.Evaluate(s, res, exps, policy))
 	}
 	if opts.JUnit != "" {
 		if err := writeFile(opts.JUnit, func(w io.Writer) error { return check.WriteJUnit(w, reps) }); err != nil {
-			return badInput(err)
+			return err
 		}
 	}
 	var err error
@@ -106,7 +114,7 @@ func checkRun(opts *CheckOptions) error {
 		err = check.WriteText(opts.IO.Out, reps)
 	}
 	if err != nil {
-		return err
+		return ioFailure(err)
 	}
 	for _, r := range reps {
 		if !r.Passed() {

@@ -37,13 +37,18 @@ func TestExitCodes(t *testing.T) {
 		{"unknown built-in to show", []string{"scenarios", "show", "nope"}, ExitBadInput, "", true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := run(tt.args...)
-			assert.Equal(t, tt.code, code, stderr)
-			assert.Contains(t, stderr, tt.stderr)
-			assert.NotContains(t, stderr, "goroutine", "no stack trace")
-		})
+		t.Run(tt.name, func(t *testing.T) { assertExit(t, tt.args, tt.code, tt.stderr) })
 	}
+}
+
+// assertExit runs the CLI with args and checks its exit code, that stderr
+// contains want, and that it holds no stack trace.
+func assertExit(t *testing.T, args []string, code int, want string) {
+	t.Helper()
+	got, _, stderr := run(args...)
+	assert.Equal(t, code, got, stderr)
+	assert.Contains(t, stderr, want)
+	assert.NotContains(t, stderr, "goroutine", "no stack trace")
 }
 
 // Issue 2's acceptance: four mistakes, one clear message each, exit 2.

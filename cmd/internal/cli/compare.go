@@ -22,6 +22,7 @@ type CompareOptions struct {
 	Sets     []string
 	Output   string
 	OutDir   string
+	Budgets  sim.Budgets
 }
 
 // NewCmdCompare builds `leasesim compare`.
@@ -67,6 +68,7 @@ per second and cliffs as DIR/compare.svg and DIR/compare.png.`,
 	addOutputFlag(cmd, &opts.Output)
 	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "PATH=VALUE override for the proposal (repeatable)")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write both runs' files and an overlay chart into this directory")
+	addBudgetFlags(cmd, &opts.Budgets)
 	return cmd
 }
 
@@ -74,12 +76,15 @@ func compareRun(opts *CompareOptions) error {
 	if err := outputFormat(opts.Output); err != nil {
 		return err
 	}
+	if err := checkBudgets(opts.Budgets); err != nil {
+		return err
+	}
 	ovs, err := parseSets(opts.Sets)
 	if err != nil {
 		return err
 	}
 	record := opts.OutDir != ""
-	base, err := compareSide(opts.Baseline, nil, record)
+	base, err := compareSide(opts.Baseline, nil, record, opts.Budgets)
 	if err != nil {
 		return err
 	}
@@ -91,7 +96,7 @@ func compareRun(opts *CompareOptions) error {
 	if err != nil {
 		return badInput(err)
 	}
-	prop, err := compareSide(scenarios.OverrideLabel(name, ovs), ps, record)
+	prop, err := compareSide(scenarios.OverrideLabel(name, ovs), ps, record, opts.Budgets)
 	if err != nil {
 		return err
 	}
@@ -102,13 +107,13 @@ func compareRun(opts *CompareOptions) error {
 		}
 	}
 	if opts.Output == "json" {
-		return compare.WriteJSON(opts.IO.Out, c)
+		return ioFailure(compare.WriteJSON(opts.IO.Out, c))
 	}
-	return compare.WriteText(opts.IO.Out, c)
+	return ioFailure(compare.WriteText(opts.IO.Out, c))
 }
 
 // compareSide loads, explains and runs one side.
-func compareSide(name string, s *scenarios.Scenario, record bool) (compare.Side, error) {
+func compareSide(name string, s *scenarios.Scenario, record bool, b sim.Budgets) (compare.Side, error) {
 	if s == nil {
 		var err error
 		if s, err = loadScenario(name); err != nil {
@@ -119,7 +124,13 @@ func compareSide(name string, s *scenarios.Scenario, record bool) (compare.Side,
 	if err != nil {
 		return compare.Side{}, badInput(err)
 	}
-	return compare.Side{Scenario: s, Label: name, Result: sim.New(s, sim.Options{RecordLog: record}).Run(), Explain: exps}, nil
+	so := simOptions(b)
+	so.RecordLog = record
+	res := sim.New(s, so).Run()
+	if err := res.BudgetErr(); err != nil {
+		return compare.Side{}, err
+	}
+	return compare.Side{Scenario: s, Label: name, Result: res, Explain: exps}, nil
 }
 
 // writeCompareFiles writes both runs' files and the overlay chart.
@@ -127,7 +138,7 @@ func writeCompareFiles(dir string, c *compare.Comparison) error {
 	var runs [2]*plots.Run
 	for i, side := range []compare.Side{c.Baseline, c.Proposal} {
 		sub := filepath.Join(dir, []string{"baseline", "proposal"}[i])
-		if err := writeRunFiles(sub, side.Result); err != nil {
+		if err := writeRunFiles(sub, side.Result, io.Discard); err != nil {
 			return err
 		}
 		f, err := os.Open(filepath.Join(sub, "events.jsonl"))

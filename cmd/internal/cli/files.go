@@ -1,47 +1,152 @@
 package cli
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
+	"github.com/leasesim/leasesim/plots"
 	"github.com/leasesim/leasesim/sim"
 )
 
-// writeRunFiles writes report.json, events.jsonl and the charts drawn
-// from that events.jsonl into dir.
-func writeRunFiles(dir string, res *sim.Result) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return badInput(fmt.Errorf("cannot create output directory: %w", err))
+// runFiles are the files `run --out DIR` owns in DIR: written as one set,
+// and removed when a run does not produce them (a chart with nothing to
+// draw), so DIR never mixes two runs. Other files in DIR are left alone.
+func runFiles() []string {
+	names := []string{"report.json", "events.jsonl"}
+	for _, c := range plots.Charts {
+		names = append(names, c+".svg", c+".png")
 	}
-	if err := writeFile(filepath.Join(dir, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res) }); err != nil {
-		return err
-	}
-	var events bytes.Buffer
-	if err := sim.WriteEventsJSONL(&events, res); err != nil {
-		return err
-	}
-	// Writing the log and drawing from it overlap: both only read events.
-	written := make(chan error, 1)
-	go func() {
-		written <- writeFile(filepath.Join(dir, "events.jsonl"), func(w io.Writer) error {
-			_, err := w.Write(events.Bytes())
-			return err
-		})
-	}()
-	plotted := writePlots(dir, events.Bytes(), "")
-	return errors.Join(<-written, plotted)
+	return names
 }
 
-// writeFile writes path through fn, reporting a failed close too.
-func writeFile(path string, fn func(io.Writer) error) (err error) {
-	f, err := os.Create(path)
+// writeRunFiles writes report.json, events.jsonl and the charts drawn
+// from that events.jsonl into dir, all or nothing: every file is first
+// written into a staging directory inside dir, and the set replaces the
+// previous one only when all of them were written. A chart with nothing to
+// draw (a run that issues nothing has no renewal to show) is left out, and
+// why is written to notes.
+func writeRunFiles(dir string, res *sim.Result, notes io.Writer) (err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return ioFailure(fmt.Errorf("cannot create output directory: %w", err))
+	}
+	stage, err := os.MkdirTemp(dir, ".leasesim-out-*")
+	if err != nil {
+		return ioFailure(fmt.Errorf("cannot write into output directory: %w", err))
+	}
+	defer func() { err = errors.Join(err, ioFailure(os.RemoveAll(stage))) }()
+
+	if err := writeFile(filepath.Join(stage, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res) }); err != nil {
+		return err
+	}
+	events := filepath.Join(stage, "events.jsonl")
+	if err := writeFile(events, func(w io.Writer) error { return sim.WriteEventsJSONL(w, res) }); err != nil {
+		return err
+	}
+	// The charts are drawn from the file just written, as `plot` would.
+	f, err := os.Open(events)
+	if err != nil {
+		return ioFailure(err)
+	}
+	run, err := plots.ReadEvents(bufio.NewReader(f))
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, "events.jsonl"), err)
+	}
+	absent, err := stageCharts(stage, run)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, f.Close()) }()
-	return fn(f)
+	for _, a := range absent {
+		fmt.Fprintf(notes, "leasesim: %s\n", a)
+	}
+	return commitFiles(stage, dir, runFiles())
+}
+
+// stageCharts draws every chart into stage side by side (they only read
+// run, and each writes its own files). A chart that cannot be drawn from
+// this run is absent, not an error: the returned notes say why.
+func stageCharts(stage string, run *plots.Run) (absent []string, err error) {
+	notes := make([]string, len(plots.Charts))
+	errs := make([]error, len(plots.Charts))
+	var wg sync.WaitGroup
+	for i, name := range plots.Charts {
+		wg.Go(func() {
+			p, err := plots.Chart(run, name, "")
+			if err != nil {
+				notes[i] = fmt.Sprintf("%s.svg and %s.png not drawn: %v", name, name, err)
+				return
+			}
+			for _, format := range []string{"svg", "png"} {
+				if errs[i] = writeFile(filepath.Join(stage, name+"."+format), func(w io.Writer) error {
+					return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
+				}); errs[i] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, n := range notes {
+		if n != "" {
+			absent = append(absent, n)
+		}
+	}
+	return absent, errors.Join(errs...)
+}
+
+// commitFiles moves each of names from stage into dir, and removes from
+// dir those of names that stage lacks. Each rename is atomic; the set is
+// replaced as a whole unless the file system fails between two renames.
+func commitFiles(stage, dir string, names []string) error {
+	for _, name := range names {
+		from, to := filepath.Join(stage, name), filepath.Join(dir, name)
+		if _, err := os.Stat(from); errors.Is(err, os.ErrNotExist) {
+			if err := os.Remove(to); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return ioFailure(err)
+			}
+			continue
+		}
+		if err := os.Rename(from, to); err != nil {
+			return ioFailure(err)
+		}
+	}
+	return nil
+}
+
+// writeHook, when set by a test, wraps every file's writer: it injects
+// write errors to show a failed write leaves the previous file intact.
+var writeHook func(path string, w io.Writer) io.Writer
+
+// writeFile writes path through fn into a temporary file beside it and
+// renames it into place only when fn, the flush and the close succeeded:
+// readers see the old file or the new one, never a part. Failures are I/O
+// errors (exit 4) and leave no temporary file behind.
+func writeFile(path string, fn func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return ioFailure(err)
+	}
+	var w io.Writer = f
+	if writeHook != nil {
+		w = writeHook(path, f)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	err = fn(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	err = errors.Join(err, f.Chmod(0o644), f.Close())
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return ioFailure(fmt.Errorf("writing %s: %w", path, err))
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -14,11 +16,15 @@ import (
 	"github.com/leasesim/leasesim/sim"
 )
 
-// Exit codes, shared by every command.
+// Exit codes, shared by every command; each means one thing. Commands
+// return typed errors and exitCode maps them, so no command picks a
+// number itself.
 const (
 	ExitOK        = 0
-	ExitViolation = 1 // check found a violation
-	ExitBadInput  = 2 // bad scenario, flag or argument
+	ExitViolation = 1 // a gate failed: check found a violation
+	ExitBadInput  = 2 // bad scenario, flag, argument or input file
+	ExitBudget    = 3 // a resource budget stopped a run (*sim.BudgetError)
+	ExitIO        = 4 // an output could not be written (or an input read back)
 )
 
 // IO is where a command writes.
@@ -36,6 +42,37 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func badInput(err error) error { return &exitError{ExitBadInput, err} }
+
+// ioFailure marks err as a failed write (or read of what we wrote): exit 4.
+func ioFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{ExitIO, err}
+}
+
+// exitCode maps an error a command returned to the process exit code: an
+// explicit exitError first, then a budget, then an operating-system I/O
+// error; everything else is cobra's (flags, arguments, unknown commands),
+// which is bad usage.
+func exitCode(err error) int {
+	var ee *exitError
+	var be *sim.BudgetError
+	var pe *fs.PathError
+	var le *os.LinkError
+	var se *os.SyscallError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &be):
+		return ExitBudget
+	case errors.As(err, &pe), errors.As(err, &le), errors.As(err, &se):
+		return ExitIO
+	}
+	return ExitBadInput
+}
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(io IO) *cobra.Command {
@@ -77,12 +114,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	printError(stderr, err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	// cobra's own errors are about flags, arguments and unknown commands.
-	return ExitBadInput
+	return exitCode(err)
 }
 
 func printError(w io.Writer, err error) {

@@ -1,21 +1,28 @@
 package cli
 
 import (
-	"github.com/spf13/cobra"
+	"fmt"
+	"io"
+	"os"
+	"time"
 
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/sim"
 )
 
 // RunOptions are the inputs of `leasesim run`.
 type RunOptions struct {
-	IO        IO
-	Scenario  string
-	Output    string
-	OutDir    string
-	Seed      uint64
-	SeedSet   bool
-	MaxEvents int64
-	Sets      []string
+	IO       IO
+	Scenario string
+	Output   string
+	OutDir   string
+	Seed     uint64
+	SeedSet  bool
+	Budgets  sim.Budgets
+	Sets     []string
 }
 
 // NewCmdRun builds `leasesim run`.
@@ -34,11 +41,23 @@ clock, from the scenario's start to its horizon, and reports:
   - per-service outage windows with failed requests and time to recovery;
   - the fate of every token, and of every credential generation, folded.
 
-The same scenario and seed always give byte-identical output.`,
+The same scenario and seed always give byte-identical output.
+
+A run is bounded by budgets of events, live entities and entities issued
+(--max-events, --max-live, --max-entities). A run that exceeds one stops,
+prints a STOPPED EARLY headline with what it found up to then (-o json:
+nothing), leaves --out untouched and exits 3. Each million entities costs about 1 GB of memory
+(1.5 GB with --out).
+
+--out DIR owns report.json, events.jsonl and the charts timeline, live,
+impact and renewal (.svg and .png) in DIR: they are written to temporary
+files and replace the previous set only when all were written; other files
+in DIR are left alone.`,
 		Example: `  leasesim run default-max-cliff
   leasesim run jan-2024-replay -o json
   leasesim run my-fleet.yaml --seed 7 --out /tmp/run/
-  leasesim run default-max-cliff --set roles.broker.token_max_ttl=168h`,
+  leasesim run default-max-cliff --set roles.broker.token_max_ttl=168h
+  leasesim run big-fleet.yaml --max-entities 5000000`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scenario = args[0]
@@ -50,12 +69,41 @@ The same scenario and seed always give byte-identical output.`,
 	addSetFlag(cmd, &opts.Sets, "applied to the scenario before it runs")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the four charts (SVG and PNG) into this directory")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's seed)")
-	cmd.Flags().Int64Var(&opts.MaxEvents, "max-events", 0, "stop after this many events (default 2e9); reaching it is reported")
+	addBudgetFlags(cmd, &opts.Budgets)
 	return cmd
+}
+
+// addBudgetFlags adds --max-events, --max-live and --max-entities, bound to b.
+func addBudgetFlags(cmd *cobra.Command, b *sim.Budgets) {
+	*b = sim.DefaultBudgets
+	cmd.Flags().Int64Var(&b.Events, "max-events", b.Events, "stop the run after this many events (exit 3)")
+	cmd.Flags().Int64Var(&b.Live, "max-live", b.Live, "stop the run when more tokens and leases than this are alive at once (exit 3)")
+	cmd.Flags().Int64Var(&b.Entities, "max-entities", b.Entities, "stop the run when more tokens and leases than this were issued, about 1 GB per million (exit 3)")
+}
+
+// checkBudgets rejects budgets that are not positive.
+func checkBudgets(b sim.Budgets) error {
+	for _, f := range []struct {
+		flag string
+		v    int64
+	}{{"--max-events", b.Events}, {"--max-live", b.Live}, {"--max-entities", b.Entities}} {
+		if f.v <= 0 {
+			return badInput(fmt.Errorf("%s %d: a budget must be at least 1", f.flag, f.v))
+		}
+	}
+	return nil
+}
+
+// simOptions are the engine options the budgets ask for.
+func simOptions(b sim.Budgets) sim.Options {
+	return sim.Options{Budget: b.Events, MaxLive: b.Live, MaxEntities: b.Entities}
 }
 
 func runRun(opts *RunOptions) error {
 	if err := outputFormat(opts.Output); err != nil {
+		return err
+	}
+	if err := checkBudgets(opts.Budgets); err != nil {
 		return err
 	}
 	s, err := loadWithSets(opts.Scenario, opts.Sets)
@@ -65,14 +113,80 @@ func runRun(opts *RunOptions) error {
 	if _, err := sim.Explain(s); err != nil { // what the backend would refuse at issue
 		return badInput(err)
 	}
-	res := sim.New(s, sim.Options{Seed: opts.Seed, SeedSet: opts.SeedSet, Budget: opts.MaxEvents, RecordLog: opts.OutDir != ""}).Run()
+	so := simOptions(opts.Budgets)
+	so.Seed, so.SeedSet, so.RecordLog = opts.Seed, opts.SeedSet, opts.OutDir != ""
+	p := newProgress(opts.IO.Err, s.Horizon)
+	so.Progress = p.update
+	res := sim.New(s, so).Run()
+	p.done()
+	if budget := res.BudgetErr(); budget != nil {
+		// The partial report of a runaway run is as large as the run
+		// (every entity's fate): only its headline is printed, and
+		// --out keeps the previous good set.
+		if opts.Output == "text" {
+			if _, err := fmt.Fprintln(opts.IO.Out, res.Headline()); err != nil {
+				return ioFailure(err)
+			}
+		}
+		if opts.OutDir != "" {
+			return fmt.Errorf("%w; %s was left as it was", budget, opts.OutDir)
+		}
+		return budget
+	}
 	if opts.OutDir != "" {
-		if err := writeRunFiles(opts.OutDir, res); err != nil {
+		if err := writeRunFiles(opts.OutDir, res, opts.IO.Err); err != nil {
 			return err
 		}
 	}
 	if opts.Output == "json" {
-		return sim.WriteReportJSON(opts.IO.Out, res)
+		err = sim.WriteReportJSON(opts.IO.Out, res)
+	} else {
+		err = sim.WriteRunText(opts.IO.Out, res)
 	}
-	return sim.WriteRunText(opts.IO.Out, res)
+	return ioFailure(err)
+}
+
+// progress shows a long run's simulated time on a terminal's stderr: a run
+// that takes more than a few seconds must not look hung. It writes nothing
+// when stderr is not a terminal, and nothing for runs shorter than
+// progressAfter.
+type progress struct {
+	w       io.Writer
+	horizon model.Duration
+	start   time.Time
+	last    time.Time
+	shown   bool
+}
+
+const progressAfter = 3 * time.Second
+
+func newProgress(w io.Writer, horizon model.Duration) *progress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	return &progress{w: w, horizon: horizon, start: time.Now()}
+}
+
+func (p *progress) update(now model.Instant, events int64) {
+	if p.w == nil {
+		return
+	}
+	t := time.Now()
+	if t.Sub(p.start) < progressAfter || t.Sub(p.last) < time.Second/2 {
+		return
+	}
+	p.last, p.shown = t, true
+	pct := 100.0
+	if p.horizon > 0 {
+		pct = 100 * float64(now) / float64(p.horizon)
+	}
+	fmt.Fprintf(p.w, "\r\033[Kleasesim: simulated %s of %s (%.0f%%), %d events, %s", model.Duration(now), p.horizon, pct, events, t.Sub(p.start).Round(time.Second))
+}
+
+// done clears the progress line.
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
 }
