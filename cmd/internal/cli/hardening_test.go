@@ -45,7 +45,7 @@ func TestExitCodesPerCommand(t *testing.T) {
 		{"compare bad", []string{"compare", "jan-2024-replay"}, ExitBadInput, "PROPOSAL"},
 		{"plot missing file", []string{"plot", filepath.Join(notDir, "none.jsonl")}, ExitBadInput, ""},
 		{"import bad horizon", []string{"import", "vault", "x", "--horizon", "-1d"}, ExitBadInput, "--horizon"},
-		{"import unwritable", []string{"import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024"), "-o", filepath.Join(notDir, "s.yaml")}, ExitIO, "s.yaml"},
+		{"import unwritable", []string{"import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024"), "--out", filepath.Join(notDir, "s.yaml")}, ExitIO, "s.yaml"},
 		{"scenarios show bad", []string{"scenarios", "show", "nope"}, ExitBadInput, ""},
 		{"sweep bad", []string{"sweep", "default-max-cliff", "--seeds", "0"}, ExitBadInput, "--seeds"},
 	}
