@@ -14,7 +14,7 @@ import (
 
 var (
 	actorKeys    = []string{"login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "demand", "start", "existing"}
-	tokenReqKeys = []string{"role", "ttl", "explicit_max_ttl", "period", "renewable", "no_parent", "type", "num_uses"}
+	tokenReqKeys = []string{"role", "ttl", "explicit_max_ttl", "period", "renewable", "no_parent", "type", "num_uses", "policies"}
 )
 
 const (
@@ -141,6 +141,18 @@ func (p *parser) viaChains(st *state, actors entry, vias map[int]entry) {
 	if live > MaxLiveEntities && len(st.sc.Actors) > 0 {
 		p.errAt(actors.key, actors.path, "the actors hold %d tokens and credentials at once (replicas × own token and credential); at most %d are simulated; lower replicas", live, MaxLiveEntities)
 	}
+}
+
+// RootPolicy reports whether the actor's own token is requested with the
+// root policy (token: or child_token: with policies: [root]).
+func (a *Actor) RootPolicy() bool {
+	switch {
+	case a.Token != nil:
+		return a.Token.Request.RootPolicy
+	case a.ChildToken != nil:
+		return a.ChildToken.Request.RootPolicy
+	}
+	return false
 }
 
 // OwnToken reports whether the actor holds a token of its own (login,
@@ -334,8 +346,32 @@ func (p *parser) tokenRequest(st *state, e entry) *TokenRequest {
 		v, _ := p.integer(x.val, x.path, 0, math.MaxInt32)
 		r.NumUses = int(v)
 	}
+	if x, ok := f.get("policies"); ok {
+		r.RootPolicy = p.policies(x)
+	}
 	p.fieldErrors(r.Validate(), e.path, nodes, e.key, "type")
 	return tr
+}
+
+// policies reads a token request's policy list and reports whether it
+// holds root: only the root policy changes a lifetime (semantics.md §3.1
+// step 7: a root-policy token without ttl gets TTL 0 and never expires).
+func (p *parser) policies(e entry) bool {
+	const want = "a list of policy names, e.g. [root] or [default, app]"
+	if !p.usable(e.val, e.path) {
+		return false
+	}
+	if e.val.Kind != yaml.SequenceNode {
+		p.errAt(e.val, e.path, "expected %s, got %s", want, describe(e.val))
+		return false
+	}
+	root := false
+	for i, n := range e.val.Content {
+		if v, ok := p.str(n, index(e.path, i), "a policy name"); ok && v == "root" {
+			root = true
+		}
+	}
+	return root
 }
 
 // keyword reads a scalar keyword among choices, or reports what is valid.

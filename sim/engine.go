@@ -298,8 +298,7 @@ func (e *Engine) obtainToken(ai, r int) bool {
 		if !e.alive(base) {
 			return false // nothing to create it with: wait for the via actor's next token
 		}
-		p := e.token(base)
-		tok, err = model.CreateToken(e.b.View(model.TokenMountPath), model.Caller{Type: p.Type, NumUses: p.NumUses, TTL: p.TTL}, e.request(a.ChildToken), now)
+		tok, err = model.CreateToken(e.b.View(model.TokenMountPath), callerOf(e.token(base), e.s.Actors[ac.via].RootPolicy()), e.request(a.ChildToken), now)
 		if err == nil && !tok.Orphan {
 			parent = base
 		}
@@ -325,6 +324,11 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	rep.token = n
 	e.record(LogEvent{Kind: LogIssue, Entity: n, By: tok.Grant.TTLBy})
 	e.scheduleExpiry(n, tok.ExpireTime, tok.NoExpiry)
+	if tok.NoExpiry {
+		// A non-expiring root token: nothing to renew, no watcher (§7.2).
+		e.tokenChanged(ai, r)
+		return true
+	}
 	e.startRenewal(n, a.Renew, tok.ExpireTime.Sub(now), tok.Renewable)
 	if a.WhenExhausted.Kind == scenarios.ExhaustReauth && a.WhenExhausted.At > 0 && tok.Grant.HasHardEnd {
 		life := float64(tok.Grant.HardEnd.Sub(tok.IssueTime))
@@ -333,6 +337,13 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	}
 	e.tokenChanged(ai, r)
 	return true
+}
+
+// callerOf describes token p as the caller of a token-store create: a
+// root-policy token may create root and periodic children (semantics.md
+// §3.1); its TTL decides whether a non-expiring root child is allowed.
+func callerOf(p *model.Token, rootPolicy bool) model.Caller {
+	return model.Caller{Root: rootPolicy, Sudo: rootPolicy, Type: p.Type, NumUses: p.NumUses, TTL: p.TTL}
 }
 
 func (e *Engine) request(r *scenarios.TokenRequest) model.TokenRequest {

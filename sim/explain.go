@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/leasesim/leasesim/model"
@@ -88,17 +89,31 @@ func Explain(s *scenarios.Scenario) ([]Explanation, error) {
 	for i := range x.out {
 		var chain []ancestorEnd
 		for p := x.out[i].Parent; p != ""; p = x.out[x.byID[p]].Parent {
-			chain = append(chain, ancestorEnd{p, x.out[x.byID[p]].Effective})
+			pe := &x.out[x.byID[p]]
+			chain = append(chain, ancestorEnd{p, pe.Effective, pe.Grant.TTLBy.Kind == model.LayerNonExpiringRoot})
 		}
 		x.out[i].Because = because(s, &x.out[i], chain)
+		if x.out[i].Grant.TTLBy.Kind == model.LayerNonExpiringRoot {
+			x.out[i].Because = slices.Insert(x.out[i].Because, 1, rootChildren(b))
+		}
 	}
 	return x.out, nil
 }
 
 // ancestorEnd is one token above an entity and the latest it can end.
 type ancestorEnd struct {
-	ID  string
-	End model.End
+	ID    string
+	End   model.End
+	Never bool // a non-expiring root token
+}
+
+// rootChildren says what bounds the children of a non-expiring root
+// token: not their parent, which never ends (semantics.md §3.2, §6.4), but
+// each one's own request and the token mount's max.
+func rootChildren(b *Backend) string {
+	v := b.View(model.TokenMountPath)
+	return fmt.Sprintf("its children are not capped by it: each child token is bounded only by its own request and the token mount's max, %s (%s); it never revokes them by ending",
+		v.Max.Value, v.Max.Layer)
 }
 
 // visit explains an actor after the actor whose token it uses (via), so
@@ -210,8 +225,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 		tokID, tok, tokEnd = pid, parent, pe.Effective
 		if a.ChildToken != nil {
 			view := x.b.View(model.TokenMountPath)
-			caller := model.Caller{Type: parent.Type, NumUses: parent.NumUses, TTL: parent.TTL}
-			t, err := model.CreateToken(view, caller, x.request(a.ChildToken), issued)
+			t, err := model.CreateToken(view, callerOf(&parent, x.s.Actors[x.index[a.Via]].RootPolicy()), x.request(a.ChildToken), issued)
 			if err != nil {
 				x.problem(a.ChildToken.Line, field+".child_token", err)
 				return
@@ -401,6 +415,8 @@ func annotate(ls []LayerValue, g model.Grant) []LayerValue {
 			continue
 		}
 		switch {
+		case g.TTLBy.Kind == model.LayerNonExpiringRoot && l.Set:
+			l.Note = "does not apply: a root-policy token with TTL 0 never expires (semantics.md §3.1)"
 		case !l.Set && (l.Layer.Kind == model.LayerSystemDefault || l.Layer.Kind == model.LayerSystemMax):
 		case !l.Set:
 			l.Note = "unset"
@@ -465,6 +481,10 @@ func because(s *scenarios.Scenario, e *Explanation, chain []ancestorEnd) []strin
 	// Every token above it, nearest first: revoking any of them revokes
 	// it (semantics.md §3.2, §6.1), however deep the chain.
 	for i, p := range chain {
+		if p.Never {
+			out = append(out, fmt.Sprintf("%s above it never expires (a root-policy token with no TTL), so it does not bound it", p.ID))
+			continue
+		}
 		if !p.End.Set {
 			continue
 		}
