@@ -317,14 +317,7 @@ func orUnknown(s string) string {
 }
 
 func createOrigin(r *scenarios.TokenRequest, by string) string {
-	path := "auth/token/create"
-	if r.Request.NoParent {
-		path = "auth/token/create-orphan"
-	}
-	if r.RoleName != "" {
-		path = "auth/token/create/" + r.RoleName
-	}
-	return path + " by " + by
+	return RequestEndpoint(r) + " by " + by
 }
 
 // mountLayers lists the server and mount layers every entity starts from.

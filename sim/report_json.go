@@ -158,11 +158,8 @@ func cliffsJSON(r *Result) []cliffJSON {
 	for i := range r.Cliffs {
 		f := &r.Cliffs[i]
 		cj := cliffJSON{At: c.RFC3339(f.At), OffsetSeconds: int64(f.At), Root: r.EntityID(f.Roots[0]), Cause: f.Cause.String(),
-			BoundBy: f.BoundBy.String(), LifetimeSeconds: f.Lifetime.Seconds(), TokensRevoked: f.Tokens, LeasesRevoked: f.Leases,
+			BoundBy: f.BoundByName(), LifetimeSeconds: f.Lifetime.Seconds(), TokensRevoked: f.Tokens, LeasesRevoked: f.Leases,
 			RetiredRevoked: f.Retired, Services: []string{}}
-		if f.Cause == Revoked {
-			cj.BoundBy = "operator"
-		}
 		for _, n := range f.Roots {
 			cj.Roots = append(cj.Roots, r.EntityID(n))
 		}

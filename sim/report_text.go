@@ -123,11 +123,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 			for _, x := range f.Services {
 				svcs = append(svcs, r.Services[x].Name)
 			}
-			by := f.BoundBy.String()
-			if f.Cause == Revoked {
-				by = "operator"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), roots, f.Cause, by, f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), roots, f.Cause, f.BoundByName(), f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
 		}
 	})
 	writeCapped(&b, r)

@@ -245,6 +245,15 @@ func (e *Engine) record(ev LogEvent) {
 	e.log = append(e.log, ev)
 }
 
+// BoundByName names what set the roots' end, as every output says it:
+// the layer, or "operator" for a revoke.
+func (c *Cliff) BoundByName() string {
+	if c.Cause == Revoked {
+		return "operator"
+	}
+	return c.BoundBy.String()
+}
+
 // EntityID names an entity in the scheme of package entityid:
 // "broker#1" (first token of actor broker), "core-api[3].token#2" (second
 // child token of replica 3), "core-api[3].credential#5" (fifth credential

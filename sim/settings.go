@@ -38,13 +38,40 @@ func (s Setting) Vault(v string) string {
 	return "vault write " + s.Endpoint + " " + s.Param + "=" + v
 }
 
-// LayerSetting maps a layer to its Setting. actor and request locate the
+// LayerSetting maps a layer of an entity of actor to its Setting: the
+// request layers are the actor's token: or child_token: request. Layers
+// no setting decides (ancestor, increment, batch token…) map to the zero
+// Setting.
+func LayerSetting(s *scenarios.Scenario, l model.Layer, actor string) Setting {
+	var request, endpoint string
+	for i := range s.Actors {
+		a := &s.Actors[i]
+		switch {
+		case a.Name != actor:
+		case a.Token != nil:
+			request, endpoint = "token", RequestEndpoint(a.Token)
+		case a.ChildToken != nil:
+			request, endpoint = "child_token", RequestEndpoint(a.ChildToken)
+		}
+	}
+	return layerSetting(s, l, actor, request, endpoint)
+}
+
+// RequestEndpoint is the token-store path a token request is made to.
+func RequestEndpoint(r *scenarios.TokenRequest) string {
+	switch {
+	case r.RoleName != "":
+		return "auth/token/create/" + r.RoleName
+	case r.Request.NoParent:
+		return "auth/token/create-orphan"
+	}
+	return "auth/token/create"
+}
+
+// layerSetting maps a layer to its Setting. actor and request locate the
 // request layers: the actor whose token request it is and its key there
-// ("token" or "child_token"); endpoint is the request's API path
-// (auth/token/create, create-orphan or create/ROLE; "" means auth/token/create).
-// Layers no setting decides (ancestor, increment, batch token…) map to
-// the zero Setting.
-func LayerSetting(s *scenarios.Scenario, l model.Layer, actor, request, endpoint string) Setting {
+// ("token" or "child_token"); endpoint is the request's API path.
+func layerSetting(s *scenarios.Scenario, l model.Layer, actor, request, endpoint string) Setting {
 	switch l.Kind {
 	case model.LayerSystemDefault:
 		return Setting{Path: "backend.default_lease_ttl", Param: "default_lease_ttl"}
@@ -65,9 +92,6 @@ func LayerSetting(s *scenarios.Scenario, l model.Layer, actor, request, endpoint
 			return Setting{}
 		}
 		param := map[model.LayerKind]string{model.LayerRequestTTL: "ttl", model.LayerRequestExplicitMaxTTL: "explicit_max_ttl", model.LayerRequestPeriod: "period"}[l.Kind]
-		if endpoint == "" {
-			endpoint = "auth/token/create"
-		}
 		return Setting{Path: scenarios.PathOf("actors", actor, request, param), Endpoint: endpoint, Param: param}
 	}
 	return Setting{}
@@ -116,16 +140,5 @@ func roleEndpoint(s *scenarios.Scenario, name string) string {
 
 // Setting is where the layer l of this entity is set.
 func (e *Explanation) Setting(s *scenarios.Scenario, l model.Layer) Setting {
-	request := ""
-	switch e.Kind {
-	case KindToken:
-		request = "token"
-	case KindChildToken:
-		request = "child_token"
-	}
-	endpoint, _, _ := strings.Cut(e.Origin, " ")
-	if !strings.HasPrefix(endpoint, "auth/token/create") {
-		endpoint = ""
-	}
-	return LayerSetting(s, l, e.Actor, request, endpoint)
+	return LayerSetting(s, l, e.Actor)
 }

@@ -91,7 +91,7 @@ func TestLayerSettingVaultCalls(t *testing.T) {
 		{model.Layer{Kind: model.LayerRequestExplicitMaxTTL}, "--set actors.core-api.child_token.explicit_max_ttl=168h", "vault write auth/token/create explicit_max_ttl=168h"},
 		{model.Layer{Kind: model.LayerAncestor, Name: "broker#1"}, "", ""},
 	} {
-		set := LayerSetting(s, tc.layer, "core-api", "child_token", "")
+		set := layerSetting(s, tc.layer, "core-api", "child_token", "auth/token/create")
 		if got := set.SetArg("168h"); got != tc.set {
 			t.Errorf("%s: set %q, want %q", tc.layer, got, tc.set)
 		}

@@ -6,6 +6,7 @@ package compare
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/scenarios"
@@ -18,6 +19,13 @@ type Side struct {
 	Label    string // what the user named: a file, a built-in, or "NAME with a=b"
 	Result   *sim.Result
 	Explain  []sim.Explanation
+	Leaves   []scenarios.Leaf // the settings of the scenario text as run (scenarios.Leaves)
+}
+
+// SettingChange is one setting that differs between the two inputs.
+type SettingChange struct {
+	Path     string // the --set path
+	Old, New string // as written; "" when the side does not set it
 }
 
 // CliffChange is what happened to one cliff between the runs.
@@ -26,6 +34,8 @@ type CliffChange struct {
 	Actor    string // the actor whose entity is the cliff's root
 	Cause    sim.EndCause
 	BoundBy  model.Layer
+	By       string // BoundBy as every output names it ("operator" for a revoke)
+	Set      string // the --set path of BoundBy, "" when no setting decides it
 	Baseline *sim.Cliff
 	Proposal *sim.Cliff
 }
@@ -37,9 +47,10 @@ type ServiceDelta struct {
 	BaselineFailed, ProposalFail float64
 }
 
-// HardEnd is the earliest hard end of a token a side's configuration
-// implies (credentials are left out: they are re-read as a matter of
-// course, while a token's end takes its subtree with it).
+// HardEnd is the earliest hard end a side's configuration implies for a
+// token, or for a credential: the first moment one must have been
+// replaced, or it stops working. Tokens and credentials are told apart:
+// a credential's short cap would hide the token's end that takes a tree.
 type HardEnd struct {
 	Set    bool
 	Entity string
@@ -50,21 +61,25 @@ type HardEnd struct {
 // Comparison is the whole comparison.
 type Comparison struct {
 	Baseline, Proposal Side
+	Settings           []SettingChange
 	Cliffs             []CliffChange
 	Services           []ServiceDelta
-	BaselineEarliest   HardEnd
+	BaselineEarliest   HardEnd // of a token
 	ProposalEarliest   HardEnd
+	// Of a credential.
+	BaselineEarliestCredential, ProposalEarliestCredential HardEnd
 }
 
 // Compare matches the two runs' cliffs by root actor, cause and binding
 // layer (in time order), and totals each service's impact.
 func Compare(base, prop Side) *Comparison {
-	c := &Comparison{Baseline: base, Proposal: prop}
+	c := &Comparison{Baseline: base, Proposal: prop, Settings: diffSettings(base.Leaves, prop.Leaves)}
 	used := make([]bool, len(prop.Result.Cliffs))
 	for i := range base.Result.Cliffs {
 		bc := &base.Result.Cliffs[i]
 		actor := base.Result.Entities[bc.Roots[0]].Actor
-		ch := CliffChange{Change: "removed", Actor: actor, Cause: bc.Cause, BoundBy: bc.BoundBy, Baseline: bc}
+		ch := CliffChange{Change: "removed", Actor: actor, Cause: bc.Cause, BoundBy: bc.BoundBy, By: bc.BoundByName(),
+			Set: sim.LayerSetting(base.Scenario, bc.BoundBy, actor).Path, Baseline: bc}
 		for j := range prop.Result.Cliffs {
 			pc := &prop.Result.Cliffs[j]
 			if used[j] || pc.Cause != bc.Cause || pc.BoundBy != bc.BoundBy || prop.Result.Entities[pc.Roots[0]].Actor != actor {
@@ -83,8 +98,9 @@ func Compare(base, prop Side) *Comparison {
 	for j := range prop.Result.Cliffs {
 		if !used[j] {
 			pc := &prop.Result.Cliffs[j]
-			c.Cliffs = append(c.Cliffs, CliffChange{Change: "added", Actor: prop.Result.Entities[pc.Roots[0]].Actor,
-				Cause: pc.Cause, BoundBy: pc.BoundBy, Proposal: pc})
+			actor := prop.Result.Entities[pc.Roots[0]].Actor
+			c.Cliffs = append(c.Cliffs, CliffChange{Change: "added", Actor: actor, Cause: pc.Cause, BoundBy: pc.BoundBy,
+				By: pc.BoundByName(), Set: sim.LayerSetting(prop.Scenario, pc.BoundBy, actor).Path, Proposal: pc})
 		}
 	}
 	idx := map[string]int{}
@@ -101,15 +117,17 @@ func Compare(base, prop Side) *Comparison {
 		}
 		c.Services[i].ProposalDown, c.Services[i].ProposalFail = s.Down, s.FailedRequests
 	}
-	c.BaselineEarliest = earliest(base.Explain)
-	c.ProposalEarliest = earliest(prop.Explain)
+	c.BaselineEarliest, c.BaselineEarliestCredential = earliest(base.Explain, false), earliest(base.Explain, true)
+	c.ProposalEarliest, c.ProposalEarliestCredential = earliest(prop.Explain, false), earliest(prop.Explain, true)
 	return c
 }
 
-func earliest(exps []sim.Explanation) HardEnd {
+// earliest is the earliest effective end of the credentials (leases) or
+// of the tokens.
+func earliest(exps []sim.Explanation, leases bool) HardEnd {
 	var h HardEnd
 	for _, e := range exps {
-		if e.Kind == sim.KindLease {
+		if (e.Kind == sim.KindLease) != leases {
 			continue
 		}
 		end := e.Effective
@@ -142,10 +160,102 @@ func (c *Comparison) Totals() (baseDown, propDown model.Duration, baseFailed, pr
 	return
 }
 
-// Better reports whether the proposal adds no cliff and no outage time.
-func (c *Comparison) Better() bool {
+// The verdicts: what the proposal does, all told.
+const (
+	Better = "better" // something improves and nothing gets worse
+	Same   = "same"   // no cliff, outage or failed request changes
+	Worse  = "worse"  // something gets worse and nothing improves
+	Mixed  = "mixed"  // some things improve, others get worse
+)
+
+// Kind is the verdict: better, same, worse or mixed. It weighs the impact
+// (outage time, failed requests) and the cliffs (how many; when the first
+// comes); a proposal that improves one and worsens the other is mixed.
+func (c *Comparison) Kind() string {
 	bd, pd, bf, pf := c.Totals()
-	return c.Count("added") == 0 && pd <= bd && pf <= bf
+	impact := sign(int64(pd)-int64(bd)) + sign(int64(pf-bf))
+	if sign(int64(pd)-int64(bd))*sign(int64(pf-bf)) < 0 {
+		return Mixed
+	}
+	bc, pc := len(c.Baseline.Result.Cliffs), len(c.Proposal.Result.Cliffs)
+	cliffs := sign(int64(pc - bc))
+	if cliffs == 0 && bc > 0 { // as many cliffs: the earlier first one is worse
+		cliffs = sign(int64(c.Baseline.Result.Cliffs[0].At) - int64(c.Proposal.Result.Cliffs[0].At))
+	}
+	switch {
+	case impact > 0 && cliffs < 0, impact < 0 && cliffs > 0:
+		return Mixed
+	case impact > 0 || cliffs > 0:
+		return Worse
+	case impact < 0 || cliffs < 0:
+		return Better
+	}
+	return Same
+}
+
+func sign(v int64) int {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
+
+// diffSettings lists the settings that differ, in the baseline's order,
+// then those only the proposal sets. List items (events) compare whole and
+// by value, so one event inserted does not shift every later one: an item
+// only the baseline has is removed, one only the proposal has is added.
+// Descriptions and annotations are prose and drawing: left out.
+func diffSettings(base, prop []scenarios.Leaf) []SettingChange {
+	skip := func(path string) bool {
+		return path == "description" || strings.HasPrefix(path, "annotations")
+	}
+	item := func(l scenarios.Leaf) string { // "events\x00{…}" for list items, "" otherwise
+		if i := strings.IndexByte(l.Path, '['); i > 0 && strings.HasSuffix(l.Path, "]") && !strings.Contains(l.Path[i:], ".") {
+			return l.Path[:i] + "\x00" + l.Value
+		}
+		return ""
+	}
+	pv, pItems, bItems := map[string]string{}, map[string]int{}, map[string]int{}
+	for _, l := range prop {
+		pv[l.Path] = l.Value
+		pItems[item(l)]++
+	}
+	for _, l := range base {
+		bItems[item(l)]++
+	}
+	seen := map[string]bool{}
+	var out []SettingChange
+	for _, l := range base {
+		seen[l.Path] = true
+		switch k := item(l); {
+		case skip(l.Path):
+		case k != "":
+			if pItems[k] > 0 {
+				pItems[k]--
+			} else {
+				out = append(out, SettingChange{Path: l.Path, Old: l.Value})
+			}
+		case pv[l.Path] != l.Value:
+			out = append(out, SettingChange{Path: l.Path, Old: l.Value, New: pv[l.Path]})
+		}
+	}
+	for _, l := range prop {
+		switch k := item(l); {
+		case skip(l.Path):
+		case k != "":
+			if bItems[k] > 0 {
+				bItems[k]--
+			} else {
+				out = append(out, SettingChange{Path: l.Path, New: l.Value})
+			}
+		case !seen[l.Path]:
+			out = append(out, SettingChange{Path: l.Path, New: l.Value})
+		}
+	}
+	return out
 }
 
 // Verdict is the one-line summary.
@@ -175,13 +285,7 @@ func (c *Comparison) Verdict() string {
 	default:
 		parts = append(parts, "outage time unchanged")
 	}
-	word := "BETTER"
-	switch {
-	case !c.Better():
-		word = "WORSE"
-	case len(c.Cliffs) == c.Count("unchanged") && pd == bd:
-		word = "SAME"
-	}
+	word := strings.ToUpper(c.Kind())
 	if len(parts) == 0 {
 		parts = []string{"changes nothing"}
 	}

@@ -15,25 +15,38 @@ import (
 func WriteText(w io.Writer, c *Comparison) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "baseline  %s (seed %d)\nproposal  %s (seed %d)\n\n", c.Baseline.Label, c.Baseline.Result.Seed, c.Proposal.Label, c.Proposal.Result.Seed)
-	fmt.Fprintf(&b, "%s\n", c.Verdict())
+	b.WriteString("Settings (baseline → proposal)\n")
+	if len(c.Settings) == 0 {
+		b.WriteString("  identical\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, s := range c.Settings {
+			fmt.Fprintf(tw, "  %s\t%s → %s\n", s.Path, orUnset(s.Old), orUnset(s.New))
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(&b, "\n%s\n", c.Verdict())
 
 	b.WriteString("\nCliffs\n")
 	if len(c.Cliffs) == 0 {
 		b.WriteString("  none in either run\n")
 	} else {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  change\troot actor\tcause\tbound by\tbaseline\tproposal\n")
+		fmt.Fprintf(tw, "  change\troot actor\tcause\tbound by\tset with\tbaseline\tproposal\n")
 		for _, ch := range c.Cliffs {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", ch.Change, ch.Actor, ch.Cause, ch.BoundBy, cliffCell(c.Baseline, ch.Baseline), cliffCell(c.Proposal, ch.Proposal))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", ch.Change, ch.Actor, ch.Cause, ch.By, orDash(ch.Set), cliffCell(c.Baseline, ch.Baseline), cliffCell(c.Proposal, ch.Proposal))
 		}
 		tw.Flush()
 	}
 
-	b.WriteString("\nEarliest token hard end (from explain)\n")
-	fmt.Fprintf(&b, "  baseline  %s\n  proposal  %s\n", hardEndCell(c.Baseline, c.BaselineEarliest), hardEndCell(c.Proposal, c.ProposalEarliest))
+	b.WriteString("\nEarliest hard end (from explain)\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  token\tbaseline\t%s\n  \tproposal\t%s\n", hardEndCell(c.Baseline, c.BaselineEarliest), hardEndCell(c.Proposal, c.ProposalEarliest))
+	fmt.Fprintf(tw, "  credential\tbaseline\t%s\n  \tproposal\t%s\n", hardEndCell(c.Baseline, c.BaselineEarliestCredential), hardEndCell(c.Proposal, c.ProposalEarliestCredential))
+	tw.Flush()
 
 	b.WriteString("\nServices\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  service\toutage min (baseline → proposal)\tfailed requests (baseline → proposal)\n")
 	for _, s := range c.Services {
 		fmt.Fprintf(tw, "  %s\t%s → %s\t%.0f → %.0f\n", s.Service, minutes(s.BaselineDown), minutes(s.ProposalDown), s.BaselineFailed, s.ProposalFail)
@@ -46,6 +59,20 @@ func WriteText(w io.Writer, c *Comparison) error {
 	return err
 }
 
+func orUnset(v string) string {
+	if v == "" {
+		return "(unset)"
+	}
+	return v
+}
+
+func orDash(v string) string {
+	if v == "" {
+		return "—"
+	}
+	return v
+}
+
 func cliffCell(s Side, c *sim.Cliff) string {
 	if c == nil {
 		return "—"
@@ -55,7 +82,7 @@ func cliffCell(s Side, c *sim.Cliff) string {
 
 func hardEndCell(s Side, h HardEnd) string {
 	if !h.Set {
-		return "none: no token it defines has a hard end"
+		return "none: nothing it defines has a hard end"
 	}
 	return fmt.Sprintf("%s %s (%s) ← %s", h.Entity, sim.Clock{Start: s.Scenario.Start}.Date(h.At), sim.FormatOffset(h.At), h.By)
 }
@@ -63,7 +90,9 @@ func hardEndCell(s Side, h HardEnd) string {
 type jsonDoc struct {
 	Baseline            jsonSide      `json:"baseline"`
 	Proposal            jsonSide      `json:"proposal"`
+	Settings            []jsonSetting `json:"settings"`
 	Verdict             string        `json:"verdict"`
+	Summary             string        `json:"summary"`
 	Better              bool          `json:"better"`
 	CliffsRemoved       int           `json:"cliffs_removed"`
 	CliffsAdded         int           `json:"cliffs_added"`
@@ -84,6 +113,16 @@ type jsonSide struct {
 	EarliestHardEnd    *string `json:"earliest_hard_end"`
 	EarliestHardEndBy  *string `json:"earliest_hard_end_bound_by"`
 	EarliestHardEntity *string `json:"earliest_hard_end_entity"`
+	// The same for credentials.
+	EarliestCredentialHardEnd   *string `json:"earliest_credential_hard_end"`
+	EarliestCredentialHardEndBy *string `json:"earliest_credential_hard_end_bound_by"`
+	EarliestCredentialEntity    *string `json:"earliest_credential_hard_end_entity"`
+}
+
+type jsonSetting struct {
+	Path string  `json:"path"`
+	Old  *string `json:"old"`
+	New  *string `json:"new"`
 }
 
 type jsonCliff struct {
@@ -91,6 +130,7 @@ type jsonCliff struct {
 	Actor      string  `json:"actor"`
 	Cause      string  `json:"cause"`
 	BoundBy    string  `json:"bound_by"`
+	Set        string  `json:"set,omitempty"`
 	BaselineAt *string `json:"baseline_at"`
 	ProposalAt *string `json:"proposal_at"`
 }
@@ -107,14 +147,25 @@ type jsonService struct {
 func WriteJSON(w io.Writer, c *Comparison) error {
 	bd, pd, bf, pf := c.Totals()
 	doc := jsonDoc{
-		Baseline: side(c.Baseline, c.BaselineEarliest, bd, bf), Proposal: side(c.Proposal, c.ProposalEarliest, pd, pf),
-		Verdict: c.Verdict(), Better: c.Better(),
+		Baseline: side(c.Baseline, c.BaselineEarliest, c.BaselineEarliestCredential, bd, bf),
+		Proposal: side(c.Proposal, c.ProposalEarliest, c.ProposalEarliestCredential, pd, pf),
+		Verdict:  c.Kind(), Summary: c.Verdict(), Better: c.Kind() == Better,
 		CliffsRemoved: c.Count("removed"), CliffsAdded: c.Count("added"), CliffsMoved: c.Count("moved"),
-		Cliffs: []jsonCliff{}, Services: []jsonService{},
+		Settings: []jsonSetting{}, Cliffs: []jsonCliff{}, Services: []jsonService{},
 		OutageSecondsSaved: int64(bd - pd), FailedRequestsSaved: bf - pf,
 	}
+	for _, s := range c.Settings {
+		j := jsonSetting{Path: s.Path}
+		if s.Old != "" {
+			j.Old = ptr(s.Old)
+		}
+		if s.New != "" {
+			j.New = ptr(s.New)
+		}
+		doc.Settings = append(doc.Settings, j)
+	}
 	for _, ch := range c.Cliffs {
-		j := jsonCliff{Change: ch.Change, Actor: ch.Actor, Cause: ch.Cause.String(), BoundBy: ch.BoundBy.String()}
+		j := jsonCliff{Change: ch.Change, Actor: ch.Actor, Cause: ch.Cause.String(), BoundBy: ch.By, Set: ch.Set}
 		if ch.Baseline != nil {
 			j.BaselineAt = ptr(sim.Clock{Start: c.Baseline.Scenario.Start}.RFC3339(ch.Baseline.At))
 		}
@@ -131,13 +182,18 @@ func WriteJSON(w io.Writer, c *Comparison) error {
 	return enc.Encode(doc)
 }
 
-func side(s Side, h HardEnd, down model.Duration, failed float64) jsonSide {
+func side(s Side, h, cred HardEnd, down model.Duration, failed float64) jsonSide {
 	j := jsonSide{Label: s.Label, Scenario: s.Scenario.Name, Seed: s.Result.Seed, Cliffs: len(s.Result.Cliffs),
 		OutageSeconds: down.Seconds(), FailedRequests: failed}
 	if h.Set {
 		j.EarliestHardEnd = ptr(sim.Clock{Start: s.Scenario.Start}.RFC3339(h.At))
 		j.EarliestHardEndBy = ptr(h.By.String())
 		j.EarliestHardEntity = ptr(h.Entity)
+	}
+	if cred.Set {
+		j.EarliestCredentialHardEnd = ptr(sim.Clock{Start: s.Scenario.Start}.RFC3339(cred.At))
+		j.EarliestCredentialHardEndBy = ptr(cred.By.String())
+		j.EarliestCredentialEntity = ptr(cred.Entity)
 	}
 	return j
 }

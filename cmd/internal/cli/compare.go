@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +25,7 @@ type CompareOptions struct {
 	Output   string
 	OutDir   string
 	Budgets  sim.Budgets
+	FailOn   []string // verdicts that exit 1
 }
 
 // NewCmdCompare builds `leasesim compare`.
@@ -31,10 +34,17 @@ func NewCmdCompare(io IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compare BASELINE [PROPOSAL] [--set PATH=VALUE...]",
 		Short: "Set today's configuration and a proposed change side by side",
-		Long: `Compare runs both scenarios and reports what the proposal does: cliffs removed,
-added or moved (matched by root actor, cause and binding layer), the earliest
-hard end each configuration implies, outage minutes and failed requests per
-service, and a one-line verdict (BETTER, SAME or WORSE).
+		Long: `Compare is a plan, like 'terraform plan': first the settings that differ
+between the two inputs (each a --set path, old → new), then what that does —
+cliffs removed, added or moved (matched by root actor, cause and binding
+layer, each with the --set path of the layer that bound it), the earliest
+hard end of a token and of a credential each configuration implies, outage
+minutes and failed requests per service — and a verdict: BETTER (something
+improves, nothing gets worse), SAME, WORSE, or MIXED (some of each). In JSON
+"verdict" is better, same, worse or mixed; "summary" is the sentence.
+
+Exit codes: 0 when compared (whatever the verdict), 1 when the verdict is
+one that --fail-on lists (for CI: --fail-on worse,mixed), 2 for bad input.
 
 With one scenario and --set PATH=VALUE (repeatable; the paths of 'sweep'),
 the proposal is that scenario with the overrides applied; with two, the
@@ -45,7 +55,9 @@ DIR/baseline and DIR/proposal, and an overlay of both runs' failed requests
 per second and cliffs as DIR/compare.svg and DIR/compare.png.`,
 		Example: `  leasesim compare jan-2024-replay jan-2024-fixed
   leasesim compare default-max-cliff --set roles.broker.token_max_ttl=168h --set actors.broker.when_exhausted=reauth
-  leasesim compare today.yaml proposal.yaml -o json`,
+  leasesim compare today.yaml proposal.yaml -o json
+  # In CI: fail the job when a change makes things worse
+  leasesim compare main.yaml branch.yaml --fail-on worse,mixed`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 2:
@@ -69,6 +81,7 @@ per second and cliffs as DIR/compare.svg and DIR/compare.png.`,
 	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "PATH=VALUE override for the proposal (repeatable)")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write both runs' files and an overlay chart into this directory")
 	addBudgetFlags(cmd, &opts.Budgets)
+	cmd.Flags().StringSliceVar(&opts.FailOn, "fail-on", nil, "exit 1 when the verdict is one of these: worse, mixed, same, better (e.g. --fail-on worse,mixed)")
 	return cmd
 }
 
@@ -83,6 +96,11 @@ func compareRun(opts *CompareOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, v := range opts.FailOn {
+		if !slices.Contains([]string{compare.Better, compare.Same, compare.Worse, compare.Mixed}, v) {
+			return badInput(fmt.Errorf("--fail-on %s: want worse, mixed, same or better (comma-separated)", v))
+		}
+	}
 	record := opts.OutDir != ""
 	base, err := compareSide(opts.Baseline, nil, record, opts.Budgets)
 	if err != nil {
@@ -92,11 +110,7 @@ func compareRun(opts *CompareOptions) error {
 	if name == "" {
 		name = opts.Baseline
 	}
-	ps, err := scenarios.LoadWithOverrides(name, ovs)
-	if err != nil {
-		return badInput(err)
-	}
-	prop, err := compareSide(scenarios.OverrideLabel(name, ovs), ps, record, opts.Budgets)
+	prop, err := compareSide(name, ovs, record, opts.Budgets)
 	if err != nil {
 		return err
 	}
@@ -107,18 +121,38 @@ func compareRun(opts *CompareOptions) error {
 		}
 	}
 	if opts.Output == "json" {
-		return ioFailure(compare.WriteJSON(opts.IO.Out, c))
+		err = compare.WriteJSON(opts.IO.Out, c)
+	} else {
+		err = compare.WriteText(opts.IO.Out, c)
 	}
-	return ioFailure(compare.WriteText(opts.IO.Out, c))
+	if err != nil {
+		return ioFailure(err)
+	}
+	if slices.Contains(opts.FailOn, c.Kind()) {
+		return &exitError{ExitViolation, fmt.Errorf("compare: the verdict is %s (--fail-on %s)", c.Kind(), strings.Join(opts.FailOn, ","))}
+	}
+	return nil
 }
 
-// compareSide loads, explains and runs one side.
-func compareSide(name string, s *scenarios.Scenario, record bool, b sim.Budgets) (compare.Side, error) {
-	if s == nil {
-		var err error
-		if s, err = loadScenario(name); err != nil {
-			return compare.Side{}, err
+// compareSide loads one side (with overrides), explains and runs it, and
+// lists the settings of its text as run.
+func compareSide(name string, ovs []scenarios.Override, record bool, b sim.Budgets) (compare.Side, error) {
+	file, data, err := scenarios.Read(name)
+	if err != nil {
+		return compare.Side{}, badInput(err)
+	}
+	s, err := scenarios.ParseWithOverrides(file, data, ovs)
+	if err != nil {
+		return compare.Side{}, badInput(err)
+	}
+	if len(ovs) > 0 {
+		if data, err = scenarios.ApplyOverrides(file, data, ovs); err != nil {
+			return compare.Side{}, badInput(err)
 		}
+	}
+	leaves, err := scenarios.Leaves(file, data)
+	if err != nil {
+		return compare.Side{}, badInput(err)
 	}
 	exps, err := sim.Explain(s)
 	if err != nil {
@@ -130,7 +164,7 @@ func compareSide(name string, s *scenarios.Scenario, record bool, b sim.Budgets)
 	if err := res.BudgetErr(); err != nil {
 		return compare.Side{}, err
 	}
-	return compare.Side{Scenario: s, Label: name, Result: res, Explain: exps}, nil
+	return compare.Side{Scenario: s, Label: scenarios.OverrideLabel(name, ovs), Result: res, Explain: exps, Leaves: leaves}, nil
 }
 
 // writeCompareFiles writes both runs' files and the overlay chart.

@@ -77,3 +77,50 @@ func TestEntityNamesAcrossCommands(t *testing.T) {
 	assert.Equal(t, ExitBadInput, code)
 	assert.Contains(t, stderr, "did you mean credential?")
 }
+
+// compare is a plan: the settings diff, a verdict, and --fail-on for CI.
+func TestComparePlan(t *testing.T) {
+	code, stdout, stderr := run("compare", "default-max-cliff", "--set", "roles.broker.token_max_ttl=168h", "-o", "json")
+	require.Equal(t, ExitOK, code, stderr)
+	var doc struct {
+		Verdict  string `json:"verdict"`
+		Settings []struct {
+			Path string  `json:"path"`
+			Old  *string `json:"old"`
+			New  *string `json:"new"`
+		} `json:"settings"`
+		Cliffs []struct {
+			BoundBy string `json:"bound_by"`
+			Set     string `json:"set"`
+		} `json:"cliffs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	assert.Equal(t, "worse", doc.Verdict)
+	require.Len(t, doc.Settings, 1)
+	assert.Equal(t, "roles.broker.token_max_ttl", doc.Settings[0].Path)
+	assert.Nil(t, doc.Settings[0].Old)
+	assert.Equal(t, "168h", *doc.Settings[0].New)
+	require.Len(t, doc.Cliffs, 2)
+	assert.Equal(t, "backend.max_lease_ttl", doc.Cliffs[0].Set)
+	assert.Equal(t, "roles.broker.token_max_ttl", doc.Cliffs[1].Set)
+
+	code, _, stderr = run("compare", "default-max-cliff", "--set", "roles.broker.token_max_ttl=168h", "--fail-on", "worse")
+	assert.Equal(t, ExitViolation, code, "WORSE fails the gate")
+	assert.Contains(t, stderr, "verdict is worse")
+	code, _, _ = run("compare", "jan-2024-replay", "jan-2024-fixed", "--fail-on", "worse,mixed")
+	assert.Equal(t, ExitOK, code, "BETTER passes it")
+	code, _, _ = run("compare", "jan-2024-replay", "jan-2024-fixed", "--fail-on", "wrose")
+	assert.Equal(t, ExitBadInput, code)
+}
+
+// An operator's revoke is bound by "operator" in run and compare alike.
+func TestOperatorRevokeNamedAlike(t *testing.T) {
+	_, report, _ := run("run", "nested-chain", "-o", "json")
+	require.Contains(t, report, `"cause": "revoked"`, "the scenario has an operator revoke")
+	assert.Contains(t, report, `"bound_by": "operator"`)
+	_, cmp, _ := run("compare", "nested-chain", "--set", "seed=5", "-o", "json")
+	_, text, _ := run("compare", "nested-chain", "--set", "seed=5")
+	require.Contains(t, cmp, `"cause": "revoked"`)
+	assert.Contains(t, cmp, `"bound_by": "operator"`)
+	assert.Regexp(t, `revoked\s+operator`, text)
+}
