@@ -1,7 +1,8 @@
 // Package check evaluates a run against sign-off rules: a scenario's
 // expect block and a shared policy. Each violation says what happened,
-// when, to which entity, which layer decided it, and the smallest change
-// that would fix it where one can be computed.
+// when, to which entity, which layer decided it, and a fix: the change
+// along the violating entity's own ancestor chain, as --set overrides,
+// proven by re-running the scenario with it (prove.go).
 package check
 
 import (
@@ -29,30 +30,44 @@ type Violation struct {
 	At     model.Instant
 	HasAt  bool
 	Entity string
+	Root   string // the entity whose end caused it, on Entity's own chain ("" if none)
 	Layer  string
-	Fix    string
+	Fix    *Fix // nil when nothing can be proposed
+
+	keys  []string    // what identifies it in another run: a fix holds when none is left
+	cands []candidate // fixes to try, smallest first
+	hint  string      // why no fix is proposed, when cands is empty
 }
 
 // RuleResult is one rule's verdict.
 type RuleResult struct {
 	Rule       string
-	Source     string // "expect" or "policy"
+	Source     string // "expect", "policy", or "expect, policy" when both set it
 	Limit      string // the rule's value as written, e.g. "0", "true", "24h"
 	Violations []Violation
+
+	spec spec
 }
 
 // Passed reports whether the rule held.
 func (r RuleResult) Passed() bool { return len(r.Violations) == 0 }
 
-// Report is the verdict on one scenario.
+// Report is the verdict on one scenario. Err is set when the scenario could
+// not be checked at all (unreadable, invalid, nothing to check); Scenario
+// and Result are then nil.
 type Report struct {
+	Name     string // the scenario as named on the command line
 	Scenario *scenarios.Scenario
 	Result   *sim.Result
 	Rules    []RuleResult
+	Err      error
 }
 
-// Passed reports whether every rule held.
+// Passed reports whether the scenario was checked and every rule held.
 func (r *Report) Passed() bool {
+	if r.Err != nil {
+		return false
+	}
 	for _, x := range r.Rules {
 		if !x.Passed() {
 			return false
@@ -61,52 +76,93 @@ func (r *Report) Passed() bool {
 	return true
 }
 
-// HasRules reports whether any rule applies to a scenario.
-func HasRules(s *scenarios.Scenario, policy *scenarios.Expect) bool {
-	return countRules(s.Expect) > 0 || countRules(policy) > 0
+// spec is one rule to evaluate, with its limit. The rules of an expect
+// block and of a policy are merged: a rule set in both is checked once,
+// with the stricter limit.
+type spec struct {
+	rule   string
+	source string
+	n      int            // no_cascade_larger_than
+	limit  float64        // max_failed_requests
+	margin model.Duration // min_reauth_margin
 }
 
-func countRules(x *scenarios.Expect) int {
-	if x == nil {
-		return 0
+func (p spec) limitText() string {
+	switch p.rule {
+	case RuleNoCascade:
+		return fmt.Sprint(p.n)
+	case RuleMaxFailedRequests:
+		return fmt.Sprint(p.limit)
+	case RuleMinReauthMargin:
+		return p.margin.String()
 	}
-	n := 0
-	for _, set := range []bool{x.NoCascadeLargerThan != nil, x.NoOutage != nil, x.MaxFailedRequests != nil, x.NoSystemDefaultMax != nil, x.MinReauthMargin != nil} {
-		if set {
-			n++
+	return "true"
+}
+
+// specs merges the rules of the scenario's expect block and the policy,
+// in a fixed rule order.
+func specs(expect, policy *scenarios.Expect) []spec {
+	var out []spec
+	add := func(p spec, src string, stricter func(old *spec)) {
+		for i := range out {
+			if out[i].rule == p.rule {
+				stricter(&out[i])
+				out[i].source += ", " + src
+				return
+			}
 		}
+		p.source = src
+		out = append(out, p)
 	}
-	return n
-}
-
-// Evaluate checks a run of s (and its static explanation) against the
-// scenario's expect block and the shared policy, in that order.
-func Evaluate(s *scenarios.Scenario, res *sim.Result, exps []sim.Explanation, policy *scenarios.Expect) *Report {
-	rep := &Report{Scenario: s, Result: res}
-	ev := evaluator{s: s, r: res, exps: exps, clk: sim.Clock{Start: s.Start}}
 	for _, src := range []struct {
 		name string
 		x    *scenarios.Expect
-	}{{"expect", s.Expect}, {"policy", policy}} {
+	}{{"expect", expect}, {"policy", policy}} {
 		x := src.x
 		if x == nil {
 			continue
 		}
-		if x.NoCascadeLargerThan != nil {
-			rep.Rules = append(rep.Rules, RuleResult{RuleNoCascade, src.name, fmt.Sprint(*x.NoCascadeLargerThan), ev.cascades(*x.NoCascadeLargerThan)})
+		if v := x.NoCascadeLargerThan; v != nil {
+			add(spec{rule: RuleNoCascade, n: *v}, src.name, func(o *spec) { o.n = min(o.n, *v) })
 		}
-		if x.NoOutage != nil && *x.NoOutage {
-			rep.Rules = append(rep.Rules, RuleResult{RuleNoOutage, src.name, "true", ev.outages()})
+		if v := x.NoOutage; v != nil && *v {
+			add(spec{rule: RuleNoOutage}, src.name, func(*spec) {})
 		}
-		if x.MaxFailedRequests != nil {
-			rep.Rules = append(rep.Rules, RuleResult{RuleMaxFailedRequests, src.name, fmt.Sprint(*x.MaxFailedRequests), ev.failed(*x.MaxFailedRequests)})
+		if v := x.MaxFailedRequests; v != nil {
+			add(spec{rule: RuleMaxFailedRequests, limit: *v}, src.name, func(o *spec) { o.limit = min(o.limit, *v) })
 		}
-		if x.NoSystemDefaultMax != nil && *x.NoSystemDefaultMax {
-			rep.Rules = append(rep.Rules, RuleResult{RuleNoSystemDefaultMax, src.name, "true", ev.systemDefault()})
+		if v := x.NoSystemDefaultMax; v != nil && *v {
+			add(spec{rule: RuleNoSystemDefaultMax}, src.name, func(*spec) {})
 		}
-		if x.MinReauthMargin != nil {
-			rep.Rules = append(rep.Rules, RuleResult{RuleMinReauthMargin, src.name, x.MinReauthMargin.String(), ev.reauthMargin(*x.MinReauthMargin)})
+		if v := x.MinReauthMargin; v != nil {
+			add(spec{rule: RuleMinReauthMargin, margin: *v}, src.name, func(o *spec) { o.margin = max(o.margin, *v) })
 		}
+	}
+	order := []string{RuleNoCascade, RuleNoOutage, RuleMaxFailedRequests, RuleNoSystemDefaultMax, RuleMinReauthMargin}
+	var sorted []spec
+	for _, r := range order {
+		for _, p := range out {
+			if p.rule == r {
+				sorted = append(sorted, p)
+			}
+		}
+	}
+	return sorted
+}
+
+// HasRules reports whether any rule applies to a scenario.
+func HasRules(s *scenarios.Scenario, policy *scenarios.Expect) bool {
+	return len(specs(s.Expect, policy)) > 0
+}
+
+// Evaluate checks a run of s (and its static explanation) against the
+// scenario's expect block and the shared policy. Fixes are proposed but
+// not yet proven: Prove re-runs the scenario with each.
+func Evaluate(s *scenarios.Scenario, res *sim.Result, exps []sim.Explanation, policy *scenarios.Expect) *Report {
+	rep := &Report{Name: s.Name, Scenario: s, Result: res}
+	ev := newEvaluator(s, res, exps)
+	for _, p := range specs(s.Expect, policy) {
+		rep.Rules = append(rep.Rules, RuleResult{Rule: p.rule, Source: p.source, Limit: p.limitText(), Violations: ev.eval(p), spec: p})
 	}
 	return rep
 }
@@ -116,11 +172,40 @@ type evaluator struct {
 	r    *sim.Result
 	exps []sim.Explanation
 	clk  sim.Clock
+	byID map[string]int // fate index by entity id
+}
+
+func newEvaluator(s *scenarios.Scenario, res *sim.Result, exps []sim.Explanation) *evaluator {
+	e := &evaluator{s: s, r: res, exps: exps, clk: sim.Clock{Start: s.Start}, byID: map[string]int{}}
+	for i := range res.Entities {
+		e.byID[res.Entities[i].ID] = i
+	}
+	return e
+}
+
+func (e *evaluator) eval(p spec) []Violation {
+	switch p.rule {
+	case RuleNoCascade:
+		return e.cascades(p.n)
+	case RuleNoOutage:
+		return e.outages()
+	case RuleMaxFailedRequests:
+		return e.failed(p.limit)
+	case RuleNoSystemDefaultMax:
+		return e.systemDefault()
+	case RuleMinReauthMargin:
+		return e.reauthMargin(p.margin)
+	}
+	return nil
 }
 
 func (e *evaluator) when(t model.Instant) string {
 	return fmt.Sprintf("%s (%s)", e.clk.Date(t), sim.FormatOffset(t))
 }
+
+// rootKey identifies a root cause across runs: the actor whose entity
+// ended, and how. A fix that only moves the end in time leaves it.
+func rootKey(f *sim.Fate) string { return f.Actor + "/" + string(f.Kind) + "/" + f.Cause.String() }
 
 // cascades: no cliff may end more than n in-use entities.
 func (e *evaluator) cascades(n int) []Violation {
@@ -130,12 +215,19 @@ func (e *evaluator) cascades(n int) []Violation {
 		if c.Size() <= n {
 			continue
 		}
-		root := e.r.EntityID(c.Roots[0])
-		out = append(out, Violation{
+		v := Violation{
 			What: fmt.Sprintf("%s: %s, ending %d tokens and %d leases in use at once (more than %d)", e.when(c.At), e.cause(c), c.Tokens, c.Leases, n),
-			At:   c.At, HasAt: true, Entity: root, Layer: layerName(c),
-			Fix: e.fixCliff(c),
-		})
+			At:   c.At, HasAt: true, Entity: e.r.EntityID(c.Roots[0]), Layer: layerName(c.Cause, c.BoundBy),
+		}
+		// Every root must be fixed for the cliff to go.
+		var roots []*sim.Fate
+		for _, r := range c.Roots {
+			f := &e.r.Entities[r]
+			roots = append(roots, f)
+			v.keys = append(v.keys, rootKey(f))
+		}
+		v.cands = e.rootsFixes(roots)
+		out = append(out, v)
 	}
 	return out
 }
@@ -156,73 +248,28 @@ func (e *evaluator) cause(c *sim.Cliff) string {
 	return root + " ended"
 }
 
-func layerName(c *sim.Cliff) string {
-	if c.Cause == sim.Revoked {
+func layerName(cause sim.EndCause, by model.Layer) string {
+	if cause == sim.Revoked {
 		return "operator"
 	}
-	return c.BoundBy.String()
+	return by.String()
 }
 
-// fixCliff proposes the smallest change that removes a cliff.
-func (e *evaluator) fixCliff(c *sim.Cliff) string {
-	f := e.r.Entities[c.Roots[0]]
-	a := e.actor(f.Actor)
-	switch {
-	case c.Cause == sim.Revoked:
-		return "revoke with revoke-orphan, or move dependents to another token before revoking"
-	case f.Kind == sim.KindLease && c.Cause == sim.MaxTTL:
-		return fmt.Sprintf("credentials of %s hit their own cap (%s): refresh them before it (refresh: watcher re-reads when renewal stops extending)", f.Actor, c.BoundBy)
-	case f.Kind == sim.KindLease:
-		return fmt.Sprintf("renew the credentials of %s (refresh: watcher)", f.Actor)
-	case c.Cause == sim.Expired:
-		return fmt.Sprintf("renew %s's token (renew: watcher) or re-authenticate before it expires", f.Actor)
-	}
-	// A token reached its hard end while in use.
-	hard := f.HardEnd.At
-	var parts []string
-	if c.BoundBy.IsSystemDefault() && a != nil {
-		parts = append(parts, e.setMaxFix(a, c.Lifetime))
-	}
-	reauth := "re-authenticate " + f.Actor + " before " + sim.FormatOffset(hard)
-	if a != nil && a.WhenExhausted.Kind == scenarios.ExhaustNone {
-		at := f.IssuedAt.Add(model.Duration(math.Floor(0.9 * float64(c.Lifetime))))
-		reauth += fmt.Sprintf(" (when_exhausted: {reauth: {at: 0.9}} on actor %s does it at %s)", f.Actor, sim.FormatOffset(at))
-	}
-	parts = append(parts, reauth)
-	return strings.Join(parts, "; and ")
-}
-
-// setMaxFix says which attribute to set so a token no longer falls back
-// to the server's max: the role's or the request's own limit.
-func (e *evaluator) setMaxFix(a *scenarios.Actor, life model.Duration) string {
-	switch {
-	case a.Login != "":
-		return fmt.Sprintf("set token_max_ttl on role %s to the lifetime you intend (it binds only below the mount's max, %s)", a.Login, life)
-	case a.Token != nil && a.Token.RoleName != "":
-		return fmt.Sprintf("set token_explicit_max_ttl on token role %s (it binds only below the mount's max, %s)", a.Token.RoleName, life)
-	case a.Token != nil:
-		return fmt.Sprintf("set explicit_max_ttl on %s's token request (it binds only below the mount's max, %s)", a.Name, life)
-	case a.ChildToken != nil:
-		return fmt.Sprintf("set explicit_max_ttl on %s's child_token request (it binds only below the mount's max, %s)", a.Name, life)
-	}
-	return "set an explicit max on the token"
-}
-
-func (e *evaluator) actor(name string) *scenarios.Actor {
-	for i := range e.s.Actors {
-		if e.s.Actors[i].Name == name {
-			return &e.s.Actors[i]
+// outageRoot finds what ended a service's credentials at the start of an
+// outage, on the service's own chain: an in-use entity of the service that
+// ended then, and the root of its cascade.
+func (e *evaluator) outageRoot(o sim.Outage) *sim.Fate {
+	for i := range e.r.Entities {
+		f := &e.r.Entities[i]
+		if f.Actor != o.Service || !f.Ended || f.EndedAt != o.From || f.Replaced {
+			continue
 		}
-	}
-	return nil
-}
-
-// cliffAt finds the cliff that began an outage at t, if any.
-func (e *evaluator) cliffAt(t model.Instant) *sim.Cliff {
-	for i := range e.r.Cliffs {
-		if e.r.Cliffs[i].At == t {
-			return &e.r.Cliffs[i]
+		if f.Root != "" {
+			if j, ok := e.byID[f.Root]; ok {
+				return &e.r.Entities[j]
+			}
 		}
+		return f
 	}
 	return nil
 }
@@ -236,9 +283,12 @@ func (e *evaluator) outages() []Violation {
 		}
 		v := Violation{What: fmt.Sprintf("%s down from %s to %s: %d of %d replicas without credentials, %.0f failed requests",
 			o.Service, e.when(o.From), to, o.PeakFailing, o.Replicas, o.FailedRequests), At: o.From, HasAt: true, Entity: o.Service}
-		if c := e.cliffAt(o.From); c != nil {
-			v.Layer = layerName(c)
-			v.Fix = e.fixCliff(c)
+		if f := e.outageRoot(o); f != nil {
+			v.Root, v.Layer = f.ID, layerName(f.Cause, f.BoundBy)
+			v.keys = []string{o.Service + " after " + rootKey(f)}
+			v.cands = e.rootsFixes([]*sim.Fate{f})
+		} else {
+			v.keys = []string{o.Service + " at " + sim.FormatOffset(o.From)}
 		}
 		out = append(out, v)
 	}
@@ -257,42 +307,82 @@ func (e *evaluator) failed(limit float64) []Violation {
 	if total <= limit {
 		return nil
 	}
-	v := Violation{What: fmt.Sprintf("%.0f failed requests in total (limit %g), from %s", total, limit, strings.Join(names, ", "))}
-	if len(e.r.Outages) > 0 {
-		o := e.r.Outages[0]
-		v.At, v.HasAt = o.From, true
-		if c := e.cliffAt(o.From); c != nil {
-			v.Entity, v.Layer, v.Fix = e.r.EntityID(c.Roots[0]), layerName(c), e.fixCliff(c)
+	v := Violation{What: fmt.Sprintf("%.0f failed requests in total (limit %g), from %s", total, limit, strings.Join(names, ", ")),
+		keys: []string{RuleMaxFailedRequests}}
+	// The fix must remove every outage's root cause.
+	var roots []*sim.Fate
+	for _, o := range e.r.Outages {
+		if f := e.outageRoot(o); f != nil && !containsFate(roots, f) {
+			roots = append(roots, f)
 		}
+	}
+	if len(e.r.Outages) > 0 {
+		v.At, v.HasAt = e.r.Outages[0].From, true
+	}
+	if len(roots) > 0 {
+		v.Entity, v.Root, v.Layer = roots[0].ID, roots[0].ID, layerName(roots[0].Cause, roots[0].BoundBy)
+		v.cands = e.rootsFixes(roots)
 	}
 	return []Violation{v}
 }
 
+func containsFate(fs []*sim.Fate, f *sim.Fate) bool {
+	for _, g := range fs {
+		if g.ID == f.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// groupID names the kind of entity a fate is, as explain names it: the
+// actor's own token "broker", a child token "core-api.token", a
+// credential "core-api.credential".
+func groupID(f *sim.Fate) string {
+	switch f.Kind {
+	case sim.KindChildToken:
+		return f.Actor + ".token"
+	case sim.KindLease:
+		return f.Actor + ".credential"
+	}
+	return f.Actor
+}
+
 // systemDefault: no token or lease may have its hard end set by the
-// server's max_lease_ttl — the value nobody chose (the seed incident).
+// server's max_lease_ttl (semantics.md §2) — the value nobody chose, the
+// seed incident. It holds from explain's prediction, so it fails before the
+// cliff is within the horizon, and from the run, where every renewal's
+// re-read of roles and mounts (§4) has been applied.
 func (e *evaluator) systemDefault() []Violation {
 	var out []Violation
+	seen := map[string]bool{}
 	for i := range e.exps {
 		x := &e.exps[i]
 		if !x.Grant.HasHardEnd || x.Grant.HardEndBy.Kind != model.LayerSystemMax {
 			continue
 		}
-		a := e.actor(x.Actor)
-		var fix string
-		switch {
-		case x.Kind == sim.KindLease:
-			if r := e.role(a.Credential); r != nil {
-				fix = fmt.Sprintf("set max_ttl on role %s, or tune mount %s max_lease_ttl", r.Name, r.Mount)
-			}
-		case x.Kind == sim.KindChildToken:
-			fix = e.setMaxFix(&scenarios.Actor{Name: a.Name, ChildToken: a.ChildToken}, x.Grant.HardEnd.Sub(x.IssuedAt))
-		default:
-			fix = e.setMaxFix(a, x.Grant.HardEnd.Sub(x.IssuedAt))
-		}
+		seen[x.ID] = true
+		life := x.Grant.HardEnd.Sub(x.IssuedAt)
 		out = append(out, Violation{
 			What: fmt.Sprintf("%s (%s%s) ends at issue + %s because nothing below the server sets a max: its hard end is %s",
-				x.ID, x.Kind, replicas(x.Replicas), x.Grant.HardEnd.Sub(x.IssuedAt), e.when(x.Grant.HardEnd)),
-			At: x.Grant.HardEnd, HasAt: true, Entity: x.ID, Layer: x.Grant.HardEndBy.String(), Fix: fix,
+				x.ID, x.Kind, replicas(x.Replicas), life, e.when(x.Grant.HardEnd)),
+			At: x.Grant.HardEnd, HasAt: true, Entity: x.ID, Layer: x.Grant.HardEndBy.String(),
+			keys: []string{x.ID}, cands: e.ownMaxFixes(x.Actor, x.Kind, life),
+		})
+	}
+	for i := range e.r.Entities {
+		f := &e.r.Entities[i]
+		id := groupID(f)
+		if seen[id] || !f.HardEnd.Set || f.HardEnd.By.Kind != model.LayerSystemMax {
+			continue
+		}
+		seen[id] = true
+		life := f.HardEnd.At.Sub(f.IssuedAt)
+		out = append(out, Violation{
+			What: fmt.Sprintf("%s (%s) ends at issue + %s in the run because nothing below the server sets a max: %s's hard end is %s",
+				id, f.Kind, life, f.ID, e.when(f.HardEnd.At)),
+			At: f.HardEnd.At, HasAt: true, Entity: f.ID, Layer: f.HardEnd.By.String(),
+			keys: []string{id}, cands: e.ownMaxFixes(f.Actor, f.Kind, life),
 		})
 	}
 	return out
@@ -305,43 +395,39 @@ func replicas(n int) string {
 	return ""
 }
 
-func (e *evaluator) role(name string) *scenarios.Role {
-	for i := range e.s.Roles {
-		if e.s.Roles[i].Name == name {
-			return &e.s.Roles[i]
-		}
-	}
-	return nil
-}
-
 // reauthMargin: every token with a hard end must be replaced (its holder
 // re-authenticated) at least d before that end; reaching it in use fails.
 func (e *evaluator) reauthMargin(d model.Duration) []Violation {
 	var out []Violation
-	for _, f := range e.r.Entities {
+	for i := range e.r.Entities {
+		f := &e.r.Entities[i]
 		if f.Kind == sim.KindLease || !f.HardEnd.Set {
 			continue
 		}
-		life := f.HardEnd.At.Sub(f.IssuedAt)
-		fix := ""
-		if life > d {
-			frac := math.Floor(float64(life-d)/float64(life)*100) / 100
-			fix = fmt.Sprintf("re-authenticate earlier: when_exhausted: {reauth: {at: %.2f}} on actor %s", frac, f.Actor)
-		} else {
-			fix = fmt.Sprintf("the token's whole lifetime (%s) is shorter than the margin: raise its max", life)
-		}
+		var v Violation
 		switch {
 		case f.Replaced && f.HardEnd.At.Sub(f.ReplacedAt) < d:
-			out = append(out, Violation{
+			v = Violation{
 				What: fmt.Sprintf("%s was replaced only %s before its hard end %s (margin %s)", f.ID, f.HardEnd.At.Sub(f.ReplacedAt), e.when(f.HardEnd.At), d),
-				At:   f.ReplacedAt, HasAt: true, Entity: f.ID, Layer: f.HardEnd.By.String(), Fix: fix,
-			})
+				At:   f.ReplacedAt, HasAt: true, Entity: f.ID, Layer: f.HardEnd.By.String(),
+			}
 		case !f.Replaced && f.Ended && f.Cause == sim.MaxTTL:
-			out = append(out, Violation{
+			v = Violation{
 				What: fmt.Sprintf("%s reached its hard end %s while in use: nobody re-authenticated", f.ID, e.when(f.EndedAt)),
-				At:   f.EndedAt, HasAt: true, Entity: f.ID, Layer: f.BoundBy.String(), Fix: fix,
-			})
+				At:   f.EndedAt, HasAt: true, Entity: f.ID, Layer: f.BoundBy.String(),
+			}
+		default:
+			continue
 		}
+		v.keys = []string{f.Actor + "/" + string(f.Kind)}
+		life := f.HardEnd.At.Sub(f.IssuedAt)
+		if life > d {
+			frac := math.Floor(float64(life-d)/float64(life)*100) / 100
+			v.cands = []candidate{{e.reauthAt(f.Actor, frac, fmt.Sprintf("re-authenticate %s %s before each token's hard end", f.Actor, d))}}
+		} else {
+			v.hint = fmt.Sprintf("the token's whole lifetime (%s) is shorter than the margin: raise its max", life)
+		}
+		out = append(out, v)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,9 @@ func NewCmdCheck(io IO) *cobra.Command {
 --policy FILE shared by all of them. Made for CI: exit 0 when every rule holds,
 1 when one is violated, 2 for bad input, 3 when a run exceeds a budget
 (--max-events, --max-live, --max-entities), 4 when a file cannot be written.
+Every scenario is checked even when
+one cannot be read (it is reported as an error, and in --junit as an errored
+test case); the exit code is the worst outcome.
 
 Rules (in an expect block or a policy file):
   no_cascade_larger_than: N   no cliff ends more than N in-use tokens and leases
@@ -48,7 +52,10 @@ Rules (in an expect block or a policy file):
                               D before its hard end, and none reaches it in use
 
 Each violation says what happened, when, to which entity, which layer decided
-it, and the smallest change that would fix it where one can be computed.`,
+it, and a fix on the entity's own chain: the --set overrides that apply it,
+proven by re-running the scenario with them ("verified" when the violation
+is gone). A rule in both expect and --policy is checked once, with the
+stricter limit.`,
 		Example: `  leasesim check default-max-cliff
   leasesim check my-fleet.yaml proposal.yaml --policy signoff.yaml --junit check.xml
   leasesim check jan-2024-fixed -o json`,
@@ -83,31 +90,21 @@ func checkRun(opts *CheckOptions) error {
 			return badInput(err)
 		}
 	}
+	ovs, err := parseSets(opts.Sets)
+	if err != nil {
+		return err
+	}
+	// Go on over every scenario: one that cannot be checked is an errored
+	// case in the output and the JUnit file, not the end of the run.
 	var reps []*check.Report
 	for _, name := range opts.Scenarios {
-		s, err := loadWithSets(name, opts.Sets)
-		if err != nil {
-			return err
-		}
-		if !check.HasRules(s, policy) {
-			return badInput(fmt.Errorf("%s: nothing to check: the scenario has no expect block and no --policy was given", s.File))
-		}
-		exps, err := sim.Explain(s)
-		if err != nil {
-			return badInput(err)
-		}
-		res := sim.New(s, simOptions(opts.Budgets)).Run()
-		if err := res.BudgetErr(); err != nil {
-			return err // a verdict on part of the horizon would mislead
-		}
-		reps = append(reps, check.Evaluate(s, res, exps, policy))
+		reps = append(reps, check.Scenario(name, ovs, policy, simOptions(opts.Budgets)))
 	}
 	if opts.JUnit != "" {
 		if err := writeFile(opts.JUnit, func(w io.Writer) error { return check.WriteJUnit(w, reps) }); err != nil {
 			return err
 		}
 	}
-	var err error
 	if opts.Output == "json" {
 		err = check.WriteJSON(opts.IO.Out, reps)
 	} else {
@@ -116,10 +113,37 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return ioFailure(err)
 	}
+	return checkExit(reps)
+}
+
+// checkExit is the worst outcome: a run stopped by a budget, over a
+// scenario that could not be checked (bad input), over a violated rule,
+// over a pass.
+func checkExit(reps []*check.Report) error {
+	var violated bool
+	var bad []*check.Report
+	code := ExitBadInput
 	for _, r := range reps {
-		if !r.Passed() {
-			return &exitError{ExitViolation, errViolation}
+		if r.Err != nil {
+			bad = append(bad, r)
+			var be *sim.BudgetError
+			if errors.As(r.Err, &be) {
+				code = ExitBudget
+			}
 		}
+		violated = violated || !r.Passed()
+	}
+	switch {
+	case len(bad) == 1:
+		return &exitError{code, bad[0].Err}
+	case len(bad) > 1:
+		names := make([]string, len(bad))
+		for i, r := range bad {
+			names[i] = r.Name
+		}
+		return &exitError{code, fmt.Errorf("check: %d scenarios could not be checked: %s", len(bad), strings.Join(names, ", "))}
+	case violated:
+		return &exitError{ExitViolation, errViolation}
 	}
 	return nil
 }
