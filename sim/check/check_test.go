@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,6 +223,20 @@ func TestMovedIsNotVerified(t *testing.T) {
 	f = p.fix(rule(t, r, RuleNoCascade).spec, &v)
 	assert.Empty(t, f.Set)
 	assert.Contains(t, f.Text, "roles.broker.token_max_ttl=1h (rejected: ")
+}
+
+// Proofs are bounded: past MaxTrials re-runs, a proposal is not run and
+// the fix says so.
+func TestProofBudget(t *testing.T) {
+	r := checked(t, "default-max-cliff", nil)
+	v := rule(t, r, RuleNoCascade).Violations[0]
+	p := &prover{file: "default-max-cliff.yaml", data: mustSource(t, "default-max-cliff"), rep: r, trials: map[string]*trial{}}
+	for i := range MaxTrials {
+		p.trials[fmt.Sprint(i)] = &trial{}
+	}
+	f := p.fix(rule(t, r, RuleNoCascade).spec, &v)
+	assert.Empty(t, f.Set)
+	assert.Contains(t, f.Text, "(not run: the 64 re-runs a scenario's proofs may make are spent)")
 }
 
 func mustSource(t *testing.T, name string) []byte {

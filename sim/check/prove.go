@@ -68,6 +68,10 @@ func Prove(rep *Report, file string, data []byte, sets []scenarios.Override, opt
 	}
 }
 
+// MaxTrials bounds the re-runs one scenario's proofs may make: each is a
+// whole run, and a large fleet has many violations.
+const MaxTrials = 64
+
 type prover struct {
 	file   string
 	data   []byte
@@ -80,6 +84,7 @@ type prover struct {
 // trial is one re-run with a proposal applied.
 type trial struct {
 	set   []string
+	spent bool                   // not run: MaxTrials re-runs were made already
 	err   error                  // the model rejected the proposal
 	viols map[string][]Violation // by rule
 }
@@ -90,6 +95,10 @@ func (p *prover) fix(sp spec, v *Violation) *Fix {
 	for _, c := range v.cands {
 		t := p.try(c)
 		shown := strings.Join(t.set, " ")
+		if t.spent {
+			tried = append(tried, fmt.Sprintf("%s (not run: the %d re-runs a scenario's proofs may make are spent)", shown, MaxTrials))
+			continue
+		}
 		if t.err != nil {
 			tried = append(tried, fmt.Sprintf("%s (rejected: %s)", shown, firstLine(t.err)))
 			continue
@@ -131,6 +140,10 @@ func (p *prover) try(c candidate) *trial {
 	key := strings.Join(t.set, "\n")
 	if old, ok := p.trials[key]; ok {
 		return old
+	}
+	if len(p.trials) >= MaxTrials {
+		t.spent = true
+		return t
 	}
 	p.trials[key] = t
 	s, err := scenarios.ParseWithOverrides(p.file, p.data, append(append([]scenarios.Override(nil), p.sets...), ovs...))
