@@ -1,7 +1,9 @@
 package model
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -85,12 +87,13 @@ func ParseDuration(s string) (Duration, error) {
 	if in == "" {
 		return 0, fmt.Errorf("empty duration; want e.g. 90s, 1h30m, 768h or 32d")
 	}
-	if n, err := strconv.ParseInt(in, 10, 64); err == nil {
-		if n < 0 {
+	tooLong := fmt.Errorf("duration %q is too long; at most %s (%dd, about 292 years)", s, MaxDuration, MaxDuration/Day)
+	if n, err := strconv.ParseInt(in, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case strings.HasPrefix(in, "-"):
 			return 0, fmt.Errorf("negative duration %q; lifetimes must be zero or positive", s)
-		}
-		if n > maxDurationDays*int64(Day) {
-			return 0, fmt.Errorf("duration %q is too long; at most %dd", s, maxDurationDays)
+		case err != nil || n > int64(MaxDuration):
+			return 0, tooLong
 		}
 		return Duration(n), nil
 	}
@@ -100,11 +103,11 @@ func ParseDuration(s string) (Duration, error) {
 	var days int64
 	if i := strings.IndexByte(in, 'd'); i >= 0 {
 		n, err := strconv.ParseInt(in[:i], 10, 64)
+		if errors.Is(err, strconv.ErrRange) || (err == nil && n > int64(MaxDuration/Day)) {
+			return 0, tooLong
+		}
 		if err != nil || n < 0 {
 			return 0, fmt.Errorf("invalid duration %q; want e.g. 90s, 1h30m, 768h or 32d", s)
-		}
-		if n > maxDurationDays {
-			return 0, fmt.Errorf("duration %q is too long; at most %dd", s, maxDurationDays)
 		}
 		days = n
 		in = in[i+1:]
@@ -114,6 +117,9 @@ func ParseDuration(s string) (Duration, error) {
 	}
 	std, err := time.ParseDuration(in)
 	if err != nil {
+		if goDuration.MatchString(in) {
+			return 0, tooLong // well formed: time.ParseDuration overflowed
+		}
 		return 0, fmt.Errorf("invalid duration %q; want e.g. 90s, 1h30m, 768h or 32d", s)
 	}
 	if std < 0 {
@@ -122,9 +128,27 @@ func ParseDuration(s string) (Duration, error) {
 	if std%time.Second != 0 {
 		return 0, fmt.Errorf("duration %q has a fraction of a second; the backend works in whole seconds", s)
 	}
-	return Duration(days)*Day + Duration(std/time.Second), nil
+	if d := Duration(days)*Day + Duration(std/time.Second); d <= MaxDuration {
+		return d, nil
+	}
+	return 0, tooLong
 }
 
-// maxDurationDays bounds day counts so that arithmetic on instants can
-// never overflow (about 27,000 years).
-const maxDurationDays = 10_000_000
+// goDuration is the shape time.ParseDuration accepts, whatever the size.
+var goDuration = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
+
+// MaxDuration is the longest duration in every form (seconds, days, Go
+// form): 106751 days, the whole days a time.Duration holds, so that every
+// duration converts to one (Std) and an offset from a calendar time never
+// saturates.
+const MaxDuration = 106751 * Day
+
+// Offset is t's instant on a clock started at start, or false when t is
+// more than MaxDuration away (where time.Time.Sub would saturate).
+func Offset(t, start time.Time) (Instant, bool) {
+	lo, hi := start.Add(-MaxDuration.Std()), start.Add(MaxDuration.Std())
+	if t.Before(lo) || t.After(hi) {
+		return 0, false
+	}
+	return Instant(t.Sub(start) / time.Second), true
+}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -518,7 +517,10 @@ func (p *parser) demand(e entry) (float64, bool) {
 			p.errAt(n, e.path, "negative demand %s; want %s", n.Value, demandForms)
 			return 0, false
 		}
-		return v, ok
+		if !ok {
+			return 0, false
+		}
+		return p.demandBound(e, v)
 	case "!!str":
 	default:
 		p.errAt(n, e.path, "expected %s, got %s", demandForms, describe(n))
@@ -535,7 +537,20 @@ func (p *parser) demand(e entry) (float64, bool) {
 		p.errAt(n, e.path, "negative demand %q; want %s", n.Value, demandForms)
 		return 0, false
 	}
-	return v / per, true
+	return p.demandBound(e, v/per)
+}
+
+// MaxDemand bounds demand, in requests per second, so that failed requests
+// (demand × seconds down, at most MaxDuration) stay finite and exact
+// enough to compare: about 10^18 at most.
+const MaxDemand = 1e9
+
+func (p *parser) demandBound(e entry, perSecond float64) (float64, bool) {
+	if perSecond > MaxDemand {
+		p.errAt(e.val, e.path, "demand %s is %g requests per second, more than the %g leasesim can count; want %s", e.val.Value, perSecond, float64(MaxDemand), demandForms)
+		return 0, false
+	}
+	return perSecond, true
 }
 
 var existingKeys = []string{"accessor", "issue_time", "expire_time", "ttl", "explicit_max_ttl", "period", "renewable", "num_uses"}
@@ -567,7 +582,11 @@ func (p *parser) existing(st *state, e entry) *Existing {
 		if !st.clk.startOK {
 			return 0, false
 		}
-		return model.Instant(t.Sub(st.clk.start) / time.Second), true
+		at, ok := model.Offset(t, st.clk.start)
+		if !ok {
+			p.errAt(v.val, v.path, "%s is more than %dd (about 292 years) from start; want a time within that of start", s, model.MaxDuration/model.Day)
+		}
+		return at, ok
 	}
 	if at, ok := when("issue_time"); ok {
 		if at > 0 {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -249,6 +251,27 @@ func (p *parser) str(n *yaml.Node, path, want string) (string, bool) {
 	return n.Value, true
 }
 
+// text reads a string shown to people (a description, a label): valid
+// UTF-8 without control characters other than tab and newline, which would
+// break the terminal, the JSON consumers or the charts' SVG (XML).
+func (p *parser) text(n *yaml.Node, path, want string) (string, bool) {
+	s, ok := p.str(n, path, want)
+	if !ok {
+		return "", false
+	}
+	if !utf8.ValidString(s) {
+		p.errAt(n, path, "%s is not valid UTF-8; want %s", describe(n), want)
+		return "", false
+	}
+	for i, r := range s {
+		if (unicode.IsControl(r) && r != '\t' && r != '\n') || r == '\uFFFE' || r == '\uFFFF' {
+			p.errAt(n, path, "control character %U at byte %d; want %s without control characters", r, i, want)
+			return "", false
+		}
+	}
+	return s, true
+}
+
 func (p *parser) boolean(n *yaml.Node, path string) (bool, bool) {
 	if !p.scalar(n, path, "true or false") {
 		return false, false
@@ -318,9 +341,9 @@ func (p *parser) fraction(n *yaml.Node, path string, zeroOK bool) (float64, bool
 	return v, true
 }
 
-// maxDuration bounds every duration, like model.ParseDuration bounds day
-// counts, so that instant arithmetic cannot overflow.
-const maxDuration = 10_000_000 * model.Day
+// maxDuration bounds every duration in every form, as model.ParseDuration
+// does, so that instant arithmetic cannot overflow.
+const maxDuration = model.MaxDuration
 
 const durationForms = "90s, 1h30m, 768h or 32d (a bare integer is seconds)"
 
@@ -359,7 +382,7 @@ func (p *parser) duration(n *yaml.Node, path string) (model.Duration, bool) {
 		return 0, false
 	}
 	if d > maxDuration {
-		p.errAt(n, path, "duration %s is too long; at most %dd", n.Value, maxDuration/model.Day)
+		p.errAt(n, path, "duration %s is too long; at most %s (%dd, about 292 years)", n.Value, maxDuration, maxDuration/model.Day)
 		return 0, false
 	}
 	return d, true

@@ -346,7 +346,7 @@ func (p *parser) annotations(st *state, e entry) {
 				p.errAt(item, join(path, "at"), "required: when, %s", timeForms)
 			}
 			if l, ok := f.get("label"); ok {
-				if v, ok := p.str(l.val, l.path, "a label (text)"); ok {
+				if v, ok := p.text(l.val, l.path, "a label (text)"); ok {
 					if strings.TrimSpace(v) == "" {
 						p.errAt(l.val, l.path, "must not be empty; say what happened")
 					}

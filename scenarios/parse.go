@@ -113,9 +113,21 @@ var (
 	roleNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	mountSegRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9_.-]*[a-z0-9])?$`)
 	topKeys     = []string{"name", "description", "start", "horizon", "seed", "backend", "roles", "actors", "events", "annotations", "expect"}
-	maxHorizon  = 36525 * model.Day // 100 years of 365.25 days
 	reservedMnt = []string{"sys", "identity", "cubbyhole", "auth"}
 )
+
+// MaxHorizon is the longest horizon a scenario may have: 100 years of
+// 365.25 days.
+const MaxHorizon = 36525 * model.Day
+
+// CheckName says what is wrong with a scenario name, or nil when it is
+// valid (for names that come from flags, such as import --name).
+func CheckName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("invalid name %q; use lower-case letters, digits and '-', starting with a letter or digit", name)
+	}
+	return nil
+}
 
 // state is what later sections look up in earlier ones.
 type state struct {
@@ -160,7 +172,7 @@ func (p *parser) scenario(root *yaml.Node) *Scenario {
 		}
 	}
 	if e, ok := required("description", "one line saying what the scenario shows"); ok {
-		if v, ok := p.str(e.val, e.path, "a one-line description"); ok {
+		if v, ok := p.text(e.val, e.path, "a one-line description"); ok {
 			if strings.TrimSpace(v) == "" {
 				p.errAt(e.val, e.path, "must not be empty; say what the scenario shows")
 			}
@@ -174,7 +186,7 @@ func (p *parser) scenario(root *yaml.Node) *Scenario {
 	}
 	if e, ok := required("horizon", "how long to simulate, e.g. horizon: 40d"); ok {
 		if d, ok := p.duration(e.val, e.path); ok {
-			if d <= 0 || d > maxHorizon {
+			if d <= 0 || d > MaxHorizon {
 				p.errAt(e.val, e.path, "horizon %s is out of range; want more than 0s and at most 100 years (36525d)", e.val.Value)
 			} else {
 				sc.Horizon, st.clk.horizon, st.clk.horizonOK = d, d, true

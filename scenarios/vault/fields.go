@@ -14,9 +14,26 @@ import (
 )
 
 // maxSeconds bounds every duration read, as model.ParseDuration does
-// (10,000,000 days): a value beyond it is a wrong unit (nanoseconds, say),
-// not a lifetime.
-const maxSeconds = 10_000_000 * int64(model.Day)
+// (model.MaxDuration, 106751 days): a value beyond it is a wrong unit
+// (nanoseconds, say), not a lifetime.
+const maxSeconds = int64(model.MaxDuration)
+
+// Times are read within [minTime, maxTime]: any two are at most
+// model.MaxDuration apart, so spans between them never saturate.
+var (
+	minTime = time.Unix(0, 0).UTC()
+	maxTime = time.Unix(int64(model.MaxDuration), 0).UTC()
+)
+
+// inRange fails key when t lies outside [minTime, maxTime].
+func (r *reader) inRange(key string, t time.Time, shown string) bool {
+	if t.Before(minTime) || t.After(maxTime) {
+		r.fail(key, "%s is outside %s … %s, the span leasesim can compute in (%dd, about 292 years): is it in another unit?",
+			shown, minTime.Format(time.DateOnly), maxTime.Format(time.DateOnly), model.MaxDuration/model.Day)
+		return false
+	}
+	return true
+}
 
 // reader reads typed fields out of one decoded object, collecting errors
 // that name the file and the field's dotted path.
@@ -86,7 +103,7 @@ func (r *reader) seconds(key string, required bool, mode durationMode) model.Dur
 			return 0
 		}
 		if n > maxSeconds {
-			r.fail(key, "%d seconds is more than 10,000,000 days: is the value in another unit (ms, ns)? Vault returns TTLs in seconds", n)
+			r.fail(key, "%d seconds is more than %dd (about 292 years): is the value in another unit (ms, ns)? Vault returns TTLs in seconds", n, model.MaxDuration/model.Day)
 			return 0
 		}
 		return model.Duration(n)
@@ -265,6 +282,9 @@ func (r *reader) timestamp(key string, required, nullOK bool) *time.Time {
 		return nil
 	}
 	t = t.UTC()
+	if !r.inRange(key, t, fmt.Sprintf("%q", s)) {
+		return nil
+	}
 	return &t
 }
 
@@ -292,5 +312,6 @@ func (r *reader) unixSeconds(key string, required bool) (time.Time, bool) {
 		r.fail(key, "%d is past the year 9999 as unix seconds: is it in milliseconds? Vault returns unix seconds", n)
 		return time.Time{}, false
 	}
-	return time.Unix(n, 0).UTC(), true
+	t := time.Unix(n, 0).UTC()
+	return t, r.inRange(key, t, fmt.Sprint(n))
 }

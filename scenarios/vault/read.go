@@ -126,14 +126,27 @@ func Read(paths ...string) (*Snapshot, error) {
 				continue
 			}
 			sort.Strings(matches)
+			unreadable := 0
 			for _, m := range matches {
-				if fi, err := os.Stat(m); err == nil && fi.Mode().IsRegular() {
-					add = append(add, m)
+				// Every *.json is read or listed: a symlink loop, a FIFO or
+				// an unreadable file skipped without a word would drop a
+				// role or token from the forecast unseen. Subdirectories
+				// are not read (no recursion).
+				if fi, err := os.Stat(m); err == nil && fi.IsDir() {
+					continue
 				}
+				if msg := notReadable(m); msg != "" {
+					errs = append(errs, &Error{File: m, Msg: msg})
+					unreadable++
+					continue
+				}
+				add = append(add, m)
 			}
-			if len(add) == 0 {
+			if len(add) == 0 && unreadable == 0 {
 				errs = append(errs, &Error{File: p, Msg: "directory has no *.json files"})
 			}
+		} else if msg := notReadable(p); msg != "" {
+			errs = append(errs, &Error{File: p, Msg: msg})
 		} else {
 			add = []string{p}
 		}
@@ -182,6 +195,24 @@ func readLimited(name string) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d MiB; a Vault response is far smaller: is this the right file?", maxFileSize>>20)
 	}
 	return data, nil
+}
+
+// notReadable says why path is not a regular file import can read (a
+// symlink loop, a FIFO, which would block the read, a device), or ""
+// when it is one.
+func notReadable(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Sprintf("cannot read: %v", unwrapPathErr(err))
+	}
+	switch m := fi.Mode(); {
+	case m.IsRegular():
+		return ""
+	case m&os.ModeNamedPipe != 0:
+		return "is a named pipe (FIFO), not a file: save the JSON to a file first"
+	default:
+		return fmt.Sprintf("is not a regular file (%v): save the JSON to a file first", m.Type())
+	}
 }
 
 func unwrapPathErr(err error) error {

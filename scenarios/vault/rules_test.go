@@ -135,7 +135,7 @@ func TestReadFile_Durations(t *testing.T) {
 		{`true`, 0, "data.token_ttl: want integer seconds, got boolean true"},
 		{`null`, 0, "data.token_ttl: want integer seconds, got null"},
 		{`[1]`, 0, "data.token_ttl: want integer seconds, got an array"},
-		{`864000000000000`, 0, "data.token_ttl: 864000000000000 seconds is more than 10,000,000 days: is the value in another unit"},
+		{`864000000000000`, 0, "data.token_ttl: 864000000000000 seconds is more than 106751d (about 292 years): is the value in another unit"},
 		{`1e400`, 0, "data.token_ttl: 1e400 is out of range"},
 		{`99999999999999999999`, 0, "data.token_ttl: 99999999999999999999 is out of range"},
 	}

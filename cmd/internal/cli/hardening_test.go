@@ -19,6 +19,7 @@ func TestExitCodesPerCommand(t *testing.T) {
 	notDir := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(notDir, []byte("x"), 0o644))
 	ttl1 := filepath.Join("testdata", "ttl1.yaml")
+	jan2024 := filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024")
 	tests := []struct {
 		name   string
 		args   []string
@@ -45,7 +46,12 @@ func TestExitCodesPerCommand(t *testing.T) {
 		{"compare bad", []string{"compare", "jan-2024-replay"}, ExitBadInput, "PROPOSAL"},
 		{"plot missing file", []string{"plot", filepath.Join(notDir, "none.jsonl")}, ExitBadInput, ""},
 		{"import bad horizon", []string{"import", "vault", "x", "--horizon", "-1d"}, ExitBadInput, "--horizon"},
-		{"import unwritable", []string{"import", "vault", filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024"), "--out", filepath.Join(notDir, "s.yaml")}, ExitIO, "s.yaml"},
+		// Flags are reported as flags, not at a line of the scenario import writes.
+		{"import horizon too long", []string{"import", "vault", jan2024, "--horizon", "40000d"}, ExitBadInput, "leasesim: --horizon 40000d: want more than 0s and at most 36525d (100 years)"},
+		{"import horizon overflow", []string{"import", "vault", jan2024, "--horizon", "2562048h"}, ExitBadInput, "--horizon 2562048h: duration \"2562048h\" is too long"},
+		{"import bad name", []string{"import", "vault", jan2024, "--name", "A B"}, ExitBadInput, "--name: invalid name \"A B\""},
+		{"run set demand overflow", []string{"run", "default-max-cliff", "--set", "actors.core-api.demand=1e308"}, ExitBadInput, "more than the 1e+09 leasesim can count"},
+		{"import unwritable", []string{"import", "vault", jan2024, "--out", filepath.Join(notDir, "s.yaml")}, ExitIO, "s.yaml"},
 		{"scenarios show bad", []string{"scenarios", "show", "nope"}, ExitBadInput, ""},
 		{"sweep bad", []string{"sweep", "default-max-cliff", "--seeds", "0"}, ExitBadInput, "--seeds"},
 	}

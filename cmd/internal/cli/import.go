@@ -69,9 +69,17 @@ func importRun(opts *ImportOptions) error {
 	if err := outputFormat(opts.Output); err != nil {
 		return err
 	}
+	// Flags are checked as flags: a bad value must not surface as a
+	// problem at a line of the scenario the import writes.
 	horizon, err := model.ParseDuration(opts.Horizon)
-	if err != nil || horizon <= 0 {
-		return badInput(fmt.Errorf("--horizon %q: want a positive duration such as 400d", opts.Horizon))
+	switch {
+	case err != nil:
+		return badInput(fmt.Errorf("--horizon %s: %v", opts.Horizon, err))
+	case horizon <= 0 || horizon > scenarios.MaxHorizon:
+		return badInput(fmt.Errorf("--horizon %s: want more than 0s and at most %dd (100 years), such as 400d", opts.Horizon, scenarios.MaxHorizon/model.Day))
+	}
+	if err := scenarios.CheckName(opts.Name); err != nil {
+		return badInput(fmt.Errorf("--name: %w", err))
 	}
 	snap, err := vault.Read(opts.Paths...)
 	if err != nil {
