@@ -290,9 +290,9 @@ func (sw *Sweep) Run(ctx context.Context, opts Options) (*Table, error) {
 // hours into the sweep. It costs a parse per combination (~0.2 ms, against
 // ~10 ms for a point), and holds nothing.
 func (sw *Sweep) checkShard(ctx context.Context, sh Shard, count int) error {
-	last := -1
+	last, seeds := -1, max(sw.Grid.Seeds.Len(), 1)
 	for pos := range count {
-		c := sw.Grid.Point(sh.Index(pos)).Combo
+		c := sh.Index(pos) / seeds
 		if c == last {
 			continue
 		}
