@@ -182,9 +182,9 @@ type Options struct {
 	Workers int
 	// MaxPoints is the most points Run will run; 0 means DefaultMaxPoints.
 	MaxPoints int
-	// MaxEvents is each point's event budget (sim.Options.Budget); 0 is
-	// the engine's default.
-	MaxEvents int64
+	// Budgets bound each point's run (events, live and issued entities);
+	// a zero field is the engine's default.
+	Budgets sim.Budgets
 	// Progress, when set, is called with the points done so far and the
 	// shard's total: once with 0 before any point runs, then after each
 	// point. Calls come from Run's goroutine, one at a time.
@@ -244,7 +244,7 @@ func (sw *Sweep) Run(ctx context.Context, opts Options) (*Table, error) {
 					}
 					last, lastCombo = sc, p.Combo
 				}
-				results <- result{pos, runPoint(last, p, opts.MaxEvents), nil}
+				results <- result{pos, runPoint(last, p, opts.Budgets), nil}
 			}
 		})
 	}
@@ -309,7 +309,7 @@ func (sw *Sweep) checkShard(ctx context.Context, sh Shard, count int) error {
 
 // runPoint runs one point: its own engine, single-threaded. A budget that
 // stops the run, or a failure of the engine, is the row's error.
-func runPoint(sc *scenarios.Scenario, p Point, maxEvents int64) (row Row) {
+func runPoint(sc *scenarios.Scenario, p Point, b sim.Budgets) (row Row) {
 	row = Row{Point: p.Index, Values: p.Values, Seed: p.Seed}
 	defer func() {
 		if r := recover(); r != nil {
@@ -317,10 +317,9 @@ func runPoint(sc *scenarios.Scenario, p Point, maxEvents int64) (row Row) {
 			row.Err = fmt.Sprintf("the simulation failed: %v", r)
 		}
 	}()
-	res := sim.New(sc, sim.Options{Seed: p.Seed, SeedSet: true, Budget: maxEvents}).Run()
-	if res.Outcome == sim.BudgetExhausted {
-		row.Err = fmt.Sprintf("the event budget (%d events) ran out at %s of %s simulated; raise it with --max-events N",
-			res.Events, sim.FormatOffset(res.Horizon), model.Duration(sc.Horizon))
+	res := sim.New(sc, sim.Options{Seed: p.Seed, SeedSet: true, Budget: b.Events, MaxLive: b.Live, MaxEntities: b.Entities}).Run()
+	if err := res.BudgetErr(); err != nil {
+		row.Err = err.Error()
 		return row
 	}
 	row.Metrics = Measure(res)

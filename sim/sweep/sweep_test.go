@@ -756,7 +756,7 @@ func TestPointErrorsAreRows(t *testing.T) {
 	require.NoError(t, err)
 	full, err := sw.Run(context.Background(), Options{})
 	require.NoError(t, err)
-	tab, err := sw.Run(context.Background(), Options{MaxEvents: 2000})
+	tab, err := sw.Run(context.Background(), Options{Budgets: sim.Budgets{Events: 2000}})
 	require.NoError(t, err)
 	require.Len(t, tab.Rows, 4)
 	assert.Equal(t, 2, tab.Errors())
@@ -766,13 +766,13 @@ func TestPointErrorsAreRows(t *testing.T) {
 			assert.Equal(t, full.Rows[i], r)
 			continue
 		}
-		assert.Regexp(t, `^the event budget \(2000 events\) ran out at day \d+\+\d\d:\d\d(:\d\d)? of 480h simulated; raise it with --max-events N$`, r.Err)
+		assert.Regexp(t, `^default-max-cliff: the event budget \(2000 events\) ran out at .*--max-events N$`, r.Err)
 		assert.Equal(t, Metrics{}, r.Metrics)
 	}
 
 	var parts []io.Reader
 	for k := 1; k <= 2; k++ {
-		part, err := sw.Run(context.Background(), Options{MaxEvents: 2000, Shard: Shard{k, 2}})
+		part, err := sw.Run(context.Background(), Options{Budgets: sim.Budgets{Events: 2000}, Shard: Shard{k, 2}})
 		require.NoError(t, err)
 		parts = append(parts, bytes.NewReader(csvOf(t, part)))
 	}
@@ -780,7 +780,7 @@ func TestPointErrorsAreRows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(csvOf(t, tab)), string(csvOf(t, merged)))
 	assert.Equal(t, tab.Rows, merged.Rows)
-	assert.Contains(t, string(csvOf(t, tab)), ",20d,[],1,,,,,,,,,,the event budget (2000 events) ran out at ")
+	assert.Contains(t, string(csvOf(t, tab)), ",20d,[],1,,,,,,,,,,default-max-cliff: the event budget (2000 events) ran out at ")
 
 	h, err := HeatmapData(tab, ColCliffs, "horizon", "seed")
 	require.NoError(t, err)
@@ -792,7 +792,7 @@ func TestPointPanicIsARow(t *testing.T) {
 	sc, err := scenarios.Load("short-parent")
 	require.NoError(t, err)
 	sc.Horizon = -1 // the loop refuses to run backwards: a panic in the engine
-	r := runPoint(sc, Point{Index: 3, Values: []string{}, Seed: 9}, 0)
+	r := runPoint(sc, Point{Index: 3, Values: []string{}, Seed: 9}, sim.Budgets{})
 	assert.Equal(t, 3, r.Point)
 	assert.Contains(t, r.Err, "the simulation failed: ")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/leasesim/leasesim/plots"
 	"github.com/leasesim/leasesim/scenarios"
+	"github.com/leasesim/leasesim/sim"
 	"github.com/leasesim/leasesim/sim/sweep"
 )
 
@@ -32,8 +33,8 @@ type SweepOptions struct {
 	// ShardCount is N for --shard auto in a Kubernetes Indexed Job.
 	ShardCount int
 	MaxPoints  int
-	MaxEvents  int64
-	Heatmap    string // chart file, .svg or .png
+	Budgets    sim.Budgets // each point's
+	Heatmap    string      // chart file, .svg or .png
 	Metric     string
 	X, Y       string
 }
@@ -78,9 +79,10 @@ shard). --shard auto reads K and N from a Kubernetes Indexed Job
 job array (SLURM_ARRAY_TASK_ID and _COUNT, _MIN, _STEP).
 
 Budgets: a sweep refuses to start with more than --max-points points (per
-shard); each point's run has the event budget --max-events. A point that
-runs out of its budget (or fails) is a row with its error, the others go on,
-and the command exits 3 after writing every output.
+shard); each point's run has run's budgets (--max-events, --max-live,
+--max-entities). A point that runs out of a budget (or fails) is a row with
+its error, the others go on, and the command exits 3 after writing every
+output.
 
 --heatmap FILE.png (or .svg) draws --metric (default failed_requests) averaged
 over seeds on a grid of two swept parameters: --x and --y, by default the first
@@ -121,7 +123,7 @@ A progress bar is drawn on stderr when stderr is a terminal.`,
 	f.StringVar(&opts.Shard, "shard", "", "run only shard K of N (K/N, 1-based): points i with i mod N = K-1; auto: from a Kubernetes Indexed Job or Slurm array")
 	f.IntVar(&opts.ShardCount, "shard-count", 0, "N for --shard auto in a Kubernetes Indexed Job (spec.completions; or set JOB_COMPLETIONS)")
 	f.IntVar(&opts.MaxPoints, "max-points", sweep.DefaultMaxPoints, "refuse a sweep (or shard) of more points than this")
-	f.Int64Var(&opts.MaxEvents, "max-events", 0, "each point's event budget (default: run's); a point that reaches it is a row with its error")
+	addBudgetFlags(cmd, &opts.Budgets)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text, csv or json")
 	f.StringVar(&opts.CSVFile, "csv", "", "also write the CSV to this file")
 	f.StringVar(&opts.JSONFile, "json", "", "also write the JSON to this file")
@@ -158,8 +160,8 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 	if opts.MaxPoints < 1 {
 		return badInput(fmt.Errorf("--max-points %d: want at least 1", opts.MaxPoints))
 	}
-	if opts.MaxEvents < 0 {
-		return badInput(fmt.Errorf("--max-events %d: want at least 1 (0: the default budget)", opts.MaxEvents))
+	if err := checkBudgets(opts.Budgets); err != nil {
+		return err
 	}
 	shard, err := sweepShard(opts)
 	if err != nil {
@@ -195,7 +197,7 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 	if err != nil {
 		return badInput(err)
 	}
-	run := sweep.Options{Shard: shard, Workers: opts.Workers, MaxPoints: opts.MaxPoints, MaxEvents: opts.MaxEvents}
+	run := sweep.Options{Shard: shard, Workers: opts.Workers, MaxPoints: opts.MaxPoints, Budgets: opts.Budgets}
 	var bar *progressBar
 	if width, ok := terminalWidth(opts.IO.Err); ok {
 		bar = &progressBar{w: opts.IO.Err, width: width, start: time.Now(), shown: -1}
@@ -241,17 +243,18 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 	if err := writeTable(opts.IO.Out, t, opts.Output); err != nil {
 		return err
 	}
-	if n := t.Errors(); n > 0 {
-		return budgetExceeded(fmt.Errorf("%d of %d points stopped early or failed (a budget ran out: see the error column); the other points are complete", n, len(t.Rows)))
+	switch n := t.Errors(); {
+	case n == 1 && len(t.Rows) == 1:
+		return budgetExceeded(errors.New("the sweep's one point stopped early or failed: see the error column"))
+	case n > 0 && n == len(t.Rows):
+		return budgetExceeded(fmt.Errorf("all %d points stopped early or failed: see the error column", n))
+	case n > 0:
+		return budgetExceeded(fmt.Errorf("%d of %d points stopped early or failed (see the error column); the others are complete", n, len(t.Rows)))
 	}
 	return nil
 }
 
-// exitBudget is the exit code of a resource budget (until root.go names
-// one for every command).
-const exitBudget = 3
-
-func budgetExceeded(err error) error { return &exitError{exitBudget, err} }
+func budgetExceeded(err error) error { return &exitError{ExitBudget, err} }
 
 // sweepShard reads --shard: K/N, or auto from the batch scheduler's
 // environment.

@@ -149,7 +149,7 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "merge"}, "requires at least 1 arg"},
 		{[]string{"sweep", "merge", "x.csv", "-o", "yaml"}, "use -o text, -o csv or -o json"},
 		{[]string{"sweep", "default-max-cliff", "--max-points", "0"}, "--max-points 0: want at least 1"},
-		{[]string{"sweep", "default-max-cliff", "--max-events", "-5"}, "--max-events -5: want at least 1"},
+		{[]string{"sweep", "default-max-cliff", "--max-events", "-5"}, "--max-events -5: a budget must be at least 1"},
 		{[]string{"sweep", "default-max-cliff", "--shard-count", "3"}, "--shard-count 3: only with --shard auto"},
 		{[]string{"sweep", "default-max-cliff", "--shard", "1/2", "--shard-count", "3"}, "only with --shard auto"},
 		// 2⁶⁴ + 418 points: an error, never a sweep of 418.
@@ -203,12 +203,12 @@ func TestSweepPointBudget(t *testing.T) {
 	start := time.Now()
 	code, stdout, stderr := sweepCLI("sweep", "default-max-cliff", "--seeds", "99999999999")
 	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Equal(t, exitBudget, code)
+	assert.Equal(t, ExitBudget, code)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "the sweep has 99999999999 points (seeds: 99999999999), more than the budget of 1000000 points (--max-points); raise it with --max-points N")
 
 	code, _, stderr = sweepCLI(args("--max-points", "11")...)
-	assert.Equal(t, exitBudget, code, stderr)
+	assert.Equal(t, ExitBudget, code, stderr)
 	code, _, stderr = sweepCLI(args("--max-points", "4", "--shard", "2/3")...)
 	assert.Equal(t, ExitOK, code, stderr)
 }
@@ -220,13 +220,27 @@ func TestSweepPointsOverBudget(t *testing.T) {
 	csvPath := filepath.Join(dir, "s.csv")
 	code, stdout, stderr := sweepCLI("sweep", "default-max-cliff", "--set", "horizon=1d,20d", "--set", "annotations=[]", "--seeds", "2",
 		"--max-events", "2000", "--csv", csvPath)
-	assert.Equal(t, exitBudget, code)
+	assert.Equal(t, ExitBudget, code)
 	assert.Contains(t, stderr, "2 of 4 points stopped early or failed")
 	assert.Contains(t, stdout, "2 points stopped early or failed, without metrics")
 	data, err := os.ReadFile(csvPath)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), ",1d,[],1,0,")
-	assert.Contains(t, string(data), ",20d,[],2,,,,,,,,,,the event budget (2000 events) ran out at ")
+	assert.Contains(t, string(data), ",20d,[],2,,,,,,,,,,default-max-cliff: the event budget (2000 events) ran out at ")
+
+	// The entity budgets too: each point has run's.
+	code, stdout, stderr = sweepCLI("sweep", "default-max-cliff", "--set", "actors.core-api.replicas=2,20", "--set", "horizon=10d",
+		"--set", "annotations=[]", "--max-live", "30", "-o", "csv")
+	assert.Equal(t, ExitBudget, code)
+	assert.Contains(t, stderr, "1 of 2 points stopped early or failed")
+	assert.Contains(t, stdout, "\n0,2,2,10d,[],1,0,")
+	assert.Contains(t, stdout, "\n1,2,20,10d,[],1,,,,,,,,,,default-max-cliff: the live entity budget (30 live entities) ran out at ")
+	code, _, stderr = sweepCLI("sweep", "default-max-cliff", "--max-entities", "30")
+	assert.Equal(t, ExitBudget, code)
+	assert.Contains(t, stderr, "the sweep's one point stopped early or failed")
+	code, _, stderr = sweepCLI("sweep", "default-max-cliff", "--seeds", "2", "--max-entities", "30")
+	assert.Equal(t, ExitBudget, code)
+	assert.Contains(t, stderr, "all 2 points stopped early or failed")
 }
 
 func TestSweepShardAuto(t *testing.T) {
