@@ -423,7 +423,7 @@ func (e *evaluator) reauthMargin(d model.Duration) []Violation {
 		life := f.HardEnd.At.Sub(f.IssuedAt)
 		if life > d {
 			frac := math.Floor(float64(life-d)/float64(life)*100) / 100
-			v.cands = []candidate{{e.reauthAt(f.Actor, frac, fmt.Sprintf("re-authenticate %s %s before each token's hard end", f.Actor, d))}}
+			v.cands = []candidate{{e.reauthAt(f.Actor, frac, fmt.Sprintf("re-authenticate {who} %s before each token's hard end", d))}}
 		} else {
 			v.hint = fmt.Sprintf("the token's whole lifetime (%s) is shorter than the margin: raise its max", life)
 		}

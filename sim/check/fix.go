@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/scenarios"
@@ -15,6 +16,9 @@ type change struct {
 	text  string
 	path  string
 	value string
+	// tmpl is text with {who} for the actor who, so that the same change
+	// for several actors reads once: "re-authenticate a and b at 90% …".
+	tmpl, who string
 }
 
 func (c change) override() scenarios.Override {
@@ -148,10 +152,11 @@ func (e *evaluator) reauthLadder(a *scenarios.Actor) []candidate {
 // reauthAt re-authenticates the actor at a fraction of its tokens' lifetime.
 func (e *evaluator) reauthAt(actor string, at float64, why string) change {
 	if why == "" {
-		why = fmt.Sprintf("re-authenticate %s at %.0f%% of each token's lifetime, before its hard end", actor, at*100)
+		why = fmt.Sprintf("re-authenticate {who} at %.0f%% of each token's lifetime, before its hard end", at*100)
 	}
 	v := fmt.Sprintf("{reauth: {at: %s}}", strconv.FormatFloat(at, 'f', -1, 64))
-	return change{text: fmt.Sprintf("%s (when_exhausted: %s, semantics.md §7.2)", why, v), path: scenarios.PathOf("actors", actor, "when_exhausted"), value: v}
+	tmpl := fmt.Sprintf("%s (when_exhausted: %s, semantics.md §7.2)", why, v)
+	return change{text: strings.ReplaceAll(tmpl, "{who}", actor), tmpl: tmpl, who: actor, path: scenarios.PathOf("actors", actor, "when_exhausted"), value: v}
 }
 
 // below is the lifetime proposed in place of one that nobody chose: a
@@ -180,8 +185,16 @@ func (e *evaluator) maxCands(actor string, kind sim.EntityKind, life model.Durat
 	v := below(life).String()
 	set := func(l model.Layer) candidate {
 		st := sim.LayerSetting(e.s, l, actor)
+		name := l.String()
+		if l.Kind == model.LayerRequestExplicitMaxTTL { // say whose request
+			req := "token"
+			if kind == sim.KindChildToken {
+				req = "child_token"
+			}
+			name = fmt.Sprintf("explicit_max_ttl on %s's %s request", actor, req)
+		}
 		return candidate{{
-			text: fmt.Sprintf("set %s to %s (%s; below the %s it falls back to: choose the lifetime you intend)", l, v, st.Vault(v), life),
+			text: fmt.Sprintf("set %s to %s (%s; below the %s it falls back to: choose the lifetime you intend)", name, v, st.Vault(v), life),
 			path: st.Path, value: v,
 		}}
 	}

@@ -219,10 +219,27 @@ func (p *prover) introduced(t *trial) []Violation {
 	return out
 }
 
+// texts says what a candidate does, one clause per change; the same
+// change for several actors is one clause naming them all.
 func texts(c candidate) string {
-	parts := make([]string, len(c))
-	for i, ch := range c {
-		parts[i] = ch.text
+	var parts []string
+	done := map[string]bool{}
+	for _, ch := range c {
+		if ch.tmpl == "" {
+			parts = append(parts, ch.text)
+			continue
+		}
+		if done[ch.tmpl] {
+			continue
+		}
+		done[ch.tmpl] = true
+		var who []string
+		for _, o := range c {
+			if o.tmpl == ch.tmpl {
+				who = append(who, o.who)
+			}
+		}
+		parts = append(parts, strings.ReplaceAll(ch.tmpl, "{who}", sim.JoinAnd(who)))
 	}
 	return strings.Join(parts, "; and ")
 }
