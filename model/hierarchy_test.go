@@ -120,7 +120,9 @@ func TestBoundedByAncestor(t *testing.T) {
 	own := End{Set: true, At: 100, By: sysMax()}
 	par := End{Set: true, At: 50, By: sysMax()}
 	assert.Equal(t, End{Set: true, At: 50, By: Layer{LayerAncestor, "s"}}, BoundedByAncestor(own, par, "s"))
-	assert.Equal(t, own, BoundedByAncestor(own, End{Set: true, At: 100}, "s"), "tie keeps own layer")
+	assert.Equal(t, End{Set: true, At: 100, By: Layer{LayerAncestor, "s"}}, BoundedByAncestor(own, End{Set: true, At: 100}, "s"), "tie: the ancestor's cascade")
+	assert.Equal(t, End{Set: true, At: 50, By: Layer{LayerAncestor, "root"}},
+		BoundedByAncestor(own, End{Set: true, At: 50, By: Layer{LayerAncestor, "root"}}, "s"), "the cascade's root is named")
 	assert.Equal(t, own, BoundedByAncestor(own, End{}, "s"), "parent without end")
 	assert.Equal(t, End{Set: true, At: 50, By: Layer{LayerAncestor, "s"}}, BoundedByAncestor(End{}, par, "s"), "periodic child of a mortal parent")
 }

@@ -73,6 +73,19 @@ func RenewLease(l *Lease, view MountView, role SecretsRole, tok IssuingToken, in
 	if l.BatchClamped && !tok.Valid {
 		return Grant{}, ErrNoValidToken
 	}
+	g, err := LeaseRenewalGrant(l, view, role, increment, now)
+	if err != nil {
+		return Grant{}, err
+	}
+	l.TTL, l.ExpireTime, l.Grant = g.TTL, now.Add(g.TTL), g
+	return l.Grant, nil
+}
+
+// LeaseRenewalGrant is the grant a renewal of l asking for increment would
+// compute at now under these role and mount values, clamped to a batch
+// token's expiry, without renewing it: RenewLease's own computation, which
+// a prediction reuses (§5.2).
+func LeaseRenewalGrant(l *Lease, view MountView, role SecretsRole, increment Duration, now Instant) (Grant, error) {
 	g, err := CalculateTTL(TTLParams{
 		View:       view,
 		Increment:  increment,
@@ -84,12 +97,17 @@ func RenewLease(l *Lease, view MountView, role SecretsRole, tok IssuingToken, in
 	if err != nil {
 		return Grant{}, err
 	}
-	l.apply(g, now)
-	return l.Grant, nil
+	return l.clamp(g, now), nil
 }
 
 // apply records a grant, clamping to a batch token's expiry.
 func (l *Lease) apply(g Grant, now Instant) {
+	g = l.clamp(g, now)
+	l.TTL, l.ExpireTime, l.Grant = g.TTL, now.Add(g.TTL), g
+}
+
+// clamp cuts a grant to the issuing batch token's expiry (§5.1, §5.2).
+func (l *Lease) clamp(g Grant, now Instant) Grant {
 	if l.BatchClamped {
 		by := Layer{Kind: LayerBatchToken, Name: l.BatchToken}
 		if now.Add(g.TTL) > l.BatchEnd {
@@ -99,5 +117,5 @@ func (l *Lease) apply(g Grant, now Instant) {
 			g.HasHardEnd, g.HardEnd, g.HardEndBy = true, l.BatchEnd, by
 		}
 	}
-	l.TTL, l.ExpireTime, l.Grant = g.TTL, now.Add(g.TTL), g
+	return g
 }

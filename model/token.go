@@ -240,11 +240,7 @@ func RenewToken(t *Token, view MountView, roles RenewRoles, increment Duration, 
 	if err := RenewableCheck(t, now); err != nil {
 		return Grant{}, err
 	}
-	p, err := renewParams(t, view, roles, increment, now)
-	if err != nil {
-		return Grant{}, err
-	}
-	g, err := CalculateTTL(p)
+	g, err := RenewalGrant(t, view, roles, increment, now)
 	if err != nil {
 		return Grant{}, err
 	}
@@ -295,7 +291,15 @@ func renewParams(t *Token, view MountView, roles RenewRoles, increment Duration,
 // created here (semantics.md §4; an import forecasts from it). Refusals
 // that do not change the ceiling — non-renewable, expired — are ignored.
 func Ceiling(t *Token, view MountView, roles RenewRoles, now Instant) (Grant, error) {
-	p, err := renewParams(t, view, roles, 0, now)
+	return RenewalGrant(t, view, roles, 0, now)
+}
+
+// RenewalGrant is the grant a renewal of t asking for increment would
+// compute at now, without renewing it and without the refusals that come
+// before the formula (RenewableCheck). It is RenewToken's own computation,
+// so a prediction built on it follows the same rules (§4 table).
+func RenewalGrant(t *Token, view MountView, roles RenewRoles, increment Duration, now Instant) (Grant, error) {
+	p, err := renewParams(t, view, roles, increment, now)
 	if err != nil {
 		return Grant{}, err
 	}

@@ -69,3 +69,61 @@ func (b *Backend) TokenRole(name string) *model.TokenRole { return b.token[name]
 
 // SecretsRole returns the current secrets role by name, or nil.
 func (b *Backend) SecretsRole(name string) *model.SecretsRole { return b.secrets[name] }
+
+// Apply carries out a scripted tune or role write (other events change
+// nothing here). The run and the prediction of `explain` both change the
+// backend through it, so they see the same values from the same instant.
+func (b *Backend) Apply(ev *scenarios.Event) {
+	switch ev.Do {
+	case scenarios.EventTune:
+		m := b.Mount(ev.Mount)
+		for _, f := range ev.Set {
+			switch f.Field {
+			case "default_lease_ttl":
+				m.DefaultLeaseTTL = f.Value
+			case "max_lease_ttl":
+				m.MaxLeaseTTL = f.Value
+			}
+		}
+		b.Tune(m)
+	case scenarios.EventRole:
+		b.changeRole(ev.Role, ev.Set)
+	}
+}
+
+func (b *Backend) changeRole(name string, set []scenarios.FieldValue) {
+	if r := b.AuthRole(name); r != nil {
+		for _, f := range set {
+			switch f.Field {
+			case "token_ttl":
+				r.TokenTTL = f.Value
+			case "token_max_ttl":
+				r.TokenMaxTTL = f.Value
+			case "token_explicit_max_ttl":
+				r.TokenExplicitMaxTTL = f.Value
+			case "token_period":
+				r.TokenPeriod = f.Value
+			}
+		}
+	}
+	if r := b.TokenRole(name); r != nil {
+		for _, f := range set {
+			switch f.Field {
+			case "token_explicit_max_ttl", "explicit_max_ttl":
+				r.TokenExplicitMaxTTL = f.Value
+			case "token_period", "period":
+				r.TokenPeriod = f.Value
+			}
+		}
+	}
+	if r := b.SecretsRole(name); r != nil {
+		for _, f := range set {
+			switch f.Field {
+			case "default_ttl":
+				r.DefaultTTL = f.Value
+			case "max_ttl":
+				r.MaxTTL = f.Value
+			}
+		}
+	}
+}

@@ -749,8 +749,8 @@ func (e *Engine) expiryCause(n model.NodeID) (EndCause, model.Layer) {
 	} else {
 		g = e.token(n).Grant
 	}
-	if g.HasHardEnd && g.HardEnd == e.loop.Now {
-		return MaxTTL, g.HardEndBy
+	if end, hard := g.ExpiryEnd(e.loop.Now); hard {
+		return MaxTTL, end.By
 	}
 	return Expired, g.TTLBy
 }

@@ -124,19 +124,8 @@ func (e *Engine) onScript(ev *scenarios.Event) {
 		for r := range e.actors[ai].reps {
 			e.revoke(e.actors[ai].reps[r].token, ev.Do == scenarios.EventRevokeOrphan)
 		}
-	case scenarios.EventTune:
-		m := e.b.Mount(ev.Mount)
-		for _, f := range ev.Set {
-			switch f.Field {
-			case "default_lease_ttl":
-				m.DefaultLeaseTTL = f.Value
-			case "max_lease_ttl":
-				m.MaxLeaseTTL = f.Value
-			}
-		}
-		e.b.Tune(m)
-	case scenarios.EventRole:
-		e.changeRole(ev.Role, ev.Set)
+	case scenarios.EventTune, scenarios.EventRole:
+		e.b.Apply(ev)
 	case scenarios.EventDeploy:
 		for ai := range e.actors {
 			ac := &e.actors[ai]
@@ -163,43 +152,6 @@ func (e *Engine) restart(ai int) {
 			e.obtainToken(ai, r)
 		case ac.a.Credential != "":
 			e.fetchLease(ai, r)
-		}
-	}
-}
-
-func (e *Engine) changeRole(name string, set []scenarios.FieldValue) {
-	if r := e.b.AuthRole(name); r != nil {
-		for _, f := range set {
-			switch f.Field {
-			case "token_ttl":
-				r.TokenTTL = f.Value
-			case "token_max_ttl":
-				r.TokenMaxTTL = f.Value
-			case "token_explicit_max_ttl":
-				r.TokenExplicitMaxTTL = f.Value
-			case "token_period":
-				r.TokenPeriod = f.Value
-			}
-		}
-	}
-	if r := e.b.TokenRole(name); r != nil {
-		for _, f := range set {
-			switch f.Field {
-			case "token_explicit_max_ttl", "explicit_max_ttl":
-				r.TokenExplicitMaxTTL = f.Value
-			case "token_period", "period":
-				r.TokenPeriod = f.Value
-			}
-		}
-	}
-	if r := e.b.SecretsRole(name); r != nil {
-		for _, f := range set {
-			switch f.Field {
-			case "default_ttl":
-				r.DefaultTTL = f.Value
-			case "max_ttl":
-				r.MaxTTL = f.Value
-			}
 		}
 	}
 }
