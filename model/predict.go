@@ -40,8 +40,9 @@ type Epoch struct {
 // Life is the predicted end of one entity.
 type Life struct {
 	// End is when it ends by its own layers, if its holder keeps renewing
-	// as long as renewal extends it; !Set: never. For a !Exact life it is
-	// the latest instant it can end.
+	// as long as renewal extends it; !Set: never. For a !Exact life At is
+	// the latest instant it can end, and By (with HardEnd) how it ends
+	// when its holder renews in time.
 	End End
 	// HardEnd is true when it ends at a hard end (a max layer: the
 	// engine's "max-ttl"), false when a granted TTL runs out ("expired").
@@ -113,12 +114,19 @@ func PredictLife(first Grant, from, expire Instant, renewable bool, h Holder, ep
 		g := ep.Grant
 		renewsAtS := k == 0 && h.AtIssue
 		if ep.Err != nil || (g.HasHardEnd && g.HardEnd <= s) {
-			// Every renewal from now on is refused: it ends at its expiry.
+			// Renewals are refused until the next change: if that comes
+			// after the current expiry, it ends at that expiry.
 			l := ownEnd(cur, x)
 			if !xExact {
 				l.Exact, l.Earliest = false, s+1
 			}
-			return finish(l)
+			if next >= x {
+				return finish(l)
+			}
+			// Otherwise a renewal before the next change ends it so; one
+			// after it (if the holder waits that long) reads new values.
+			lo, hi = min(lo, l.Earliest), max(hi, x)
+			continue
 		}
 		ttl := uncapped(g)
 		if ttl > lastDur {
@@ -140,8 +148,8 @@ func PredictLife(first Grant, from, expire Instant, renewable bool, h Holder, ep
 				return finish(Life{Exact: true, Earliest: never})
 			}
 			cur, x, xExact = g, next.Add(ttl), false
-			if k == 0 && !h.AtIssue {
-				x = max(x, expire)
+			if !h.AtIssue && next < expire {
+				x = max(x, expire) // the first renewal may still be to come
 			}
 			continue
 		}
@@ -157,8 +165,8 @@ func PredictLife(first Grant, from, expire Instant, renewable bool, h Holder, ep
 			lo, hi = min(lo, H), max(hi, H)
 		}
 		cur, x, xExact = g, min(next.Add(ttl), H), false
-		if k == 0 && !h.AtIssue {
-			x = max(x, expire)
+		if !h.AtIssue && next < expire {
+			x = max(x, expire) // the first renewal may still be to come
 		}
 	}
 	return finish(Life{Exact: true, Earliest: never}) // unreachable: the last epoch's next is never
@@ -182,18 +190,21 @@ func graceOf(ttl, increment Duration) Duration {
 // ends with its parent if the parent ends first (or at the same instant).
 // When either end is a range that overlaps the other, the result is a range.
 func (l Life) Bounded(parent Life, parentID string) Life {
-	if !parent.End.Set {
-		return l
+	if !parent.End.Set && parent.Exact {
+		return l // the parent never ends
 	}
 	if l.End.Set && l.End.At < parent.Earliest {
 		return l // the parent ends later whatever happens
 	}
 	out := Life{End: BoundedByAncestor(l.End, parent.End, parentID), Exact: parent.Exact, Earliest: parent.Earliest}
-	if !l.End.Set || parent.End.At <= l.Earliest {
+	if parent.End.Set && ((!l.End.Set && l.Exact) || parent.End.At <= l.Earliest) {
 		return out // the parent ends first (or with it) whatever happens
 	}
 	out.Exact = false
 	out.Earliest = min(l.Earliest, parent.Earliest)
+	if !parent.End.Set {
+		out.End = l.End // the parent may never end: the latest is its own
+	}
 	out.HardEnd = l.HardEnd && out.End.By == l.End.By
 	return out
 }

@@ -52,13 +52,36 @@ type Explanation struct {
 	Renewable bool
 
 	IssuedAt model.Instant
-	Grant    model.Grant // TTL, max, hard end, with their layers
-	// Effective is the hard end once ancestors are counted (§3.2, §6.1).
-	Effective  model.End
-	Layers     []LayerValue
-	Warnings   []string
-	Because    []string // sentences, for people
-	Dependents []string // entities revoked when this one ends
+	Grant    model.Grant // the grant at issue: TTL, max, ceiling, with their layers
+	// Renewed: its holder renews it (its actor's renew or refresh policy).
+	Renewed bool
+	// Life is when it ends by its own layers, predicted from the same
+	// renewal grants the run computes (model.PredictLife): the re-read of
+	// roles at the first renewal (§4), the scripted changes, a
+	// non-renewable token's single TTL, a lease's own cap.
+	Life model.Life
+	// Changes are the instants at which renewals start to read other
+	// values, and the hard end they imply from then on.
+	Changes []Change
+	// Predicted is Life once ancestors are counted (§3.2, §6.1): when and
+	// why `run` ends it. Effective is its end.
+	Predicted model.Life
+	Effective model.End
+	// LaterParent: it is issued when its parent's first token may have
+	// ended, so under a later token of the parent's actor.
+	LaterParent bool
+	Layers      []LayerValue
+	Warnings    []string // the backend's warnings at issue
+	// RoleWarnings are the backend's warnings when the roles it is issued
+	// through were written (at the start or by a scripted role write).
+	RoleWarnings []string
+	Because      []string // sentences, for people
+	Dependents   []string // entities revoked when this one ends
+}
+
+// AllWarnings are the backend's warnings at issue, then at its roles' writes.
+func (e *Explanation) AllWarnings() []string {
+	return append(append([]string(nil), e.Warnings...), e.RoleWarnings...)
 }
 
 // Explain computes, without simulating time, the lifetime of every kind of
@@ -68,8 +91,7 @@ type Explanation struct {
 // example a child token asking for a period without sudo) are returned as
 // a *scenarios.ValidationError naming the field.
 func Explain(s *scenarios.Scenario) ([]Explanation, error) {
-	b := NewBackend(s)
-	x := explainer{s: s, b: b, byID: map[string]int{}, tokenIDs: map[string]string{}, seen: map[string]bool{}, index: map[string]int{}}
+	x := explainer{s: s, tl: newTimeline(s), byID: map[string]int{}, tokenIDs: map[string]string{}, seen: map[string]bool{}, index: map[string]int{}}
 	for i := range s.Actors {
 		x.index[s.Actors[i].Name] = i
 	}
@@ -131,7 +153,8 @@ func (x *explainer) visit(a *scenarios.Actor) {
 
 type explainer struct {
 	s        *scenarios.Scenario
-	b        *Backend
+	tl       *timeline
+	b        *Backend // as at the issue of the actor being explained
 	out      []Explanation
 	byID     map[string]int
 	problems []scenarios.Problem
@@ -158,8 +181,13 @@ func (x *explainer) actor(a *scenarios.Actor) {
 	field := "actors." + a.Name
 	var tokID string // the token that requests the actor's credentials
 	var tok model.Token
-	var tokEnd model.End
+	var tokEnd model.Life
 	issued := a.StartAt
+	if pid, ok := x.tokenIDs[a.Via]; ok && a.Via != "" {
+		issued = max(issued, x.out[x.byID[pid]].IssuedAt)
+	}
+	x.b = x.tl.backendAt(issued) // scripted changes up to its issue are in force
+	holder := tokenHolder(a.Renew)
 
 	switch {
 	case a.Existing != nil:
@@ -171,18 +199,19 @@ func (x *explainer) actor(a *scenarios.Actor) {
 		tok, tokID = t, a.Name
 		view := x.b.View(t.Mount)
 		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t)
-		if a.Login != "" {
-			role := x.b.AuthRole(a.Login)
-			e.Origin = fmt.Sprintf("live token (accessor %s), a login to %s with role %s", orUnknown(a.Existing.Accessor), role.Mount, role.Name)
-			e.Layers = loginLayers(x.b.System, view, role, t.Grant)
-		} else {
-			e.Origin = fmt.Sprintf("live token (accessor %s), %s", orUnknown(a.Existing.Accessor), createOrigin(a.Token, "a token"))
-			e.Layers = createLayers(x.b.System, view, a.Token, t.Grant)
-		}
 		if note != "" {
 			e.Warnings = append(e.Warnings, "leasesim: "+note)
 		}
-		tokEnd = e.Effective
+		x.predictToken(&e, t, issued, holder, model.Life{})
+		if a.Login != "" {
+			role := x.b.AuthRole(a.Login)
+			e.Origin = fmt.Sprintf("live token (accessor %s), a login to %s with role %s", orUnknown(a.Existing.Accessor), role.Mount, role.Name)
+			e.Layers = loginLayers(x.b.System, view, role, &e)
+		} else {
+			e.Origin = fmt.Sprintf("live token (accessor %s), %s", orUnknown(a.Existing.Accessor), createOrigin(a.Token, "a token"))
+			e.Layers = createLayers(x.b.System, view, a.Token, &e)
+		}
+		tokEnd = e.Predicted
 		x.add(e)
 	case a.Login != "":
 		role := x.b.AuthRole(a.Login)
@@ -198,8 +227,9 @@ func (x *explainer) actor(a *scenarios.Actor) {
 		tok, tokID = t, a.Name
 		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t)
 		e.Origin = fmt.Sprintf("login to %s with role %s", role.Mount, role.Name)
-		e.Layers = loginLayers(x.b.System, view, role, t.Grant)
-		tokEnd = e.Effective
+		x.predictToken(&e, t, issued, holder, model.Life{})
+		e.Layers = loginLayers(x.b.System, view, role, &e)
+		tokEnd = e.Predicted
 		x.add(e)
 	case a.Token != nil:
 		view := x.b.View(model.TokenMountPath)
@@ -211,8 +241,9 @@ func (x *explainer) actor(a *scenarios.Actor) {
 		tok, tokID = t, a.Name
 		e := x.tokenExplanation(a.Name, KindToken, a.Name, "", replicas, t)
 		e.Origin = createOrigin(a.Token, "the root token")
-		e.Layers = createLayers(x.b.System, view, a.Token, t.Grant)
-		tokEnd = e.Effective
+		x.predictToken(&e, t, issued, holder, model.Life{})
+		e.Layers = createLayers(x.b.System, view, a.Token, &e)
+		tokEnd = e.Predicted
 		x.add(e)
 	case a.Via != "":
 		parent, ok := x.tokens[a.Via]
@@ -221,8 +252,7 @@ func (x *explainer) actor(a *scenarios.Actor) {
 		}
 		pid := x.tokenIDs[a.Via]
 		pe := x.out[x.byID[pid]]
-		issued = max(issued, pe.IssuedAt)
-		tokID, tok, tokEnd = pid, parent, pe.Effective
+		tokID, tok, tokEnd = pid, parent, pe.Predicted
 		if a.ChildToken != nil {
 			view := x.b.View(model.TokenMountPath)
 			t, err := model.CreateToken(view, callerOf(&parent, x.s.Actors[x.index[a.Via]].RootPolicy()), x.request(a.ChildToken), issued)
@@ -236,13 +266,15 @@ func (x *explainer) actor(a *scenarios.Actor) {
 				par = ""
 			}
 			e := x.tokenExplanation(id, KindChildToken, a.Name, par, replicas, t)
+			parentLife := model.Life{}
 			if par != "" {
-				e.Effective = model.BoundedByAncestor(e.Effective, pe.Effective, par)
+				parentLife = pe.Predicted
 			}
+			x.predictToken(&e, t, issued, holder, parentLife)
 			e.Origin = createOrigin(a.ChildToken, "token of "+pid)
-			e.Layers = createLayers(x.b.System, view, a.ChildToken, t.Grant)
+			e.Layers = createLayers(x.b.System, view, a.ChildToken, &e)
 			x.add(e)
-			tokID, tok, tokEnd = id, t, e.Effective
+			tokID, tok, tokEnd = id, t, e.Predicted
 		}
 	default:
 		return
@@ -267,12 +299,40 @@ func (x *explainer) tokenExplanation(id string, kind EntityKind, actor, parent s
 	return Explanation{
 		ID: id, Kind: kind, Actor: actor, Parent: parent, Replicas: replicas,
 		Type: t.Type, Orphan: t.Orphan, Renewable: t.Renewable,
-		IssuedAt: t.IssueTime, Grant: t.Grant, Effective: t.Grant.End(),
+		IssuedAt: t.IssueTime, Grant: t.Grant,
 		Warnings: t.Grant.Warnings.Messages(),
 	}
 }
 
-func (x *explainer) credential(a *scenarios.Actor, replicas int, issued model.Instant, tokID string, tok model.Token, tokEnd model.End) {
+// predictToken fills in the predicted life of token t, obtained at from
+// by a holder renewing it as h does, bounded by its parent's life.
+func (x *explainer) predictToken(e *Explanation, t model.Token, from model.Instant, h model.Holder, parent model.Life) {
+	e.Renewed = h.Renews && t.Renewable && t.Type != model.TokenBatch && !t.NoExpiry
+	e.Life, e.Changes = x.tl.predictToken(t, from, h)
+	x.bound(e, parent)
+	if t.Role != "" {
+		e.RoleWarnings = x.tl.roleWarnings(t.Role)
+	}
+}
+
+// bound sets Predicted and Effective: Life within its parent's.
+func (x *explainer) bound(e *Explanation, parent model.Life) {
+	e.Predicted = e.Life
+	switch {
+	case e.Parent == "":
+	case (parent.End.Set || !parent.Exact) && parent.Earliest <= e.IssuedAt:
+		// Its parent's first token may be gone by the time it is issued:
+		// it then runs under a later one, which ends whenever its holder
+		// last re-authenticated. Only its own end is certain.
+		e.LaterParent = true
+		e.Predicted.Exact, e.Predicted.Earliest = false, e.IssuedAt
+	default:
+		e.Predicted = e.Life.Bounded(parent, e.Parent)
+	}
+	e.Effective = e.Predicted.End
+}
+
+func (x *explainer) credential(a *scenarios.Actor, replicas int, issued model.Instant, tokID string, tok model.Token, tokEnd model.Life) {
 	role := x.b.SecretsRole(a.Credential)
 	if role == nil {
 		return
@@ -290,22 +350,29 @@ func (x *explainer) credential(a *scenarios.Actor, replicas int, issued model.In
 	// The lease is indexed on its token, or on a batch token's parent (§5.1).
 	parent, parentEnd := tokID, tokEnd
 	if tok.Type == model.TokenBatch {
-		parent, parentEnd = "", model.End{}
+		parent, parentEnd = "", model.Life{}
 		if pe, ok := x.byID[tokID]; ok && x.out[pe].Parent != "" {
 			parent = x.out[pe].Parent
-			parentEnd = x.out[x.byID[parent]].Effective
+			parentEnd = x.out[x.byID[parent]].Predicted
 		}
 	}
+	h := leaseHolder(a.Refresh)
 	e := Explanation{
 		ID: a.Name + ".credential", Kind: KindLease, Actor: a.Name, Parent: parent, Replicas: replicas,
 		Origin:    fmt.Sprintf("read %s/creds/%s with the token of %s", role.Mount, role.Name, tokID),
-		Renewable: true, IssuedAt: l.IssueTime, Grant: l.Grant, Effective: l.Grant.End(),
+		Renewable: true, IssuedAt: l.IssueTime, Grant: l.Grant, Renewed: h.Renews,
 		Warnings: l.Grant.Warnings.Messages(),
-		Layers:   leaseLayers(x.b.System, view, role, l.Grant),
 	}
-	if parent != "" {
-		e.Effective = model.BoundedByAncestor(e.Effective, parentEnd, parent)
+	e.Life, e.Changes = x.tl.predictLease(l, role.Name, h)
+	x.bound(&e, parentEnd)
+	if tok.Type == model.TokenBatch && (tokEnd.End.Set || !tokEnd.Exact) && tokEnd.Earliest <= issued {
+		// Read with a later batch token than the first, whose expiry
+		// clamps it (§5.1): when is not known here.
+		e.LaterParent = true
+		e.Life = model.Life{Earliest: issued}
+		e.Predicted, e.Effective, e.Changes = e.Life, model.End{}, nil
 	}
+	e.Layers = leaseLayers(x.b.System, view, role, &e)
 	x.add(e)
 }
 
@@ -355,17 +422,17 @@ func role(kind model.LayerKind, name string, v model.Duration) LayerValue {
 	return LayerValue{Layer: model.Layer{Kind: kind, Name: name}, Value: v, Set: v > 0}
 }
 
-func loginLayers(sys model.System, view model.MountView, r *model.AuthRole, g model.Grant) []LayerValue {
+func loginLayers(sys model.System, view model.MountView, r *model.AuthRole, e *Explanation) []LayerValue {
 	ls := append(mountLayers(sys, view),
 		role(model.LayerRoleTokenTTL, r.Name, r.TokenTTL),
 		role(model.LayerRoleTokenMaxTTL, r.Name, r.TokenMaxTTL),
 		role(model.LayerRoleTokenExplicitMaxTTL, r.Name, r.TokenExplicitMaxTTL),
 		role(model.LayerRoleTokenPeriod, r.Name, r.TokenPeriod),
 	)
-	return annotate(ls, g)
+	return annotate(ls, e)
 }
 
-func createLayers(sys model.System, view model.MountView, r *scenarios.TokenRequest, g model.Grant) []LayerValue {
+func createLayers(sys model.System, view model.MountView, r *scenarios.TokenRequest, e *Explanation) []LayerValue {
 	q := r.Request
 	ls := append(mountLayers(sys, view),
 		LayerValue{Layer: model.Layer{Kind: model.LayerRequestTTL}, Value: q.TTL, Set: q.TTL > 0},
@@ -377,23 +444,32 @@ func createLayers(sys model.System, view model.MountView, r *scenarios.TokenRequ
 			role(model.LayerRoleTokenExplicitMaxTTL, q.Role.Name, q.Role.TokenExplicitMaxTTL),
 			role(model.LayerRoleTokenPeriod, q.Role.Name, q.Role.TokenPeriod))
 	}
-	return annotate(ls, g)
+	return annotate(ls, e)
 }
 
-func leaseLayers(sys model.System, view model.MountView, r *model.SecretsRole, g model.Grant) []LayerValue {
+func leaseLayers(sys model.System, view model.MountView, r *model.SecretsRole, e *Explanation) []LayerValue {
 	ls := append(mountLayers(sys, view),
 		role(model.LayerRoleDefaultTTL, r.Name, r.DefaultTTL),
 		role(model.LayerRoleMaxTTL, r.Name, r.MaxTTL),
 	)
-	return annotate(ls, g)
+	return annotate(ls, e)
 }
 
 // annotate marks what each layer decided, and why the others did not.
-func annotate(ls []LayerValue, g model.Grant) []LayerValue {
+// The TTL is the grant at issue; the end is the predicted one (e.Life),
+// so "binds max" names the layer that ends it in the run. A note claims
+// equality or binding only when it holds: it names the binding layer and
+// its value, which sim/explain_notes_test.go checks.
+func annotate(ls []LayerValue, e *Explanation) []LayerValue {
+	g, life := e.Grant, e.Life
+	endBy := model.Layer{}
+	if life.End.Set && life.HardEnd {
+		endBy = life.End.By
+	}
 	for i := range ls {
 		l := &ls[i]
 		ttl := l.Layer == g.TTLBy
-		end := g.HasHardEnd && l.Layer == g.HardEndBy
+		end := endBy.Kind != model.LayerNone && l.Layer == endBy
 		switch {
 		case ttl && end:
 			l.Binding = BindsTTLMax
@@ -413,17 +489,43 @@ func annotate(ls []LayerValue, g model.Grant) []LayerValue {
 		case !l.Set && (l.Layer.Kind == model.LayerSystemDefault || l.Layer.Kind == model.LayerSystemMax):
 		case !l.Set:
 			l.Note = "unset"
-		case isMaxKind(l.Layer.Kind) && l.Value == g.Max && g.HasHardEnd:
-			l.Note = fmt.Sprintf("equal to %s, which binds", g.HardEndBy)
-		case isMaxKind(l.Layer.Kind) && l.Value > g.Max:
-			l.Note = fmt.Sprintf("larger than the effective max %s: ignored (the backend does not warn)", g.Max)
-		case isMaxKind(l.Layer.Kind) && g.HasHardEnd && g.HardEndBy.Kind == model.LayerRequestExplicitMaxTTL:
+		case isMaxKind(l.Layer.Kind):
+			l.Note = maxNote(l, e, endBy)
 		case l.Layer.Kind == model.LayerRequestTTL && g.TTLBy.Kind == model.LayerRequestPeriod,
 			l.Layer.Kind == model.LayerRequestTTL && g.TTLBy.Kind == model.LayerRoleTokenPeriod:
 			l.Note = "ignored: a periodic token's TTL is its period"
 		}
 	}
 	return ls
+}
+
+// maxNote says why a set max layer does not end the entity.
+func maxNote(l *LayerValue, e *Explanation, endBy model.Layer) string {
+	life := e.Life
+	switch {
+	case !life.Exact:
+		return ""
+	case !life.End.Set:
+		return "caps only the period: a periodic token without an explicit max has no hard end"
+	case endBy.Kind == model.LayerNone && !e.Renewed:
+		return "not reached: it is not renewed, so its first TTL ends it"
+	case endBy.Kind == model.LayerNone:
+		return "not reached: renewals are refused first and its last TTL ends it"
+	}
+	v := life.End.At.Sub(e.IssuedAt)
+	switch {
+	case l.Value == v:
+		return fmt.Sprintf("equal to %s (%s), which binds", endBy, v)
+	case l.Value > v:
+		return fmt.Sprintf("larger than %s (%s), which binds: ignored (the backend does not warn)", endBy, v)
+	case l.Layer.Kind == model.LayerRequestExplicitMaxTTL && e.Grant.HardEndBy.Kind != model.LayerRequestExplicitMaxTTL:
+		return "not used: the token role's token_explicit_max_ttl is smaller"
+	case l.Layer.Kind == model.LayerRequestExplicitMaxTTL:
+		return "dropped at the first renewal: renewals read the token role's token_explicit_max_ttl instead (semantics.md §4)"
+	case endBy.Kind == model.LayerRoleTokenExplicitMaxTTL || endBy.Kind == model.LayerRequestExplicitMaxTTL:
+		return "caps only the period: a periodic token's lifetime is its explicit max"
+	}
+	return "not in force when it ends: see the changes"
 }
 
 func isMaxKind(k model.LayerKind) bool {
@@ -438,16 +540,29 @@ func isMaxKind(k model.LayerKind) bool {
 // because explains the hard end in sentences.
 func because(s *scenarios.Scenario, e *Explanation, chain []ancestorEnd) []string {
 	var out []string
-	g := e.Grant
+	g, life := e.Grant, e.Life
 	switch {
-	case e.Grant.TTLBy.Kind == model.LayerNonExpiringRoot:
+	case g.TTLBy.Kind == model.LayerNonExpiringRoot:
 		out = append(out, "never expires: a root-policy token with no TTL")
-	case !g.HasHardEnd:
+	case !e.Renewable || e.Type == model.TokenBatch:
+		what := "it is not renewable"
+		if e.Type == model.TokenBatch && e.Kind != KindLease {
+			what = "a batch token cannot be renewed"
+		}
+		out = append(out, fmt.Sprintf("%s: it ends when its TTL runs out, at issue + %s (%s)", what, g.TTL, life.End.By))
+	case e.LaterParent && !life.End.Set && !life.Exact:
+		out = append(out, "it is read with a later batch token than the first, whose expiry clamps it (semantics.md §5.1): explain does not follow that token")
+	case !e.Renewed:
+		out = append(out, fmt.Sprintf("its holder does not renew it: it ends when its TTL runs out, at issue + %s (%s)", g.TTL, life.End.By))
+	case !life.End.Set:
 		out = append(out, fmt.Sprintf("no hard end of its own: a periodic token renews indefinitely, each renewal granting %s (%s)", g.TTL, g.TTLBy))
+	case !life.HardEnd:
+		out = append(out, fmt.Sprintf("renewals are refused from a change on (past the max TTL, cannot renew): it ends when its last TTL runs out, at %s (%s)",
+			FormatOffset(life.End.At), life.End.By))
 	default:
-		life := g.HardEnd.Sub(e.IssuedAt)
-		sentence := fmt.Sprintf("hard end = issue + %s, set by %s", life, g.HardEndBy)
-		if g.HardEndBy.IsSystemDefault() {
+		dur := life.End.At.Sub(e.IssuedAt)
+		sentence := fmt.Sprintf("hard end = issue + %s, set by %s", dur, life.End.By)
+		if life.End.By.IsSystemDefault() {
 			var unset []string
 			for _, l := range e.Layers {
 				if !l.Set && isMaxKind(l.Layer.Kind) && l.Layer.Kind != model.LayerSystemMax {
@@ -462,14 +577,29 @@ func because(s *scenarios.Scenario, e *Explanation, chain []ancestorEnd) []strin
 			if s.Backend.System.MaxLeaseTTL == 0 {
 				origin = "the built-in default"
 			}
-			sentence = fmt.Sprintf("hard end = issue + %s because %s, so system.max_lease_ttl (%s, %s) applies",
-				life, JoinAnd(unset), life, origin)
+			if len(unset) > 0 {
+				sentence = fmt.Sprintf("hard end = issue + %s because %s, so system.max_lease_ttl (%s, %s) applies",
+					dur, JoinAnd(unset), dur, origin)
+			} else {
+				sentence = fmt.Sprintf("hard end = issue + %s: system.max_lease_ttl (%s, %s) applies", dur, dur, origin)
+			}
 		}
 		out = append(out, sentence)
 		out = append(out, "renewing does not move it: the ceiling counts from the original issue time")
 	}
-	if e.Effective.Set && e.Effective.By.Kind == model.LayerAncestor {
-		out = append(out, fmt.Sprintf("but it is revoked earlier, with %s, at %s", e.Effective.By.Name, FormatOffset(e.Effective.At)))
+	if e.LaterParent && life.End.Set {
+		out = append(out, "it is issued when the first token above it may have ended: it then runs under a later one, and ends whenever that one does")
+	}
+	if !life.Exact && life.End.Set {
+		out = append(out, fmt.Sprintf("when exactly depends on when its holder renews: between %s and %s",
+			FormatOffset(life.Earliest), FormatOffset(life.End.At)))
+	}
+	if p := e.Predicted.End; p.Set && p.By.Kind == model.LayerAncestor {
+		if e.Life.End.Set && e.Life.End.At == p.At {
+			out = append(out, fmt.Sprintf("at that instant %s ends too, and its cascade revokes this one first (%s)", p.By.Name, p.By))
+		} else {
+			out = append(out, fmt.Sprintf("but it is revoked earlier, with %s, at %s", p.By.Name, FormatOffset(p.At)))
+		}
 	}
 	// Every token above it, nearest first: revoking any of them revokes
 	// it (semantics.md §3.2, §6.1), however deep the chain.

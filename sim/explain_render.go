@@ -42,16 +42,32 @@ func WriteExplainText(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "  issued\t%s (%s)\n", c.Date(e.IssuedAt), FormatOffset(e.IssuedAt))
 		fmt.Fprintf(tw, "  ttl\t%s\t← %s\n", e.Grant.TTL, e.Grant.TTLBy)
-		if e.Grant.HasHardEnd {
-			fmt.Fprintf(tw, "  hard end\t%s (%s) = issue + %s\t← %s\n", c.Date(e.Grant.HardEnd), FormatOffset(e.Grant.HardEnd),
-				e.Grant.HardEnd.Sub(e.IssuedAt), e.Grant.HardEndBy)
-		} else {
+		life := e.Life
+		switch {
+		case !life.End.Set && !life.Exact:
+			fmt.Fprintf(tw, "  hard end\tnot before %s\t← depends on when its holder renews, or on a later parent token\n", FormatOffset(life.Earliest))
+		case !life.End.Set:
 			fmt.Fprintf(tw, "  hard end\tnone\n")
+		case !life.Exact:
+			fmt.Fprintf(tw, "  hard end\t%s (%s) at the latest\t← %s; from %s on, depending on when its holder renews\n",
+				c.Date(life.End.At), FormatOffset(life.End.At), life.End.By, FormatOffset(life.Earliest))
+		case !life.HardEnd:
+			fmt.Fprintf(tw, "  expires\t%s (%s) = issue + %s\t← %s (its TTL runs out)\n", c.Date(life.End.At), FormatOffset(life.End.At),
+				life.End.At.Sub(e.IssuedAt), life.End.By)
+		default:
+			fmt.Fprintf(tw, "  hard end\t%s (%s) = issue + %s\t← %s\n", c.Date(life.End.At), FormatOffset(life.End.At),
+				life.End.At.Sub(e.IssuedAt), life.End.By)
 		}
 		if e.Effective.Set && e.Effective.By.Kind == model.LayerAncestor {
 			fmt.Fprintf(tw, "  ends\t%s (%s)\t← %s\n", c.Date(e.Effective.At), FormatOffset(e.Effective.At), e.Effective.By)
 		}
 		tw.Flush()
+		if len(e.Changes) > 0 {
+			b.WriteString("  changes\n")
+			for _, ch := range e.Changes {
+				fmt.Fprintf(&b, "    %s\n", ch.Text)
+			}
+		}
 		b.WriteString("  layers\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, l := range e.Layers {
@@ -70,11 +86,11 @@ func WriteExplainText(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 		for _, s := range e.Because {
 			fmt.Fprintf(&b, "    %s\n", s)
 		}
-		if len(e.Warnings) == 0 {
+		if ws := e.AllWarnings(); len(ws) == 0 {
 			b.WriteString("  warnings  none\n")
 		} else {
 			b.WriteString("  warnings\n")
-			for _, s := range e.Warnings {
+			for _, s := range ws {
 				fmt.Fprintf(&b, "    %s\n", s)
 			}
 		}
@@ -125,28 +141,41 @@ type explainDoc struct {
 }
 
 type explainEntry struct {
-	ID                  string      `json:"id"`
-	Kind                EntityKind  `json:"kind"`
-	Actor               string      `json:"actor"`
-	Parent              *string     `json:"parent"`
-	Replicas            int         `json:"replicas"`
-	Origin              string      `json:"origin"`
-	Type                string      `json:"type,omitempty"`
-	Orphan              bool        `json:"orphan"`
-	Renewable           bool        `json:"renewable"`
-	IssuedAt            string      `json:"issued_at"`
-	TTLSeconds          int64       `json:"ttl_seconds"`
-	TTLBoundBy          string      `json:"ttl_bound_by"`
-	MaxTTLSeconds       *int64      `json:"max_ttl_seconds"`
-	MaxBoundBy          *string     `json:"max_bound_by"`
-	HardEnd             *string     `json:"hard_end"`
-	HardEndOffset       *int64      `json:"hard_end_offset_seconds"`
-	EffectiveEnd        *string     `json:"effective_end"`
-	EffectiveEndBoundBy *string     `json:"effective_end_bound_by"`
-	Layers              []layerJSON `json:"layers"`
-	Warnings            []string    `json:"warnings"`
-	Because             []string    `json:"because"`
-	Dependents          []string    `json:"dependents"`
+	ID                  string       `json:"id"`
+	Kind                EntityKind   `json:"kind"`
+	Actor               string       `json:"actor"`
+	Parent              *string      `json:"parent"`
+	Replicas            int          `json:"replicas"`
+	Origin              string       `json:"origin"`
+	Type                string       `json:"type,omitempty"`
+	Orphan              bool         `json:"orphan"`
+	Renewable           bool         `json:"renewable"`
+	IssuedAt            string       `json:"issued_at"`
+	TTLSeconds          int64        `json:"ttl_seconds"`
+	TTLBoundBy          string       `json:"ttl_bound_by"`
+	MaxTTLSeconds       *int64       `json:"max_ttl_seconds"`
+	MaxBoundBy          *string      `json:"max_bound_by"`
+	HardEnd             *string      `json:"hard_end"`
+	HardEndOffset       *int64       `json:"hard_end_offset_seconds"`
+	Renewed             bool         `json:"renewed"`
+	EndCause            string       `json:"end_cause"`
+	EndExact            bool         `json:"end_exact"`
+	EarliestEnd         *string      `json:"earliest_end"`
+	Changes             []changeJSON `json:"changes"`
+	EffectiveEnd        *string      `json:"effective_end"`
+	EffectiveEndBoundBy *string      `json:"effective_end_bound_by"`
+	Layers              []layerJSON  `json:"layers"`
+	Warnings            []string     `json:"warnings"`
+	Because             []string     `json:"because"`
+	Dependents          []string     `json:"dependents"`
+}
+
+type changeJSON struct {
+	At             string  `json:"at"`
+	Text           string  `json:"text"`
+	HardEnd        *string `json:"hard_end"`
+	HardEndBoundBy *string `json:"hard_end_bound_by"`
+	Refused        *string `json:"refused"`
 }
 
 type layerJSON struct {
@@ -166,7 +195,7 @@ func WriteExplainJSON(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 			ID: e.ID, Kind: e.Kind, Actor: e.Actor, Replicas: e.Replicas, Origin: e.Origin,
 			Orphan: e.Orphan, Renewable: e.Renewable, IssuedAt: c.RFC3339(e.IssuedAt),
 			TTLSeconds: e.Grant.TTL.Seconds(), TTLBoundBy: e.Grant.TTLBy.String(),
-			Warnings: nonNil(e.Warnings), Because: nonNil(e.Because), Dependents: nonNil(e.Dependents),
+			Warnings: nonNil(e.AllWarnings()), Because: nonNil(e.Because), Dependents: nonNil(e.Dependents),
 		}
 		if e.Kind != KindLease {
 			j.Type = e.Type.String()
@@ -174,11 +203,25 @@ func WriteExplainJSON(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 		if e.Parent != "" {
 			j.Parent = ptr(e.Parent)
 		}
-		if e.Grant.HasHardEnd {
-			j.MaxTTLSeconds = ptr(e.Grant.HardEnd.Sub(e.IssuedAt).Seconds())
-			j.MaxBoundBy = ptr(e.Grant.HardEndBy.String())
-			j.HardEnd = ptr(c.RFC3339(e.Grant.HardEnd))
-			j.HardEndOffset = ptr(int64(e.Grant.HardEnd))
+		life := e.Life
+		j.Renewed, j.EndCause, j.EndExact, j.Changes = e.Renewed, endCause(life), life.Exact, []changeJSON{}
+		if life.End.Set {
+			j.MaxTTLSeconds = ptr(life.End.At.Sub(e.IssuedAt).Seconds())
+			j.MaxBoundBy = ptr(life.End.By.String())
+			j.HardEnd = ptr(c.RFC3339(life.End.At))
+			j.HardEndOffset = ptr(int64(life.End.At))
+			if !life.Exact {
+				j.EarliestEnd = ptr(c.RFC3339(life.Earliest))
+			}
+		}
+		for _, ch := range e.Changes {
+			cj := changeJSON{At: c.RFC3339(ch.At), Text: ch.Text}
+			if ch.Err != nil {
+				cj.Refused = ptr(ch.Err.Error())
+			} else if ch.End.Set {
+				cj.HardEnd, cj.HardEndBoundBy = ptr(c.RFC3339(ch.End.At)), ptr(ch.End.By.String())
+			}
+			j.Changes = append(j.Changes, cj)
 		}
 		if e.Effective.Set {
 			j.EffectiveEnd = ptr(c.RFC3339(e.Effective.At))
@@ -205,4 +248,18 @@ func nonNil(xs []string) []string {
 		return []string{}
 	}
 	return xs
+}
+
+// endCause names how an entity ends by its own layers, in the run's
+// words: "max-ttl" (a hard end), "expired" (a TTL runs out), "never".
+func endCause(l model.Life) string {
+	switch {
+	case !l.End.Set && !l.Exact:
+		return "unknown"
+	case !l.End.Set:
+		return "never"
+	case l.HardEnd:
+		return MaxTTL.String()
+	}
+	return Expired.String()
 }

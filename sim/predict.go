@@ -20,6 +20,24 @@ type Change struct {
 	End   model.End
 	TTL   model.Duration
 	Err   error
+	Text  string // for people: "from day 10+00:00, mount …: hard end moves to day 20+00:00 (…)"
+}
+
+// describe says what a change does, the line `explain` prints.
+func (c Change) describe() string {
+	head := fmt.Sprintf("from %s, %s: ", FormatOffset(c.At), c.What)
+	if c.First {
+		head = fmt.Sprintf("from its first renewal (%s), which re-reads the role and mount: ", FormatOffset(c.At))
+	}
+	switch {
+	case c.Err != nil:
+		return head + "renewals are refused (" + c.Err.Error() + ")"
+	case !c.End.Set:
+		return head + "no hard end: a periodic token renewed indefinitely"
+	case c.End.At <= c.At:
+		return fmt.Sprintf("%shard end %s is already past: renewals are refused (%s)", head, describeEnd(c.End), model.ErrPastMaxTTL)
+	}
+	return head + "hard end moves to " + describeEnd(c.End)
 }
 
 // timeline is a scenario's scripted tunes and role writes in the order the
@@ -180,17 +198,46 @@ func (tl *timeline) predict(first model.Grant, from, expire model.Instant, renew
 			prev = ep.Grant
 			continue // only the TTL changed: the end does not move
 		}
-		changes = append(changes, Change{At: ep.At, First: i == 0, What: whats[i], End: ep.Grant.End(), TTL: ep.Grant.TTL, Err: ep.Err})
+		c := Change{At: ep.At, First: i == 0, What: whats[i], End: ep.Grant.End(), TTL: ep.Grant.TTL, Err: ep.Err}
+		c.Text = c.describe()
+		changes = append(changes, c)
 		prev = ep.Grant
 	}
 	return life, changes
 }
 
-// lifeOf is the life of an entity that ends exactly at its own grant's end
-// (used when there is nothing to predict, e.g. the backend refused it).
+// describeEnd names an end for people: "day 20+00:00 (mount auth/approle max_lease_ttl)".
 func describeEnd(e model.End) string {
 	if !e.Set {
 		return "no hard end"
 	}
 	return fmt.Sprintf("%s (%s)", FormatOffset(e.At), e.By)
+}
+
+// roleWarnings are the backend's warnings for each write of role name: as
+// the scenario declares it (written before the start) and at each
+// scripted role write, against the mount's max at that moment.
+func (tl *timeline) roleWarnings(name string) []string {
+	b := NewBackend(tl.s)
+	out := writeWarnings(b, name, "")
+	for _, ev := range tl.events {
+		b.Apply(ev)
+		if ev.Do == scenarios.EventRole && ev.Role == name {
+			out = append(out, writeWarnings(b, name, " at "+FormatOffset(ev.At))...)
+		}
+	}
+	return out
+}
+
+func writeWarnings(b *Backend, name, when string) []string {
+	var ws []string
+	if r := b.AuthRole(name); r != nil {
+		ws = r.WriteWarnings(b.View(r.Mount).Max.Value)
+	} else if r := b.TokenRole(name); r != nil {
+		ws = r.WriteWarnings(b.View(model.TokenMountPath).Max.Value)
+	}
+	for i, w := range ws {
+		ws[i] = fmt.Sprintf("writing role %s%s: %s", name, when, w)
+	}
+	return ws
 }

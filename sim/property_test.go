@@ -370,32 +370,9 @@ func (g *propGen) actorsYAML() {
 	n := 1 + g.r.IntN(6)
 	for i := range n {
 		a := propActor{name: fmt.Sprintf("a%d", i)}
-		var sources []string
-		for _, o := range g.actors {
-			if o.source {
-				sources = append(sources, o.name)
-			}
-		}
-		var f []string
-		switch {
-		case len(sources) == 0 || g.chance(0.45):
-			a.source, a.ownToken = true, true
-			if g.chance(0.65) {
-				f = append(f, "login", g.auth[g.r.IntN(len(g.auth))].name)
-			} else {
-				f = append(f, "token", g.tokenRequest(false))
-			}
-		default:
-			via := sources[g.r.IntN(len(sources))]
-			f = append(f, "via", via)
-			if g.chance(0.5) {
-				a.ownToken = true
-				req := g.tokenRequest(true)
-				if strings.Contains(req, "type: batch") {
-					g.batchParents = append(g.batchParents, via)
-				}
-				f = append(f, "child_token", req)
-			}
+		f, via, req := g.actorToken(&a, 0.45, 0.65, 0.5)
+		if strings.Contains(req, "type: batch") {
+			g.batchParents = append(g.batchParents, via)
 		}
 		if a.ownToken {
 			if g.chance(0.7) {
@@ -423,6 +400,34 @@ func (g *propGen) actorsYAML() {
 		g.actors = append(g.actors, a)
 		g.line("  %s: %s", a.name, kv(f...))
 	}
+}
+
+// actorToken draws how actor a gets a token: a login (pLogin) or a token
+// of its own (with probability pOwn, or when no earlier actor has one), or
+// via an earlier actor's, with a child token of it (pChild). It returns the
+// YAML fields, the via target and the child token request, if any.
+func (g *propGen) actorToken(a *propActor, pOwn, pLogin, pChild float64) (f []string, via, req string) {
+	var sources []string
+	for _, o := range g.actors {
+		if o.source {
+			sources = append(sources, o.name)
+		}
+	}
+	if len(sources) == 0 || g.chance(pOwn) {
+		a.source, a.ownToken = true, true
+		if g.chance(pLogin) {
+			return []string{"login", g.auth[g.r.IntN(len(g.auth))].name}, "", ""
+		}
+		return []string{"token", g.tokenRequest(false)}, "", ""
+	}
+	via = sources[g.r.IntN(len(sources))]
+	f = []string{"via", via}
+	if g.chance(pChild) {
+		a.ownToken = true
+		req = g.tokenRequest(true)
+		f = append(f, "child_token", req)
+	}
+	return f, via, req
 }
 
 func (g *propGen) events() {
@@ -457,18 +462,7 @@ func (g *propGen) events() {
 			}
 			f = []string{"do", []string{"reauth", "revoke", "revoke-orphan"}[k], "actor", target}
 		case k == 3:
-			var def, mx string
-			switch g.r.IntN(4) {
-			case 0:
-				def, mx = "system", "system"
-			case 1:
-				m := g.dur(model.Hour, 8760*model.Hour)
-				def, mx = "system", m.String()
-			default:
-				m := g.dur(model.Hour, 8760*model.Hour)
-				def, mx = g.dur(30*model.Minute, m).String(), m.String()
-			}
-			f = []string{"do", "tune", "mount", g.mounts[g.r.IntN(len(g.mounts))], "set", kv("default_lease_ttl", def, "max_lease_ttl", mx)}
+			f = g.tune()
 		case k == 4:
 			f = append([]string{"do", "role"}, g.roleChange()...)
 		case k == 5:
@@ -485,6 +479,22 @@ func (g *propGen) events() {
 		}
 		g.line("  - %s", kv(append([]string{"at", at.String()}, f...)...))
 	}
+}
+
+// tune draws do: tune, mount: PATH, set: {…} that keeps the mount valid.
+func (g *propGen) tune() []string {
+	var def, mx string
+	switch g.r.IntN(4) {
+	case 0:
+		def, mx = "system", "system"
+	case 1:
+		m := g.dur(model.Hour, 8760*model.Hour)
+		def, mx = "system", m.String()
+	default:
+		m := g.dur(model.Hour, 8760*model.Hour)
+		def, mx = g.dur(30*model.Minute, m).String(), m.String()
+	}
+	return []string{"do", "tune", "mount", g.mounts[g.r.IntN(len(g.mounts))], "set", kv("default_lease_ttl", def, "max_lease_ttl", mx)}
 }
 
 // roleChange draws role: NAME, set: {…} that keeps the role valid.
