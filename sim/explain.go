@@ -116,7 +116,7 @@ func Explain(s *scenarios.Scenario) ([]Explanation, error) {
 		}
 		x.out[i].Because = because(s, &x.out[i], chain)
 		if x.out[i].Grant.TTLBy.Kind == model.LayerNonExpiringRoot {
-			x.out[i].Because = slices.Insert(x.out[i].Because, 1, rootChildren(b))
+			x.out[i].Because = slices.Insert(x.out[i].Because, 1, rootChildren(x.tl.backendAt(x.out[i].IssuedAt)))
 		}
 	}
 	return x.out, nil
