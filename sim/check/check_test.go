@@ -463,3 +463,33 @@ func TestJUnitIsWellFormed(t *testing.T) {
 	require.NotNil(t, doc.Suites[2].Cases[0].Error)
 	assert.Contains(t, doc.Suites[2].Cases[0].Error.Message, "no-such.yaml")
 }
+
+// Over every library scenario and every rule: each fix offered is
+// pasteable into --set, and says whether it holds and, if not, what remains.
+func TestLibraryFixesAreWellFormed(t *testing.T) {
+	zero, margin := 0, 24*model.Hour
+	none := 0.0
+	policy := &scenarios.Expect{NoCascadeLargerThan: &zero, NoOutage: yes(), MaxFailedRequests: &none, NoSystemDefaultMax: yes(), MinReauthMargin: &margin}
+	for _, e := range scenarios.List() {
+		t.Run(e.Name, func(t *testing.T) {
+			r := checked(t, e.Name, policy)
+			for _, x := range r.Rules {
+				for _, v := range x.Violations {
+					require.NotNil(t, v.Fix, v.What)
+					assert.NotEmpty(t, v.Fix.Text)
+					if len(v.Fix.Set) == 0 {
+						assert.False(t, v.Fix.Verified)
+						assert.Contains(t, v.Fix.Text, "no single change found", v.What)
+						continue
+					}
+					assert.True(t, v.Fix.Verified || len(v.Fix.Remains) > 0, "%s: %+v", v.What, v.Fix)
+					for _, s := range v.Fix.Set {
+						_, values, err := scenarios.ParseSet(s)
+						require.NoError(t, err, s)
+						assert.Len(t, values, 1, s)
+					}
+				}
+			}
+		})
+	}
+}
