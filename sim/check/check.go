@@ -358,15 +358,16 @@ func (e *evaluator) systemDefault() []Violation {
 	seen := map[string]bool{}
 	for i := range e.exps {
 		x := &e.exps[i]
-		if !x.Grant.HasHardEnd || x.Grant.HardEndBy.Kind != model.LayerSystemMax {
+		end := x.Life.End // explain's prediction: after the first renewal's re-read (§4) and scripted changes
+		if !end.Set || !x.Life.HardEnd || end.By.Kind != model.LayerSystemMax {
 			continue
 		}
 		seen[x.ID] = true
-		life := x.Grant.HardEnd.Sub(x.IssuedAt)
+		life := end.At.Sub(x.IssuedAt)
 		out = append(out, Violation{
 			What: fmt.Sprintf("%s (%s%s) ends at issue + %s because nothing below the server sets a max: its hard end is %s",
-				x.ID, x.Kind, replicas(x.Replicas), life, e.when(x.Grant.HardEnd)),
-			At: x.Grant.HardEnd, HasAt: true, Entity: x.ID, Layer: x.Grant.HardEndBy.String(),
+				x.ID, x.Kind, replicas(x.Replicas), life, e.when(end.At)),
+			At: end.At, HasAt: true, Entity: x.ID, Layer: end.By.String(),
 			keys: []string{x.ID}, cands: e.ownMaxFixes(x.Actor, x.Kind, life),
 		})
 	}
