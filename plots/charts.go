@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -103,12 +102,12 @@ func LiveEntities(r *Run, opts Options) (*plot.Plot, error) {
 		panel.items = append(panel.items, legendItem{kind: kind, line: liveStyles[i], text: s.Label})
 	}
 	panel.items = append(panel.items, legendItem{kind: itemNote,
-		text: "credentials in use: not yet replaced by their holder; the rest stay valid until they end"})
+		text: "in use: not yet replaced by its holder. Replaced, a token or credential stays valid until its own end, which harms nobody: not a drop"})
 	if slices.ContainsFunc(series, func(s Series) bool { return s.Points == nil }) {
 		panel.items = append(panel.items, legendItem{kind: itemNote,
 			text: fmt.Sprintf("too many changes to draw one by one: each band spans the lowest to the highest count in each %s", hm((w.To-w.From)/rangeBuckets))})
 	}
-	hdr := &header{title: liveTitle(r, w), subtitle: subtitle(r, why)}
+	hdr := &header{title: LiveTitle(r, w), subtitle: subtitle(r, why)}
 	addMarkers(r, w.contains, hdr, panel, 60)
 	hdr.panel = panel
 	p.Add(hdr, panel)
@@ -116,67 +115,64 @@ func LiveEntities(r *Run, opts Options) (*plot.Plot, error) {
 	return p, nil
 }
 
-// liveTitle states the largest single-instant drop in what is alive, or
-// with no cliff, in the credentials in use.
-func liveTitle(r *Run, w Window) string {
+// LiveTitle names the run's largest cliff — what in use it ended, when,
+// its root and the layer that set it — in the report's own counts (the
+// cliff lines of the log), never routine turnover. Without a cliff it says
+// how much in use ever ended at once within w.
+func LiveTitle(r *Run, w Window) string {
 	if len(r.Cliffs) == 0 {
-		_, drop, _ := largestDrop(r, w, true)
-		if drop == 0 {
-			return fmt.Sprintf("No cliff in the %s run: the credentials in use never dropped", span(r.Whole().To))
-		}
-		return fmt.Sprintf("No cliff in the %s run: credentials in use never fell by more than %d at once", span(r.Whole().To), drop)
-	}
-	tokens, creds, at := largestDrop(r, w, false)
-	if at == None {
-		return "Nothing ended in this window"
-	}
-	for _, c := range r.Cliffs {
-		if c.T == at {
-			return fmt.Sprintf("Cliffs are drops: %s gone at %s — %s", countPhrase(tokens, creds), r.stamp(at), cliffLabel(c))
+		switch n := mostEndedInUse(r, w); n {
+		case 0:
+			return fmt.Sprintf("No cliff in the %s run: nothing in use ended; holders replaced everything in time", span(r.Whole().To))
+		case 1:
+			return fmt.Sprintf("No cliff in the %s run: never more than one token or credential in use ended at once", span(r.Whole().To))
+		default:
+			return fmt.Sprintf("No cliff in the %s run: never more than %d tokens and credentials in use ended at once", span(r.Whole().To), n)
 		}
 	}
-	return fmt.Sprintf("Largest drop: %s at %s", countPhrase(tokens, creds), r.stamp(at))
+	c := LargestCliff(r)
+	lead := "Cliff"
+	if len(r.Cliffs) > 1 {
+		lead = fmt.Sprintf("Largest of %d cliffs", len(r.Cliffs))
+	}
+	root := c.Root
+	if len(c.Roots) > 1 {
+		root += fmt.Sprintf(" +%d", len(c.Roots)-1)
+	}
+	where := ""
+	if !w.contains(c.T) {
+		where = " (outside the span shown)"
+	}
+	return fmt.Sprintf("%s: %s in use ended at %s%s — %s, %s", lead, countPhrase(c.TokensRevoked, c.LeasesRevoked), r.stamp(c.T), where, root, cliffLabel(c))
 }
 
-// largestDrop is the largest fall of what is alive (or, inUse, of the
-// credentials in use) at one instant of w, split into tokens and
-// credentials, and the earliest instant it happened.
-func largestDrop(r *Run, w Window, inUse bool) (tokens, creds int, at int64) {
-	type change struct {
-		t      int64
-		tk, cr int
-	}
-	var cs []change
-	for i := range r.Entities {
-		e := &r.Entities[i]
-		if inUse && e.IsToken() {
-			continue
-		}
-		one := change{tk: 1}
-		if !e.IsToken() {
-			one = change{cr: 1}
-		}
-		cs = append(cs, change{e.Issued(), one.tk, one.cr})
-		stop := e.Ended
-		if inUse {
-			stop = firstOf(e.Replaced, e.Ended)
-		}
-		if stop != None {
-			cs = append(cs, change{stop, -one.tk, -one.cr})
+// LargestCliff is the cliff that ended the most in use (the earliest of
+// equals). The run must have a cliff.
+func LargestCliff(r *Run) Cliff {
+	best := r.Cliffs[0]
+	for _, c := range r.Cliffs[1:] {
+		if c.TokensRevoked+c.LeasesRevoked > best.TokensRevoked+best.LeasesRevoked {
+			best = c
 		}
 	}
-	slices.SortStableFunc(cs, func(a, b change) int { return cmp.Compare(a.t, b.t) })
-	at = None
-	for i := 0; i < len(cs); {
-		t, tk, cr := cs[i].t, 0, 0
-		for ; i < len(cs) && cs[i].t == t; i++ {
-			tk, cr = tk+cs[i].tk, cr+cs[i].cr
-		}
-		if w.contains(t) && -(tk+cr) > tokens+creds {
-			tokens, creds, at = max(-tk, 0), max(-cr, 0), t
+	return best
+}
+
+// mostEndedInUse is the most tokens and credentials in use that ended at
+// one instant of w.
+func mostEndedInUse(r *Run, w Window) int {
+	ends := map[int64]int{}
+	most := 0
+	all := liveDeltas(r)
+	for _, ds := range all[:LiveReplaced] {
+		for _, d := range ds {
+			if d.end && w.contains(d.t) {
+				ends[d.t]++
+				most = max(most, ends[d.t])
+			}
 		}
 	}
-	return tokens, creds, at
+	return most
 }
 
 // ServiceImpact draws failed requests per second per service, with the
@@ -224,7 +220,7 @@ func ServiceImpact(r *Run, opts Options) (*plot.Plot, error) {
 		p.Add(&segmentBreaks{segs})
 	}
 	panel.items = append(panel.items, legendItem{kind: itemShade, text: "some service failing"})
-	hdr := &header{title: impactTitle(r, im), subtitle: subtitle(r, why)}
+	hdr := &header{title: ImpactTitle(r, im), subtitle: subtitle(r, why)}
 	addMarkers(r, visible, hdr, panel, 60)
 	hdr.panel = panel
 	p.Add(hdr, panel)
@@ -246,8 +242,8 @@ func ImpactView(r *Run, w Window) (Impact, []Window) {
 	return im, spans
 }
 
-// impactTitle states the failed requests and the worst-hit service.
-func impactTitle(r *Run, im Impact) string {
+// ImpactTitle states the failed requests and the worst-hit service.
+func ImpactTitle(r *Run, im Impact) string {
 	total, worst, hit := 0.0, -1, 0
 	for i, f := range im.Failed {
 		total += f

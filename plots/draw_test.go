@@ -50,9 +50,15 @@ func TestSpread(t *testing.T) {
 }
 
 func TestStepsOf(t *testing.T) {
-	ds := []delta{{10, +1}, {0, +1}, {10, -1}, {20, +2}, {30, -1}, {50, +1}}
+	ds := []delta{{t: 10, d: +1}, {t: 0, d: +1}, {t: 10, d: -1}, {t: 20, d: +2}, {t: 30, d: -1}, {t: 50, d: +1}}
 	assert.Equal(t, []Point{{5, 1}, {20, 3}, {30, 2}, {40, 2}}, stepsOf(ds, Window{5, 40}),
 		"the value at the window's start, a point per change (none at 10: +1-1), and one at its end")
+
+	// Ends come first at their instant: a drop its holders recover from in
+	// the same second still shows, as a low point before the recovery.
+	ds = []delta{{t: 0, d: +5}, {t: 10, d: +3}, {t: 10, d: -4, end: true}, {t: 20, d: -2, end: true}, {t: 20, d: -1}}
+	assert.Equal(t, []Point{{0, 5}, {10, 1}, {10, 4}, {20, 1}, {30, 1}}, stepsOf(ds, Window{0, 30}),
+		"at 10: down to 1 by the ends, back to 4; at 20 nothing recovers: one point")
 }
 
 func TestSummarise(t *testing.T) {

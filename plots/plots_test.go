@@ -129,7 +129,7 @@ func dumpSeries(b *strings.Builder, r *plots.Run) error {
 		fmt.Fprintf(b, "marker %s %d at %s: %s\n", kind, m.Number, at(m.T), m.Label)
 	}
 
-	fmt.Fprintf(b, "\nlive\n")
+	fmt.Fprintf(b, "\nlive: %s\n", plots.LiveTitle(r, w))
 	for _, s := range plots.LiveSeries(r, w) {
 		dumpPoints(b, s, at)
 	}

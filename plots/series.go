@@ -61,15 +61,22 @@ func summarise(label string, pts []Point, w Window) Series {
 	return s
 }
 
-// delta is a change of a count at an instant.
+// delta is a change of a count at an instant. An end is something in
+// the count ending: the changes at one instant are applied ends first, as
+// the run processed them (the backend's expiries before the clients that
+// react to them), so a cliff its holders recover from in the same second
+// still shows as a drop.
 type delta struct {
-	t int64
-	d int
+	t   int64
+	d   int
+	end bool
 }
 
 // stepsOf turns changes into a step series over w: the value at w.From
 // (every change up to and including it), one point per later instant
-// that changes the value, and a last point at w.To.
+// that changes the value, and a last point at w.To. Where ends at an
+// instant take the count lower than the changes after them leave it, the
+// low point comes first, at the same instant: the drop, then the recovery.
 func stepsOf(ds []delta, w Window) []Point {
 	slices.SortStableFunc(ds, func(a, b delta) int { return cmp.Compare(a.t, b.t) })
 	v, i := 0, 0
@@ -77,14 +84,25 @@ func stepsOf(ds []delta, w Window) []Point {
 		v += ds[i].d
 	}
 	pts := []Point{{w.From, float64(v)}}
-	for i < len(ds) && ds[i].t <= w.To {
-		t := ds[i].t
-		for ; i < len(ds) && ds[i].t == t; i++ {
-			v += ds[i].d
-		}
+	add := func(t int64, v int) {
 		if float64(v) != pts[len(pts)-1].V {
 			pts = append(pts, Point{t, float64(v)})
 		}
+	}
+	for i < len(ds) && ds[i].t <= w.To {
+		t, ends, rest := ds[i].t, 0, 0
+		for ; i < len(ds) && ds[i].t == t; i++ {
+			if ds[i].end {
+				ends += ds[i].d
+			} else {
+				rest += ds[i].d
+			}
+		}
+		if ends < 0 && rest > 0 {
+			add(t, v+ends)
+		}
+		v += ends + rest
+		add(t, v)
 	}
 	if pts[len(pts)-1].T != w.To {
 		pts = append(pts, Point{w.To, float64(v)})
@@ -92,44 +110,63 @@ func stepsOf(ds []delta, w Window) []Point {
 	return pts
 }
 
-// LiveSeries counts what is alive over window w: tokens (child tokens
-// included), credentials, and credentials still in use (not yet replaced
-// by their holder). A cliff shows as a drop of all three at one instant.
-func LiveSeries(r *Run, w Window) []Series {
-	var tokens, creds, inUse []delta
+// Live series, in LiveSeries' order.
+const (
+	LiveTokens   = iota // tokens in use
+	LiveCreds           // credentials in use
+	LiveReplaced        // tokens and credentials replaced by their holder, still valid
+)
+
+// liveDeltas are the changes of the three live counts. Something is in
+// use from its issue until its holder replaces it or it ends; replaced,
+// it stays valid until its own end. Only an end of something in use can
+// make a drop: a replacement moves it from in use to replaced, and its
+// end then is routine turnover, harming nobody (the report's cliffs count
+// the same way).
+func liveDeltas(r *Run) [3][]delta {
+	var ds [3][]delta
 	for i := range r.Entities {
 		e := &r.Entities[i]
-		list := &creds
+		inUse := LiveCreds
 		if e.IsToken() {
-			list = &tokens
+			inUse = LiveTokens
 		}
-		*list = append(*list, delta{e.Issued(), +1})
-		if e.Ended != None {
-			*list = append(*list, delta{e.Ended, -1})
-		}
-		if !e.IsToken() {
-			inUse = append(inUse, delta{e.Issued(), +1})
-			if stop := firstOf(e.Replaced, e.Ended); stop != None {
-				inUse = append(inUse, delta{stop, -1})
+		ds[inUse] = append(ds[inUse], delta{t: e.Issued(), d: +1})
+		switch {
+		case e.Replaced != None:
+			ds[inUse] = append(ds[inUse], delta{t: e.Replaced, d: -1})
+			ds[LiveReplaced] = append(ds[LiveReplaced], delta{t: e.Replaced, d: +1})
+			if e.Ended != None {
+				ds[LiveReplaced] = append(ds[LiveReplaced], delta{t: e.Ended, d: -1, end: true})
 			}
+		case e.Ended != None:
+			ds[inUse] = append(ds[inUse], delta{t: e.Ended, d: -1, end: true})
 		}
 	}
-	return []Series{
-		summarise("live tokens", stepsOf(tokens, w), w),
-		summarise("live credentials", stepsOf(creds, w), w),
-		summarise("credentials in use", stepsOf(inUse, w), w),
-	}
+	return ds
 }
 
-// firstOf is the earlier of two instants, either of which may be None.
-func firstOf(a, b int64) int64 {
-	switch {
-	case a == None:
-		return b
-	case b == None:
-		return a
+// LiveSteps are the live counts over window w, unsummarised: tokens in
+// use, credentials in use, and what was replaced but is still valid.
+func LiveSteps(r *Run, w Window) [3][]Point {
+	var out [3][]Point
+	for i, ds := range liveDeltas(r) {
+		out[i] = stepsOf(ds, w)
 	}
-	return min(a, b)
+	return out
+}
+
+// LiveSeries counts what is alive over window w: tokens (child tokens
+// included) and credentials in use, and what their holders replaced but
+// is still valid. Together they are everything alive. A cliff shows as a
+// drop of the in-use lines at one instant.
+func LiveSeries(r *Run, w Window) []Series {
+	steps := LiveSteps(r, w)
+	return []Series{
+		summarise("tokens in use", steps[LiveTokens], w),
+		summarise("credentials in use", steps[LiveCreds], w),
+		summarise("replaced, still valid", steps[LiveReplaced], w),
+	}
 }
 
 // Impact is the service-impact chart's data.
@@ -156,7 +193,7 @@ func ImpactSeries(r *Run, w Window) Impact {
 		var ds []delta
 		prev := 0
 		for _, st := range s.Steps {
-			ds = append(ds, delta{st.T, st.Failing - prev})
+			ds = append(ds, delta{t: st.T, d: st.Failing - prev})
 			prev = st.Failing
 		}
 		pts := stepsOf(ds, w)
