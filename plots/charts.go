@@ -385,7 +385,7 @@ func RenewalDetail(r *Run, id string) (*plot.Plot, error) {
 	panel.items = append(panel.items, legendItem{kind: itemNote, text: fmt.Sprintf("%s of %s; %s", e.Kind, e.Actor, kindNote(e))})
 	hdr.panel = panel
 	p.Add(hdr, panel)
-	p.Y.Max = float64(rn.MaxTTL) / unit * 1.3
+	p.Y.Max = max(float64(rn.MaxTTL)/unit*1.3, 1)
 	p.X.Padding = 0
 	return p, nil
 }
@@ -416,6 +416,8 @@ func endLabel(e *Entity) string {
 func renewalTitle(r *Run, e *Entity, rn Renewal) string {
 	n := len(e.Grants) - 1
 	switch {
+	case e.Grants[0].Expire == None:
+		return fmt.Sprintf("%s never expires (TTL 0, a root token): nothing to renew; it ended %s", e.ID, endPhrase(r, e))
 	case n == 0:
 		return fmt.Sprintf("%s was never renewed; it ended %s", e.ID, endPhrase(r, e))
 	case rn.CappedFrom != None:

@@ -102,7 +102,7 @@ type Entity struct {
 type Grant struct {
 	T       int64
 	TTL     int64
-	Expire  int64
+	Expire  int64 // None for a token that never expires (a root token, TTL 0)
 	HardEnd int64 // None when there is none
 	BoundBy string
 }
@@ -422,12 +422,15 @@ func (p *parser) grant(ev *event) (Grant, error) {
 	switch {
 	case !ev.hasTTL:
 		return Grant{}, lineErr(p.line, "ttl", "missing for %s", ev.kind)
-	case !ev.hasExpire:
-		return Grant{}, lineErr(p.line, "expire_t", "missing for %s", ev.kind)
-	case ev.expire < ev.t:
+	case !ev.hasExpire && ev.ttl != 0:
+		return Grant{}, lineErr(p.line, "expire_t", "missing for %s with a ttl (only a token that never expires, ttl 0, has none)", ev.kind)
+	case ev.hasExpire && ev.expire < ev.t:
 		return Grant{}, lineErr(p.line, "expire_t", "%d is before the event's t %d", ev.expire, ev.t)
 	}
-	g := Grant{T: ev.t, TTL: ev.ttl, Expire: ev.expire, HardEnd: None, BoundBy: ev.boundBy}
+	g := Grant{T: ev.t, TTL: ev.ttl, Expire: None, HardEnd: None, BoundBy: ev.boundBy}
+	if ev.hasExpire {
+		g.Expire = ev.expire
+	}
 	if ev.hasHardEnd {
 		g.HardEnd = ev.hardEnd
 	}

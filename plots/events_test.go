@@ -85,6 +85,7 @@ func TestReadEventsErrors(t *testing.T) {
 		{"bad entity id", with(1, strings.Replace(lines[1], `"broker#1"`, `"broker"`, 1)), 2, "entity", "is not ACTOR#G"},
 		{"bad kind of entity", with(1, strings.Replace(lines[1], `"token"`, `"cookie"`, 1)), 2, "entity_kind", "not token, child-token or lease"},
 		{"issue without ttl", with(1, strings.Replace(lines[1], `"ttl":3600,`, ``, 1)), 2, "ttl", "missing for issue"},
+		{"a ttl but no expiry", with(1, strings.Replace(lines[1], `"expire_t":3600,`, ``, 1)), 2, "expire_t", "missing for issue with a ttl"},
 		{"renew before issue", insert(1, `{"t":0,"kind":"renew","entity":"ghost#1","ttl":1,"expire_t":1}`), 2, "entity", "never issued"},
 		{"time goes back", insert(7, `{"t":100,"kind":"script","note":"x"}`), 8, "t", "before the previous event"},
 		{"past the horizon", insert(11, `{"t":9000,"kind":"script","note":"x"}`), 12, "t", "past the header's horizon"},
@@ -146,4 +147,17 @@ func TestScanEvent(t *testing.T) {
 		var ev event
 		assert.Error(t, scanEvent([]byte(bad), &ev, intern), bad)
 	}
+}
+
+// A root token never expires: its issue has ttl 0 and no expire_t.
+func TestReadNeverExpiringToken(t *testing.T) {
+	log := testHeader + "\n" + `{"t":0,"time":"x","kind":"issue","entity":"root#1","entity_kind":"token","parent":null,"actor":"root","bound_by":"root token (non-expiring)","ttl":0}`
+	r, err := ReadEvents(strings.NewReader(log))
+	require.NoError(t, err)
+	e, ok := r.Entity("root#1")
+	require.True(t, ok)
+	assert.Equal(t, None, e.Grants[0].Expire)
+	rn, err := RenewalSeries(r, "root#1")
+	require.NoError(t, err)
+	assert.Empty(t, rn.Remaining, "no TTL left to draw")
 }

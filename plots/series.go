@@ -310,6 +310,9 @@ func RenewalSeries(r *Run, id string) (Renewal, error) {
 		if i+1 < len(e.Grants) {
 			next = e.Grants[i+1].T
 		}
+		if g.Expire == None {
+			continue // it never expires: no TTL left to draw
+		}
 		saw = append(saw, Point{g.T, float64(g.Expire - g.T)}, Point{next, float64(max(g.Expire-next, 0))})
 		if g.Expire < next { // expired before the next grant: flat at zero
 			saw = slices.Insert(saw, len(saw)-1, Point{g.Expire, 0})
@@ -325,7 +328,7 @@ func RenewalSeries(r *Run, id string) (Renewal, error) {
 			rn.CappedFrom, rn.CappedBy = g.T, g.BoundBy
 		}
 	}
-	if e.Ended != None && saw[len(saw)-1].V > 0 { // revoked with TTL left
+	if e.Ended != None && len(saw) > 0 && saw[len(saw)-1].V > 0 { // revoked with TTL left
 		saw = append(saw, Point{e.Ended, 0})
 	}
 	rn.Remaining = clipPolyline(saw, rn.Window)
