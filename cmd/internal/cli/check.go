@@ -100,17 +100,18 @@ func checkRun(opts *CheckOptions) error {
 	for _, name := range opts.Scenarios {
 		reps = append(reps, check.Scenario(name, ovs, policy, simOptions(opts.Budgets)))
 	}
+	var junitErr error
 	if opts.JUnit != "" {
-		if err := writeFile(opts.JUnit, func(w io.Writer) error { return check.WriteJUnit(w, reps) }); err != nil {
-			return err
-		}
+		junitErr = writeFile(opts.JUnit, func(w io.Writer) error { return check.WriteJUnit(w, reps) })
 	}
+	// The verdicts are printed even when the JUnit file could not be
+	// written; that failure (exit 4) is then the worst outcome.
 	if opts.Output == "json" {
 		err = check.WriteJSON(opts.IO.Out, reps)
 	} else {
 		err = check.WriteText(opts.IO.Out, reps)
 	}
-	if err != nil {
+	if err = errors.Join(junitErr, err); err != nil {
 		return ioFailure(err)
 	}
 	return checkExit(reps)

@@ -48,4 +48,11 @@ func TestCheckKeepsGoing(t *testing.T) {
 	x, err = os.ReadFile(junit)
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(x), "<error "))
+
+	// A JUnit file that cannot be written: the verdicts are printed all
+	// the same, and the failed write is the worst outcome.
+	code, stdout, stderr = run("check", "default-max-cliff", "--junit", filepath.Join(t.TempDir(), "no-dir", "f.xml"))
+	assert.Equal(t, ExitIO, code)
+	assert.Contains(t, stdout, "FAIL default-max-cliff")
+	assert.Contains(t, stderr, "f.xml")
 }
