@@ -480,6 +480,9 @@ func annotate(ls []LayerValue, e *Explanation) []LayerValue {
 		case !g.HasHardEnd && l.Layer == g.MaxBy && g.Warnings.PeriodCapped:
 			l.Binding = BindsPeriod
 		}
+		if end && life.Exact && (!l.Set || l.Value != life.End.At.Sub(e.IssuedAt)) {
+			l.Note = "by then set to " + life.End.At.Sub(e.IssuedAt).String() + " by a scripted change (see changes)"
+		}
 		if l.Note != "" || l.Binding != BindsNothing {
 			continue
 		}

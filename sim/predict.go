@@ -191,6 +191,9 @@ func (tl *timeline) predict(first model.Grant, from, expire model.Instant, renew
 	var changes []Change
 	prev := first
 	for i, ep := range eps {
+		if life.End.Set && ep.At >= life.End.At {
+			break // it has ended by then
+		}
 		if i == 0 && ep.Err == nil && ep.Grant.End() == first.End() {
 			continue // the first renewal changes nothing of note
 		}

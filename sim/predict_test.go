@@ -98,3 +98,21 @@ actors:
 		})
 	}
 }
+
+// A scenario with what the creation grant does not show, explained and
+// run: the goldens are the spec of the changes lines, and every entity's
+// first generation ends in the run as explained.
+func TestExplainScriptedChangesGolden(t *testing.T) {
+	s, err := scenarios.Load("testdata/explain/scripted-changes.yaml")
+	require.NoError(t, err)
+	exps, err := Explain(s)
+	require.NoError(t, err)
+	var text, js bytes.Buffer
+	require.NoError(t, WriteExplainText(&text, s, exps))
+	require.NoError(t, WriteExplainJSON(&js, s, exps))
+	golden(t, "scripted-changes.explain.txt", text.Bytes())
+	golden(t, "scripted-changes.explain.json", js.Bytes())
+	var st diffStats
+	assert.Empty(t, compareLives(New(s, Options{RecordLog: true}).Run(), exps, &st))
+	assert.Equal(t, st.entities, st.exact, "every prediction here is exact")
+}
