@@ -12,14 +12,16 @@ import (
 )
 
 var (
-	actorKeys    = []string{"login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "demand", "start", "existing"}
+	actorKeys    = []string{"login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "retry", "demand", "start", "existing"}
 	tokenReqKeys = []string{"role", "ttl", "explicit_max_ttl", "period", "renewable", "no_parent", "type", "num_uses", "policies"}
 )
 
 const (
 	renewForms   = "watcher, none, {at: F, jitter: J, increment: D} or {every: D, increment: D}"
 	exhaustForms = "none, reauth or {reauth: {at: F}}"
-	refreshForms = "watcher, renew, none or {at: F}"
+	refreshForms = "watcher, renew, none or {at: F} (re-read at a fraction of the lease); also {read_every: D} (re-read on a poll), {at: F, jitter: J, increment: D} or {every: D, increment: D} (renew the lease)"
+	retryForms   = "never or {attempts: N, backoff: D, max_backoff: D}"
+	maxAttempts  = 1_000_000
 	demandForms  = "requests per second as a number (e.g. 50 or 0.5) or a rate N/s, N/m, N/min or N/h (e.g. 50/s, 300/min)"
 	maxReplicas  = 1_000_000
 )
@@ -243,6 +245,9 @@ func (p *parser) actor(st *state, a entry) (Actor, entry) {
 		}
 		act.Refresh = p.refresh(e)
 	}
+	if e, ok := f.get("retry"); ok {
+		act.Retry = p.retry(e)
+	}
 	if e, ok := f.get("demand"); ok {
 		act.Demand, _ = p.demand(e)
 	}
@@ -404,6 +409,13 @@ func (p *parser) renew(e entry) RenewPolicy {
 		return rp
 	}
 	f, _ := p.mapping(e.val, e.path, mapSpec{what: renewForms, keys: []string{"at", "jitter", "every", "increment"}})
+	return p.renewFields(e, f)
+}
+
+// renewFields reads a renewal's at/jitter/every/increment from a mapping
+// already checked for unknown keys (renew: {…}, or refresh: {…} of a lease).
+func (p *parser) renewFields(e entry, f fields) RenewPolicy {
+	var rp RenewPolicy
 	at, hasAt := f.get("at")
 	every, hasEvery := f.get("every")
 	switch {
@@ -491,7 +503,30 @@ func (p *parser) refresh(e entry) RefreshPolicy {
 		p.errAt(e.val, e.path, "expected %s, got %s", refreshForms, describe(e.val))
 		return rp
 	}
-	f, _ := p.mapping(e.val, e.path, mapSpec{what: refreshForms, keys: []string{"at"}})
+	f, _ := p.mapping(e.val, e.path, mapSpec{what: refreshForms, keys: []string{"at", "jitter", "every", "increment", "read_every"}})
+	_, hasAt := f.get("at")
+	_, hasEvery := f.get("every")
+	_, hasInc := f.get("increment")
+	if r, ok := f.get("read_every"); ok {
+		if hasAt || hasEvery || hasInc {
+			p.errAt(r.key, r.path, "'read_every' fetches a new credential on a fixed poll; it does not go with at, every or increment")
+			return rp
+		}
+		rp.Kind = RefreshEvery
+		if d, ok := p.duration(r.val, r.path); ok {
+			if d <= 0 {
+				p.errAt(r.val, r.path, "'read_every' must be more than 0s, e.g. read_every: 2m")
+			}
+			rp.Every = d
+		}
+		return rp
+	}
+	if hasEvery || hasInc {
+		// Renew the lease itself, with an increment (semantics.md §5.2).
+		rp.Kind = RefreshRenewBy
+		rp.Renew = p.renewFields(e, f)
+		return rp
+	}
 	at, ok := f.get("at")
 	if !ok {
 		if len(e.val.Content) == 0 {
@@ -499,8 +534,50 @@ func (p *parser) refresh(e entry) RefreshPolicy {
 		}
 		return rp
 	}
+	if j, ok := f.get("jitter"); ok {
+		p.errAt(j.key, j.path, "'jitter' goes with a renewal ({at: F, jitter: J, increment: D}); a re-read at {at: F} has a fixed ± 0.05")
+	}
 	rp.Kind = RefreshFraction
 	rp.At, _ = p.fraction(at.val, at.path, false)
+	return rp
+}
+
+// retry reads never or {attempts: N, backoff: D, max_backoff: D}.
+func (p *parser) retry(e entry) RetryPolicy {
+	var rp RetryPolicy
+	if !p.usable(e.val, e.path) {
+		return rp
+	}
+	switch e.val.Kind {
+	case yaml.ScalarNode:
+		if v, _ := p.keyword(e.val, e.path, retryForms, "never"); v == "never" {
+			rp.Kind = RetryNever
+		}
+		return rp
+	case yaml.MappingNode:
+	default:
+		p.errAt(e.val, e.path, "expected %s, got %s", retryForms, describe(e.val))
+		return rp
+	}
+	f, _ := p.mapping(e.val, e.path, mapSpec{what: retryForms, keys: []string{"attempts", "backoff", "max_backoff"}})
+	rp.Kind, rp.Backoff = RetryBackoff, 1
+	if x, ok := f.get("attempts"); ok {
+		v, _ := p.integer(x.val, x.path, 0, maxAttempts)
+		rp.Attempts = int(v)
+	}
+	if x, ok := f.get("backoff"); ok {
+		if d, ok := p.duration(x.val, x.path); ok && d > 0 {
+			rp.Backoff = d
+		}
+	}
+	if x, ok := f.get("max_backoff"); ok {
+		if d, ok := p.duration(x.val, x.path); ok {
+			rp.MaxBackoff = d
+			if d > 0 && d < rp.Backoff {
+				p.errAt(x.val, x.path, "max_backoff %s is less than backoff %s; the wait doubles from backoff up to max_backoff", d, rp.Backoff)
+			}
+		}
+	}
 	return rp
 }
 

@@ -12,21 +12,22 @@ import (
 )
 
 var (
-	eventKindNames = []string{"reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage"}
+	eventKindNames = []string{"reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage", "renew"}
 	eventKinds     = map[string]EventKind{
 		"reauth": EventReauth, "revoke": EventRevoke, "revoke-orphan": EventRevokeOrphan,
-		"tune": EventTune, "role": EventRole, "deploy": EventDeploy, "outage": EventOutage,
+		"tune": EventTune, "role": EventRole, "deploy": EventDeploy, "outage": EventOutage, "renew": EventRenew,
 	}
 	eventKeys = map[EventKind][]string{
 		EventReauth:       {"at", "do", "actor"},
-		EventRevoke:       {"at", "do", "actor"},
+		EventRevoke:       {"at", "do", "actor", "what"},
 		EventRevokeOrphan: {"at", "do", "actor"},
 		EventTune:         {"at", "do", "mount", "set"},
 		EventRole:         {"at", "do", "role", "set"},
 		EventDeploy:       {"at", "do", "actor"},
 		EventOutage:       {"at", "do", "until"},
+		EventRenew:        {"at", "do", "actor", "increment", "what"},
 	}
-	allEventKeys = []string{"at", "do", "actor", "mount", "role", "set", "until"}
+	allEventKeys = []string{"at", "do", "actor", "mount", "role", "set", "until", "increment", "what"}
 	tuneKeys     = []string{"default_lease_ttl", "max_lease_ttl"}
 	expectKeys   = []string{"no_cascade_larger_than", "no_outage", "max_failed_requests", "no_system_default_max", "min_reauth_margin"}
 )
@@ -110,13 +111,25 @@ func (p *parser) event(st *state, n *yaml.Node, path string) (Event, *setCheck) 
 		return e, ok
 	}
 	switch kind {
-	case EventReauth, EventRevoke, EventRevokeOrphan:
+	case EventReauth, EventRevokeOrphan:
 		if a, ok := need("actor", "the actor whose token it acts on"); ok {
-			ev.Actor = p.eventActor(st, a, kind)
+			ev.Actor = p.eventActor(st, a, kind, WhatToken)
+		}
+	case EventRevoke, EventRenew:
+		// what: token (default) or credential — every replica's (§5.2, §6.1).
+		ev.What = WhatToken
+		if w, ok := f.get("what"); ok {
+			ev.What, _ = p.keyword(w.val, w.path, "token or credential", WhatToken, WhatCredential)
+		}
+		if a, ok := need("actor", "the actor whose "+ev.What+" it acts on"); ok {
+			ev.Actor = p.eventActor(st, a, kind, ev.What)
+		}
+		if x, ok := f.get("increment"); ok {
+			ev.Increment, _ = p.duration(x.val, x.path)
 		}
 	case EventDeploy:
 		if a, ok := f.get("actor"); ok {
-			ev.Actor = p.eventActor(st, a, kind)
+			ev.Actor = p.eventActor(st, a, kind, WhatToken)
 		}
 	case EventOutage:
 		if u, ok := need("until", "when the backend is available again, "+timeForms); ok {
@@ -191,8 +204,9 @@ func nameOf(k EventKind) string {
 	return "unknown"
 }
 
-// eventActor checks the actor an event names.
-func (p *parser) eventActor(st *state, a entry, kind EventKind) string {
+// eventActor checks the actor an event names, and that it holds what the
+// event acts on (what: its own token, or a credential).
+func (p *parser) eventActor(st *state, a entry, kind EventKind, what string) string {
 	v, ok := p.str(a.val, a.path, "an actor name")
 	if !ok {
 		return ""
@@ -203,6 +217,12 @@ func (p *parser) eventActor(st *state, a entry, kind EventKind) string {
 		return v
 	}
 	act := st.sc.Actors[i]
+	if what == WhatCredential {
+		if act.Credential == "" {
+			p.errAt(a.val, a.path, "actor %q has no credential; what: credential needs an actor with credential: ROLE", v)
+		}
+		return v
+	}
 	if kind != EventDeploy && act.Via != "" && act.ChildToken == nil {
 		p.errAt(a.val, a.path, "actor %q has no token of its own (it uses %s's token via 'via' without child_token); name %s instead, or give %s a child_token",
 			v, act.Via, act.Via, v)

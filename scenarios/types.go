@@ -78,6 +78,8 @@ type Actor struct {
 	Replicas   int    // default 1
 	Credential string // secrets role name, or "" for none
 	Refresh    RefreshPolicy
+	Retry      RetryPolicy   // re-reads after an unplanned loss of credential or token
+	Client     string        // the preset its settings came from ("" for none)
 	Demand     float64       // requests per second, for the whole service (all replicas)
 	StartAt    model.Instant // when the actor first logs in / fetches (default 0)
 
@@ -154,12 +156,54 @@ const (
 	RefreshFraction                    // re-read at At×lease (± 0.05), e.g. non-renewable secrets
 	RefreshNone                        // fetch once, never renew or refresh
 	RefreshRenew                       // renew with a watcher, but never re-read: the lease dies at its own cap
+	RefreshRenewBy                     // renew per Renew ({at: F, increment: D} or {every: D, increment: D}, §5.2), re-read when it ends
+	RefreshEvery                       // re-read every Every (a poll: CSI rotation, ESO refreshInterval)
 )
 
 // RefreshPolicy is how a service refreshes its credential.
 type RefreshPolicy struct {
-	Kind RefreshKind
-	At   float64 // RefreshFraction: fraction of the lease duration, in (0,1)
+	Kind  RefreshKind
+	At    float64        // RefreshFraction: fraction of the lease duration, in (0,1)
+	Renew RenewPolicy    // RefreshRenewBy: when and with what increment the lease is renewed
+	Every model.Duration // RefreshEvery: > 0
+}
+
+// Rereads reports whether the holder fetches a new credential when its
+// current one can no longer be renewed or ends.
+func (r RefreshPolicy) Rereads() bool {
+	return r.Kind != RefreshNone && r.Kind != RefreshRenew
+}
+
+// RetryKind says how a client re-reads after losing its credential or token.
+type RetryKind uint8
+
+// Retry policies (issue 11; consul-template's retry stanza).
+const (
+	RetryDefault RetryKind = iota // at once, as the refresh / when_exhausted policy says
+	RetryNever                    // never: it serves what it had until restarted (consul-template#949)
+	RetryBackoff                  // Attempts tries, Backoff doubling up to MaxBackoff
+)
+
+// RetryPolicy is how a client re-reads after a revocation or expiry it
+// did not plan for.
+type RetryPolicy struct {
+	Kind       RetryKind
+	Attempts   int // 0: unlimited
+	Backoff    model.Duration
+	MaxBackoff model.Duration
+}
+
+// Delay is the wait before attempt k (0-based): Backoff doubling, at most
+// MaxBackoff, at least one second.
+func (r RetryPolicy) Delay(k int) model.Duration {
+	d := r.Backoff
+	for i := 0; i < k && (r.MaxBackoff == 0 || d < r.MaxBackoff); i++ {
+		d *= 2
+	}
+	if r.MaxBackoff > 0 && d > r.MaxBackoff {
+		d = r.MaxBackoff
+	}
+	return max(d, 1)
 }
 
 // EventKind is a scripted operator action.
@@ -174,6 +218,13 @@ const (
 	EventRole                              // change a role (Set: that role kind's fields)
 	EventDeploy                            // services restart and fetch anew (Actor "" = all services)
 	EventOutage                            // backend unavailable from At to Until
+	EventRenew                             // an operator renews the actor's token or credentials (Increment)
+)
+
+// What an operator's renew or revoke acts on.
+const (
+	WhatToken      = "token"
+	WhatCredential = "credential"
 )
 
 // Event is one scripted event.
@@ -186,6 +237,9 @@ type Event struct {
 	Role  string
 	Until model.Instant // EventOutage
 	Set   []FieldValue  // EventTune, EventRole: in file order
+	// EventRenew, EventRevoke: WhatToken (default) or WhatCredential.
+	What      string
+	Increment model.Duration // EventRenew: the requested increment (0: the backend's default)
 }
 
 // FieldValue is one field set by a tune or role event.

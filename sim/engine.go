@@ -428,6 +428,10 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	switch ac.a.Refresh.Kind {
 	case scenarios.RefreshWatcher, scenarios.RefreshRenew:
 		e.startRenewal(n, scenarios.RenewPolicy{Kind: scenarios.RenewWatcher}, l.TTL, true)
+	case scenarios.RefreshRenewBy:
+		e.startRenewal(n, ac.a.Refresh.Renew, l.TTL, true)
+	case scenarios.RefreshEvery:
+		e.ents[n].client = e.loop.Schedule(e.loop.Now.Add(ac.a.Refresh.Every), orderClient, evRefresh, int32(n), 0)
 	case scenarios.RefreshFraction:
 		// consul-template's leaseCheckWait: threshold ± 0.05 of the lease (§7.3).
 		f := ac.a.Refresh.At + (e.renewRNG.Float64()*0.1 - 0.05)
@@ -533,10 +537,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 	}
 	en.client = NoHandle
 	a := e.policyOf(n)
-	p := a.Renew
-	if en.kind == KindLease {
-		p = scenarios.RenewPolicy{Kind: scenarios.RenewWatcher}
-	}
+	p := e.renewPolicy(n)
 	renewable := true
 	if en.kind != KindLease {
 		renewable = e.token(n).Renewable
@@ -550,31 +551,13 @@ func (e *Engine) onRenew(n model.NodeID) {
 		return
 	}
 	now := e.loop.Now
-	var g model.Grant
-	var err error
-	if en.kind == KindLease {
-		role := e.b.SecretsRole(a.Credential)
-		l := e.lease(n)
-		it := e.issuingToken(n)
-		g, err = model.RenewLease(l, e.b.View(role.Mount), *role, it, p.Increment, now)
-	} else {
-		t := e.token(n)
-		roles := model.RenewRoles{}
-		if t.Origin == model.FromLogin {
-			roles.Auth = e.b.AuthRole(t.Role)
-		} else if t.Role != "" {
-			roles.Token = e.b.TokenRole(t.Role)
-		}
-		g, err = model.RenewToken(t, e.b.View(t.Mount), roles, p.Increment, now)
-	}
+	g, err := e.renewOnce(n, p.Increment)
 	if err != nil {
 		e.record(LogEvent{Kind: LogRenewFailed, Entity: n, Err: err.Error()})
 		e.done(n)
 		return
 	}
 	en.attempts = 0
-	e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
-	e.loop.Queue.Reschedule(en.expiry, now.Add(g.TTL))
 	switch p.Kind {
 	case scenarios.RenewWatcher:
 		if g.TTL > en.lastDur {
@@ -587,8 +570,11 @@ func (e *Engine) onRenew(n model.NodeID) {
 		}
 		e.setClient(n, now.Add(watcherSleep(g.TTL, en.grace)))
 	case scenarios.RenewFraction, scenarios.RenewEvery:
-		if g.Warnings.TTLCapped {
-			e.done(n) // the ceiling bites: renewal no longer extends it
+		// A cron job or sidecar keeps calling through Vault's capped-TTL
+		// warnings until the backend refuses or the entity ends; only a
+		// client that re-authenticates treats the first warning as done.
+		if g.Warnings.TTLCapped && en.kind != KindLease && a.WhenExhausted.Kind == scenarios.ExhaustReauth {
+			e.done(n)
 			return
 		}
 		if p.Kind == scenarios.RenewEvery {
@@ -597,6 +583,47 @@ func (e *Engine) onRenew(n model.NodeID) {
 			e.setClient(n, now.Add(e.fractionDelay(g.TTL, p)))
 		}
 	}
+}
+
+// renewPolicy is how entity n's holder renews it: the actor's renew for
+// its token; for a lease, a watcher unless refresh renews it by a policy.
+func (e *Engine) renewPolicy(n model.NodeID) scenarios.RenewPolicy {
+	a := e.policyOf(n)
+	switch {
+	case e.ents[n].kind != KindLease:
+		return a.Renew
+	case a.Refresh.Kind == scenarios.RefreshRenewBy:
+		return a.Refresh.Renew
+	}
+	return scenarios.RenewPolicy{Kind: scenarios.RenewWatcher}
+}
+
+// renewOnce asks the backend to renew n with increment inc (semantics.md
+// §4 for tokens, §5.2 for leases). On success the new expiry is scheduled
+// and the renewal logged, with Vault's warnings.
+func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (model.Grant, error) {
+	now := e.loop.Now
+	var g model.Grant
+	var err error
+	if e.ents[n].kind == KindLease {
+		role := e.b.SecretsRole(e.policyOf(n).Credential)
+		g, err = model.RenewLease(e.lease(n), e.b.View(role.Mount), *role, e.issuingToken(n), inc, now)
+	} else {
+		t := e.token(n)
+		roles := model.RenewRoles{}
+		if t.Origin == model.FromLogin {
+			roles.Auth = e.b.AuthRole(t.Role)
+		} else if t.Role != "" {
+			roles.Token = e.b.TokenRole(t.Role)
+		}
+		g, err = model.RenewToken(t, e.b.View(t.Mount), roles, inc, now)
+	}
+	if err != nil {
+		return g, err
+	}
+	e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
+	e.loop.Queue.Reschedule(e.ents[n].expiry, now.Add(g.TTL))
+	return g, nil
 }
 
 // issuingToken describes the token a lease was issued under, for renewal.
@@ -642,7 +669,7 @@ func (e *Engine) done(n model.NodeID) {
 	e.record(LogEvent{Kind: LogDone, Entity: n})
 	ai, r := int(en.actor), int(en.replica)
 	if en.kind == KindLease {
-		if k := e.actors[ai].a.Refresh.Kind; k == scenarios.RefreshWatcher || k == scenarios.RefreshFraction {
+		if e.actors[ai].a.Refresh.Rereads() {
 			e.fetchLease(ai, r)
 		}
 		return
@@ -695,8 +722,23 @@ func (e *Engine) scheduleRetry(ai, r int) {
 	if rep.retry {
 		return
 	}
+	rp := e.actors[ai].a.Retry
+	var delay model.Duration
+	switch rp.Kind {
+	case scenarios.RetryNever:
+		return
+	case scenarios.RetryBackoff:
+		if rp.Attempts > 0 && int(rep.attempts) >= rp.Attempts {
+			e.record(LogEvent{Kind: LogIssueFailed, Entity: model.None, Actor: int32(ai), Replica: int32(r),
+				Err: fmt.Sprintf("gave up after %d attempts (retry.attempts)", rp.Attempts)})
+			return
+		}
+		delay = rp.Delay(int(rep.attempts))
+	default:
+		delay = e.backoff(rep.attempts)
+	}
 	rep.retry = true
-	at := e.loop.Now.Add(e.backoff(rep.attempts))
+	at := e.loop.Now.Add(delay)
 	if rep.attempts < 255 {
 		rep.attempts++
 	}
@@ -708,12 +750,15 @@ func (e *Engine) onRetry(ai, r int) {
 	rep := &ac.reps[r]
 	rep.retry = false
 	ownToken := ac.a.Login != "" || ac.a.Token != nil || ac.a.ChildToken != nil
-	if ownToken && !e.alive(rep.token) {
-		e.obtainToken(ai, r) // fetches the credential too
-		return
+	ok := true
+	switch {
+	case ownToken && !e.alive(rep.token):
+		ok = e.obtainToken(ai, r) // fetches the credential too
+	case ac.a.Credential != "":
+		ok = e.fetchLease(ai, r) // the read that failed, whatever prompted it
 	}
-	if ac.a.Credential != "" {
-		e.fetchLease(ai, r) // the read that failed, whatever prompted it
+	if !ok && ac.a.Retry.Kind == scenarios.RetryBackoff {
+		e.scheduleRetry(ai, r) // next attempt, unless one is pending or they are used up
 	}
 }
 
@@ -816,13 +861,23 @@ func (e *Engine) afterEnd() {
 		ai, r := int(en.actor), int(en.replica)
 		ac := &e.actors[ai]
 		rep := &ac.reps[r]
+		var lostToken bool
 		switch {
 		case en.kind != KindLease && rep.token == m:
-			if ac.a.WhenExhausted.Kind == scenarios.ExhaustReauth {
-				e.obtainToken(ai, r)
-			}
+			lostToken = true
 		case en.kind == KindLease && rep.lease == m:
-			if k := ac.a.Refresh.Kind; k == scenarios.RefreshWatcher || k == scenarios.RefreshFraction {
+		default:
+			continue
+		}
+		// The holder re-reads per its retry policy (issue 11): at once by
+		// default, never (consul-template#949), or after a backoff.
+		switch ac.a.Retry.Kind {
+		case scenarios.RetryBackoff:
+			e.scheduleRetry(ai, r)
+		case scenarios.RetryDefault:
+			if lostToken && ac.a.WhenExhausted.Kind == scenarios.ExhaustReauth {
+				e.obtainToken(ai, r)
+			} else if !lostToken && ac.a.Refresh.Rereads() {
 				e.fetchLease(ai, r)
 			}
 		}

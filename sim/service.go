@@ -122,7 +122,20 @@ func (e *Engine) onScript(ev *scenarios.Event) {
 	case scenarios.EventRevoke, scenarios.EventRevokeOrphan:
 		ai := e.byName[ev.Actor]
 		for r := range e.actors[ai].reps {
-			e.revoke(e.actors[ai].reps[r].token, ev.Do == scenarios.EventRevokeOrphan)
+			n := e.actors[ai].reps[r].token
+			if ev.What == scenarios.WhatCredential {
+				n = e.actors[ai].reps[r].lease // sys/leases/revoke
+			}
+			e.revoke(n, ev.Do == scenarios.EventRevokeOrphan)
+		}
+	case scenarios.EventRenew:
+		ai := e.byName[ev.Actor]
+		for r := range e.actors[ai].reps {
+			n := e.actors[ai].reps[r].token
+			if ev.What == scenarios.WhatCredential {
+				n = e.actors[ai].reps[r].lease
+			}
+			e.operatorRenew(n, ev.Increment, ai, r)
 		}
 	case scenarios.EventTune, scenarios.EventRole:
 		e.b.Apply(ev)
@@ -136,6 +149,27 @@ func (e *Engine) onScript(ev *scenarios.Event) {
 	case scenarios.EventOutage:
 		e.outage = true
 		e.loop.Schedule(ev.Until, orderScript, evOutageEnd, 0, 0)
+	}
+}
+
+// operatorRenew is `vault token renew -increment=D` or `vault lease renew
+// -increment=D` by an operator (semantics.md §4, §5.2): it moves the
+// expiry, never the hard end; a capped grant carries Vault's warning into
+// the log. The holder's own renewal schedule is left as it was.
+func (e *Engine) operatorRenew(n model.NodeID, inc model.Duration, ai, r int) {
+	fail := func(msg string) {
+		e.record(LogEvent{Kind: LogScriptFailed, Entity: n, Actor: int32(ai), Replica: int32(r), Err: msg})
+	}
+	switch {
+	case !e.alive(n):
+		n = model.None
+		fail("nothing to renew: it holds no live token or credential")
+	case e.outage:
+		fail("backend unavailable")
+	default:
+		if _, err := e.renewOnce(n, inc); err != nil {
+			fail(err.Error())
+		}
 	}
 }
 
@@ -157,8 +191,11 @@ func (e *Engine) restart(ai int) {
 }
 
 func scriptNote(ev *scenarios.Event) string {
-	names := [...]string{"", "reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage"}
+	names := [...]string{"", "reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage", "renew"}
 	n := names[ev.Do]
+	if ev.What == scenarios.WhatCredential {
+		n += " credential"
+	}
 	switch {
 	case ev.Actor != "":
 		n += " " + ev.Actor
@@ -169,6 +206,9 @@ func scriptNote(ev *scenarios.Event) string {
 	}
 	for _, f := range ev.Set {
 		n += " " + f.Field + "=" + f.Value.String()
+	}
+	if ev.Do == scenarios.EventRenew {
+		n += " increment=" + ev.Increment.String()
 	}
 	return n
 }
