@@ -170,7 +170,7 @@ func TestRetryAfterRevocation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			src, err := scenarios.Source("consul-template-949")
+			src, err := scenarios.Source("template-949-no-reread")
 			require.NoError(t, err)
 			s := strings.Replace(string(src), "retry: never ", "retry: "+c.retry+" ", 1)
 			s = strings.Replace(s, "events:\n", "events:\n"+c.outage, 1)
