@@ -39,6 +39,10 @@ type cliffTracker struct {
 	seen     []bool // services marked in cur, by service index
 	services []int  // the marked services, in marking order
 	all      []Cliff
+	// pending are already-replaced entities that ended at the current
+	// instant for a cause no group in use shares yet, by cause and layer:
+	// a cliff of the same cause at that instant counts them (Retired).
+	pending []Cliff
 }
 
 func (t *cliffTracker) begin(e *Engine, root model.NodeID, cause EndCause, by model.Layer) {
@@ -92,13 +96,18 @@ func (t *cliffTracker) end(e *Engine) {
 		t.seen[s] = false
 	}
 	t.services = t.services[:0]
-	if c.Size() == 0 {
+	if len(t.pending) > 0 && t.pending[0].At != c.At {
+		t.pending = t.pending[:0]
+	}
+	if c.Size() == 0 && c.Retired == 0 {
 		return
 	}
 	for i := len(t.all) - 1; i >= 0 && t.all[i].At == c.At; i-- {
 		p := &t.all[i]
 		if p.Cause == c.Cause && p.BoundBy == c.BoundBy {
-			p.Roots = append(p.Roots, t.root)
+			if c.Size() > 0 {
+				p.Roots = append(p.Roots, t.root)
+			}
 			p.Tokens += c.Tokens
 			p.Leases += c.Leases
 			p.Retired += c.Retired
@@ -110,6 +119,24 @@ func (t *cliffTracker) end(e *Engine) {
 			return
 		}
 	}
+	if c.Size() == 0 {
+		// Only replaced entities: nobody is harmed unless a group in use
+		// of the same cause forms at this instant.
+		for i := range t.pending {
+			if p := &t.pending[i]; p.Cause == c.Cause && p.BoundBy == c.BoundBy {
+				p.Retired += c.Retired
+				return
+			}
+		}
+		t.pending = append(t.pending, c)
+		return
+	}
+	for _, p := range t.pending {
+		if p.Cause == c.Cause && p.BoundBy == c.BoundBy {
+			c.Retired += p.Retired
+		}
+	}
+	t.pending = slices.DeleteFunc(t.pending, func(p Cliff) bool { return p.Cause == c.Cause && p.BoundBy == c.BoundBy })
 	c.Roots = []model.NodeID{t.root}
 	c.Services = slices.Clone(svcs)
 	t.all = append(t.all, c)

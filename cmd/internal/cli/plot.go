@@ -37,7 +37,8 @@ without the scenario (run --out writes them too):
   timeline   every token and credential as a bar from issue to end, grouped
              by hierarchy and coloured by how it ended; hard ends, cliffs
              labelled with the layer that set them, numbered annotations
-  live       live tokens, live credentials and credentials in use over time
+  live       tokens and credentials in use, and replaced ones still valid,
+             over time; the title names the largest cliff
   impact     failed requests per second per service, outages shaded
   renewal    one token's TTL left over time, renewal by renewal, under the
              ceiling of its hard end (--entity picks which; the default is
