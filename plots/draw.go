@@ -280,20 +280,26 @@ func (h *header) Plot(c draw.Canvas, p *plot.Plot) {
 			upIdx = append(upIdx, i)
 		}
 	}
-	// Lines first, labels over them.
-	for _, m := range h.markers {
-		xi := x(float64(m.t))
-		if !c.ContainsX(xi) {
-			continue
+	// Lines first, labels over them; a run of markers in one style is one
+	// path, stroked once, so that thousands of them cost one raster pass.
+	var path vg.Path
+	for i, m := range h.markers {
+		if xi := x(float64(m.t)); c.ContainsX(xi) {
+			topY := c.Max.Y
+			switch {
+			case m.label != "":
+				topY = upperBase
+			case m.number != "":
+				topY = lowerBase
+			}
+			path.Move(vg.Point{X: xi, Y: c.Min.Y})
+			path.Line(vg.Point{X: xi, Y: topY})
 		}
-		topY := c.Max.Y
-		switch {
-		case m.label != "":
-			topY = upperBase
-		case m.number != "":
-			topY = lowerBase
+		if len(path) > 0 && (i+1 == len(h.markers) || !sameLine(m.line, h.markers[i+1].line)) {
+			c.SetLineStyle(m.line)
+			c.Stroke(path)
+			path = path[:0]
 		}
-		c.StrokeLine2(m.line, xi, c.Min.Y, xi, topY)
 	}
 	place := func(idx []int, base vg.Length, text func(marker) string, boxed bool) {
 		groups := groupLabels(h.markers, idx, x, text, labelSty)
@@ -323,6 +329,10 @@ func (h *header) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	place(lowIdx, lowerBase, func(m marker) string { return m.number }, true)
 	place(upIdx, upperBase, func(m marker) string { return m.label }, false)
+}
+
+func sameLine(a, b draw.LineStyle) bool {
+	return a.Color == b.Color && a.Width == b.Width && slices.Equal(a.Dashes, b.Dashes) && a.DashOffs == b.DashOffs
 }
 
 // labelGroup is one label drawn for one or more markers.

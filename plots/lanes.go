@@ -72,6 +72,7 @@ type Lane struct {
 	Replicas int    // replicas drawn in this lane (>1 when aggregated)
 	Entities int    // generations with a bar in the window
 	Merged   bool   // bars of one style that touch were joined
+	Orphan   bool   // freed by a revoke-orphan: drawn from then on as a root
 	Bars     []Bar  // in painting order
 	HardEnds []int64
 	parent   int // index of the parent lane, -1 for none
@@ -99,6 +100,7 @@ const maxBarsPerLane = 40
 type laneKey struct {
 	actor, sub string
 	replica    int
+	orphan     bool // freed from its parent by a revoke-orphan
 }
 
 // maxLanes: with the default threshold, a fleet that would need more
@@ -119,7 +121,22 @@ func TimelineLanes(r *Run, opts TimelineOptions) ([]Lane, Window, error) {
 
 	var lanes []Lane
 	byKey := map[laneKey]int{} // lookups only; lanes keep first-issue order
-	laneOf := make([]int, len(r.Entities))
+	laneOf := make([]int, len(r.Entities))     // the lane of each entity (its orphan lane, if it moved)
+	before := make([]int, len(r.Entities))     // its lane before a revoke-orphan freed it; -1 if issued after
+	orphaned := make([]int64, len(r.Entities)) // when a revoke-orphan freed its subtree, or None
+	lane := func(k laneKey, e *Entity, i, parent int) int {
+		li, ok := byKey[k]
+		if !ok {
+			li = len(lanes)
+			byKey[k] = li
+			lanes = append(lanes, Lane{Label: laneLabel(k, replicas[k.actor], aggregated(k.actor)), Kind: e.Kind, Orphan: k.orphan, parent: parent, first: i})
+			lanes[li].Replicas = 1
+			if aggregated(k.actor) {
+				lanes[li].Replicas = replicas[k.actor]
+			}
+		}
+		return li
+	}
 	for i := range r.Entities {
 		e := &r.Entities[i]
 		id, _ := parseEntityID(e.ID) // validated by ReadEvents
@@ -127,27 +144,44 @@ func TimelineLanes(r *Run, opts TimelineOptions) ([]Lane, Window, error) {
 		if aggregated(id.actor) {
 			k.replica = 0
 		}
-		li, ok := byKey[k]
-		if !ok {
-			li = len(lanes)
-			byKey[k] = li
-			lanes = append(lanes, Lane{Label: laneLabel(k, replicas[id.actor], aggregated(id.actor)), Kind: e.Kind, parent: -1, first: i})
-			if aggregated(id.actor) {
-				lanes[li].Replicas = replicas[id.actor]
-			} else {
-				lanes[li].Replicas = 1
-			}
-			if p, ok := r.Entity(e.Parent); ok {
-				lanes[li].parent = laneOf[r.index[p.ID]]
+		parent, parentBefore := -1, -1
+		orphaned[i], before[i] = None, -1
+		if p, ok := r.Entity(e.Parent); ok {
+			pi := r.index[p.ID]
+			parent, parentBefore, orphaned[i] = laneOf[pi], before[pi], orphaned[pi]
+			if freedBy(p, e) {
+				orphaned[i], parent, parentBefore = p.Ended, -1, laneOf[pi]
 			}
 		}
-		laneOf[i] = li
-		addEntityBars(&lanes[li], e, r.Horizon, w)
+		if orphaned[i] == None {
+			laneOf[i] = lane(k, e, i, parent)
+			before[i] = laneOf[i]
+			addEntityBars(&lanes[laneOf[i]], e, r.Horizon, w)
+			continue
+		}
+		// A revoke-orphan frees the subtree, and Vault makes the freed child
+		// a root token: from that instant its bars are drawn in lanes of
+		// their own, as a hierarchy of their own.
+		at := orphaned[i]
+		if e.Issued() < at {
+			before[i] = lane(k, e, i, parentBefore)
+			addEntityBars(&lanes[before[i]], e, r.Horizon, Window{w.From, min(w.To, at)})
+		}
+		k.orphan = true
+		laneOf[i] = lane(k, e, i, parent)
+		addEntityBars(&lanes[laneOf[i]], e, r.Horizon, Window{max(w.From, at), w.To})
 	}
 	for i := range lanes {
 		finishLane(&lanes[i])
 	}
 	return orderLanes(lanes), w, nil
+}
+
+// freedBy says whether child c outlived parent p's revoke-orphan: p was
+// revoked by an operator, and c was alive at that instant and after it (a
+// revoke of the tree would have ended it at the same instant).
+func freedBy(p, c *Entity) bool {
+	return p.Cause == "revoked" && p.Ended != None && c.Issued() <= p.Ended && (c.Ended == None || c.Ended > p.Ended)
 }
 
 // effectiveAggregate is the aggregation threshold the timeline uses: the
@@ -194,6 +228,9 @@ func laneLabel(k laneKey, replicas int, aggregated bool) string {
 	}
 	if aggregated {
 		fmt.Fprintf(&b, " ×%d", replicas)
+	}
+	if k.orphan {
+		b.WriteString(" · orphaned")
 	}
 	return b.String()
 }

@@ -84,7 +84,8 @@ func golden(t *testing.T, name string, got []byte) {
 // zoomed window), the simplest cliff (child tokens, aggregated lanes), a
 // lease cap cliff (no hard end on the token) and a cascade from a short
 // parent.
-var goldenScenarios = []string{"jan-2024-replay", "default-max-cliff", "lease-own-cap", "short-parent"}
+var goldenScenarios = []string{"jan-2024-replay", "default-max-cliff", "lease-own-cap", "short-parent",
+	"staging-vs-production", "testdata/revoke-orphan.yaml"}
 
 // TestSeriesGolden pins the data every chart draws, as text: lanes and
 // bars, markers, live counts, failed-request rates, the renewal saw-tooth
@@ -96,7 +97,7 @@ func TestSeriesGolden(t *testing.T) {
 			r := readRun(t, name)
 			var b strings.Builder
 			require.NoError(t, dumpSeries(&b, r))
-			golden(t, name+".series.golden", []byte(b.String()))
+			golden(t, strings.TrimSuffix(filepath.Base(name), ".yaml")+".series.golden", []byte(b.String()))
 		})
 	}
 }
@@ -113,7 +114,7 @@ func dumpSeries(b *strings.Builder, r *plots.Run) error {
 		return err
 	}
 	for _, l := range lanes {
-		fmt.Fprintf(b, "lane %s%s  kind=%s replicas=%d entities=%d merged=%t\n", strings.Repeat("  ", l.Depth), l.Label, l.Kind, l.Replicas, l.Entities, l.Merged)
+		fmt.Fprintf(b, "lane %s%s  kind=%s replicas=%d entities=%d merged=%t orphan=%t\n", strings.Repeat("  ", l.Depth), l.Label, l.Kind, l.Replicas, l.Entities, l.Merged, l.Orphan)
 		for _, bar := range l.Bars {
 			fmt.Fprintf(b, "    bar %-8s %s .. %s\n", bar.Style, at(bar.From), at(bar.To))
 		}
@@ -123,10 +124,13 @@ func dumpSeries(b *strings.Builder, r *plots.Run) error {
 	}
 	for _, m := range plots.Markers(r, func(t int64) bool { return t >= w.From && t <= w.To }) {
 		kind := "annotation"
-		if m.Cliff {
+		switch {
+		case m.Cliff:
 			kind = "cliff"
+		case m.Script:
+			kind = "script"
 		}
-		fmt.Fprintf(b, "marker %s %d at %s: %s\n", kind, m.Number, at(m.T), m.Label)
+		fmt.Fprintf(b, "marker %s %d at %s: %s\n    legend: %s\n", kind, m.Number, at(m.T), m.Label, m.Text)
 	}
 
 	fmt.Fprintf(b, "\nlive: %s\n", plots.LiveTitle(r, w))

@@ -77,7 +77,7 @@ func textStyle(f font.Font, size vg.Length, c color.Color) text.Style {
 	return text.Style{
 		Color:   c,
 		Font:    font.From(f, size),
-		Handler: plot.DefaultTextHandler, // read, never replaced
+		Handler: safeHandler, // gonum's default, over cleaned text (safetext.go)
 		XAlign:  draw.XLeft,
 		YAlign:  draw.YBottom,
 	}

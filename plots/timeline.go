@@ -71,8 +71,9 @@ const minLaneRows = 16
 // laneNotes explain aggregated and merged lanes.
 func laneNotes(lanes []Lane, threshold int) []string {
 	var agg []string
-	merged := false
+	merged, orphans := false, false
 	for _, l := range lanes {
+		orphans = orphans || l.Orphan
 		if l.Replicas > 1 {
 			agg = append(agg, l.Label)
 		} else if l.Merged {
@@ -88,6 +89,9 @@ func laneNotes(lanes []Lane, threshold int) []string {
 	}
 	if merged {
 		notes = append(notes, fmt.Sprintf("lanes with more than %d generations in view join touching bars of one colour", maxBarsPerLane))
+	}
+	if orphans {
+		notes = append(notes, "“orphaned”: freed from its parent by a revoke-orphan; Vault makes it a root token, so from then on it is drawn as a hierarchy of its own")
 	}
 	return notes
 }
@@ -144,17 +148,23 @@ func plural(n int, word string) string {
 }
 
 // Marker is a vertical line of the time charts: a cliff, labelled with
-// the layer that set it, or an annotation of the scenario, numbered.
+// the layer that set it; an annotation of the scenario, numbered; or an
+// operator's scripted event (reauth, revoke, revoke-orphan, tune, role,
+// deploy, outage) that no annotation stands at, lettered S1, S2, ...
 type Marker struct {
 	T      int64
 	Cliff  bool
-	Label  string // a cliff's layer and lifetime, or the annotation's text
-	Number int    // 1-based: among the run's cliffs, or the scenario's annotations
-	Text   string // a cliff's line in the legend
+	Script bool
+	Label  string // a cliff's layer and lifetime, the annotation's text or the script's note
+	Number int    // 1-based: among the run's cliffs, the scenario's annotations or the scripts
+	Text   string // the marker's line in the legend
 }
 
-// Markers are the cliffs and annotations for which visible is true, cliffs
-// first; annotations keep their number in the scenario on every chart.
+// Markers are the cliffs, annotations and scripts for which visible is
+// true, in that order; each keeps its number in the run on every chart. A
+// script at the instant of an annotation is told in the annotation's
+// legend line ("… · did: reauth broker-core-a") rather than drawn again:
+// the scenario's annotation says why, the log's script says what.
 func Markers(r *Run, visible func(int64) bool) []Marker {
 	var ms []Marker
 	for i, c := range r.Cliffs {
@@ -162,57 +172,133 @@ func Markers(r *Run, visible func(int64) bool) []Marker {
 			ms = append(ms, Marker{T: c.T, Cliff: true, Label: cliffLabel(c), Number: i + 1, Text: cliffText(r, c)})
 		}
 	}
+	annotated := make(map[int64][]string, len(r.Annotations)) // instant -> scripts there; lookups only
+	for _, a := range r.Annotations {
+		annotated[a.T] = nil
+	}
+	for _, s := range r.Scripts {
+		if _, ok := annotated[s.T]; ok {
+			annotated[s.T] = append(annotated[s.T], scriptText(s))
+		}
+	}
 	for i, a := range r.Annotations {
 		if visible(a.T) {
-			ms = append(ms, Marker{T: a.T, Label: a.Label, Number: i + 1})
+			text := r.clock(a.T) + "  " + a.Label
+			if did := annotated[a.T]; len(did) > 0 {
+				text += " · did: " + strings.Join(did, ", ")
+				annotated[a.T] = nil // told once, at the first annotation of the instant
+			}
+			ms = append(ms, Marker{T: a.T, Label: a.Label, Number: i + 1, Text: text})
+		}
+	}
+	n := 0
+	for _, s := range r.Scripts {
+		if _, ok := annotated[s.T]; ok {
+			continue
+		}
+		n++
+		if visible(s.T) {
+			ms = append(ms, Marker{T: s.T, Script: true, Label: scriptText(s), Number: n, Text: r.clock(s.T) + "  " + scriptText(s)})
 		}
 	}
 	return ms
 }
 
-// addMarkers adds the visible cliffs and annotations to the header (as
-// lines and labels) and to the panel (as keys). leftWidth is the room the
-// chart takes left of the data, to judge whether cliff labels fit.
+// scriptText is a script's note as the log has it, marked when the
+// backend refused it.
+func scriptText(s Script) string {
+	if s.Failed {
+		return s.Note + " (refused)"
+	}
+	return s.Note
+}
+
+// maxNumberedMarkers: above this many markers of one kind in view, they
+// are drawn as plain lines in one stroke, without labels or legend lines
+// (the legend says how many): a slide cannot show more, and each label
+// costs a raster pass, so 10,000 annotations would take a minute.
+const maxNumberedMarkers = 40
+
+var (
+	cliffLine  = draw.LineStyle{Color: ink, Width: vg.Points(1.6)}
+	noteLine   = draw.LineStyle{Color: softInk, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
+	scriptLine = draw.LineStyle{Color: bluishGreen, Width: vg.Points(1.1), Dashes: []vg.Length{vg.Points(6), vg.Points(2), vg.Points(1), vg.Points(2)}}
+)
+
+// addMarkers adds the visible markers to the header (as lines and labels)
+// and to the panel (as keys). leftWidth is the room the chart takes left
+// of the data, to judge whether cliff labels fit.
 func addMarkers(r *Run, visible func(int64) bool, hdr *header, panel *sidePanel, leftWidth vg.Length) {
-	cliffLine := draw.LineStyle{Color: ink, Width: vg.Points(1.6)}
-	noteLine := draw.LineStyle{Color: softInk, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
 	ms := Markers(r, visible)
+	var nCliffs, nNotes, nScripts int
 	var total vg.Length
 	sty := textStyle(bold, smallSize, ink)
 	for _, m := range ms {
-		if m.Cliff {
+		switch {
+		case m.Cliff:
+			nCliffs++
 			total += sty.Width(m.Label) + 12
+		case m.Script:
+			nScripts++
+		default:
+			nNotes++
 		}
 	}
 	short := total > nominalDataWidth(panel, leftWidth)*0.8
-	var notes, cliffs []marker
-	noteHeading := false
+	var notes, scripts, cliffs []marker
+	heading := func(text string, n int, what string) {
+		panel.items = append(panel.items, legendItem{kind: itemHeading, text: text})
+		if n > maxNumberedMarkers {
+			panel.items = append(panel.items, legendItem{kind: itemNote,
+				text: fmt.Sprintf("%s %s in view, more than %d: drawn as lines without labels", thousands(float64(n)), what, maxNumberedMarkers)})
+		}
+	}
 	for _, m := range ms {
-		if !m.Cliff {
-			if !noteHeading {
-				panel.items = append(panel.items, legendItem{kind: itemHeading, text: "Annotations (" + r.zoneName() + ")"})
-				noteHeading = true
+		switch {
+		case !m.Cliff && !m.Script:
+			if len(notes) == 0 {
+				heading("Annotations ("+r.zoneName()+")", nNotes, "annotations")
+			}
+			if nNotes > maxNumberedMarkers {
+				notes = append(notes, marker{t: m.T, line: noteLine})
+				continue
 			}
 			n := fmt.Sprint(m.Number)
 			notes = append(notes, marker{t: m.T, number: n, line: noteLine})
-			panel.items = append(panel.items, legendItem{kind: itemNumbered, number: n, text: r.clock(m.T) + "  " + m.Label})
-			continue
+			panel.items = append(panel.items, legendItem{kind: itemNumbered, number: n, text: m.Text})
+		case m.Script:
+			if len(scripts) == 0 {
+				heading("Scripted events ("+r.zoneName()+")", nScripts, "scripted events")
+				panel.items = append(panel.items, legendItem{kind: itemLine, line: scriptLine, text: "an operator's action, from the run's log"})
+			}
+			if nScripts > maxNumberedMarkers {
+				scripts = append(scripts, marker{t: m.T, line: scriptLine})
+				continue
+			}
+			n := fmt.Sprintf("S%d", m.Number)
+			scripts = append(scripts, marker{t: m.T, number: n, line: scriptLine})
+			panel.items = append(panel.items, legendItem{kind: itemNumbered, number: n, text: m.Text})
+		default:
+			if len(cliffs) == 0 {
+				panel.items = append(panel.items,
+					legendItem{kind: itemLine, line: cliffLine, text: "cliff: tokens or credentials in use ending together, labelled with the layer that set their end"})
+				heading("Cliffs", nCliffs, "cliffs")
+			}
+			if nCliffs > maxNumberedMarkers {
+				cliffs = append(cliffs, marker{t: m.T, line: cliffLine})
+				continue
+			}
+			label, it := m.Label, legendItem{kind: itemNote, text: m.Text}
+			if short {
+				label = fmt.Sprintf("C%d", m.Number)
+				it = legendItem{kind: itemNumbered, number: label, text: m.Text}
+			}
+			cliffs = append(cliffs, marker{t: m.T, label: label, line: cliffLine})
+			panel.items = append(panel.items, it)
 		}
-		if len(cliffs) == 0 {
-			panel.items = append(panel.items,
-				legendItem{kind: itemLine, line: cliffLine, text: "cliff: tokens or credentials in use ending together, labelled with the layer that set their end"},
-				legendItem{kind: itemHeading, text: "Cliffs"})
-		}
-		label, it := m.Label, legendItem{kind: itemNote, text: m.Text}
-		if short {
-			label = fmt.Sprintf("C%d", m.Number)
-			it = legendItem{kind: itemNumbered, number: label, text: m.Text}
-		}
-		cliffs = append(cliffs, marker{t: m.T, label: label, line: cliffLine})
-		panel.items = append(panel.items, it)
 	}
-	// Cliff lines last, so they are drawn over annotation lines.
-	hdr.markers = append(append(hdr.markers, notes...), cliffs...)
+	// Cliff lines last, so they are drawn over the others.
+	hdr.markers = append(append(append(hdr.markers, notes...), scripts...), cliffs...)
 }
 
 // nominalDataWidth is the data width at slide size, to choose labels at
