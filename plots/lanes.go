@@ -120,7 +120,7 @@ func TimelineLanes(r *Run, opts TimelineOptions) ([]Lane, Window, error) {
 	aggregated := func(actor string) bool { return threshold > 0 && replicas[actor] > threshold }
 
 	var lanes []Lane
-	byKey := map[laneKey]int{} // lookups only; lanes keep first-issue order
+	byKey := map[laneKey]int{}                 // lookups only; lanes keep first-issue order
 	laneOf := make([]int, len(r.Entities))     // the lane of each entity (its orphan lane, if it moved)
 	before := make([]int, len(r.Entities))     // its lane before a revoke-orphan freed it; -1 if issued after
 	orphaned := make([]int64, len(r.Entities)) // when a revoke-orphan freed its subtree, or None
