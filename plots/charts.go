@@ -414,7 +414,7 @@ func endLabel(e *Entity) string {
 
 // renewalTitle states what the renewals did.
 func renewalTitle(r *Run, e *Entity, rn Renewal) string {
-	n := len(e.Grants) - 1
+	n := e.Renewals
 	switch {
 	case e.Grants[0].Expire == None:
 		return fmt.Sprintf("%s never expires (TTL 0, a root token): nothing to renew; it ended %s", e.ID, endPhrase(r, e))
@@ -444,7 +444,7 @@ func endPhrase(r *Run, e *Entity) string {
 }
 
 func renewalSubtitle(r *Run, e *Entity, rn Renewal) string {
-	s := fmt.Sprintf("%s, seed %d · %s, issued %s", r.Scenario, r.Seed, plural(len(e.Grants)-1, "renewal"), r.stamp(e.Issued()))
+	s := fmt.Sprintf("%s, seed %d · %s, issued %s", r.Scenario, r.Seed, plural(e.Renewals, "renewal"), r.stamp(e.Issued()))
 	if e.HardEnd != None {
 		s += fmt.Sprintf(", hard end issue + %s", hm(e.HardEnd-e.Issued()))
 	} else {

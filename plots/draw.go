@@ -192,6 +192,7 @@ type marker struct {
 	t      int64
 	label  string // upper band; "" for none
 	number string // lower band; "" for none
+	rug    bool   // too many to label: a tick in the lower band only
 	line   draw.LineStyle
 }
 
@@ -221,7 +222,7 @@ const (
 func (h *header) bands() (upper, lower bool) {
 	for _, m := range h.markers {
 		upper = upper || m.label != ""
-		lower = lower || m.number != ""
+		lower = lower || m.number != "" || m.rug
 	}
 	return upper, lower
 }
@@ -280,26 +281,40 @@ func (h *header) Plot(c draw.Canvas, p *plot.Plot) {
 			upIdx = append(upIdx, i)
 		}
 	}
-	// Lines first, labels over them; a run of markers in one style is one
-	// path, stroked once, so that thousands of them cost one raster pass.
-	var path vg.Path
-	for i, m := range h.markers {
-		if xi := x(float64(m.t)); c.ContainsX(xi) {
-			topY := c.Max.Y
-			switch {
-			case m.label != "":
-				topY = upperBase
-			case m.number != "":
-				topY = lowerBase
+	// Lines first, labels over them. A marker too many to label is a
+	// solid tick in the lower band instead of a line across the data, one
+	// per half point, all in one path: thousands of them cost one raster
+	// pass (dashed full-height lines cost a minute).
+	var rug vg.Path
+	var rugLine draw.LineStyle
+	lastX := vg.Length(math.Inf(-1))
+	for _, m := range h.markers {
+		xi := x(float64(m.t))
+		if !c.ContainsX(xi) {
+			continue
+		}
+		if m.rug {
+			if xi-lastX >= 0.5 || xi < lastX {
+				rug.Move(vg.Point{X: xi, Y: lowerBase})
+				rug.Line(vg.Point{X: xi, Y: lowerBase + leaderHeight})
+				lastX = xi
 			}
-			path.Move(vg.Point{X: xi, Y: c.Min.Y})
-			path.Line(vg.Point{X: xi, Y: topY})
+			rugLine = m.line
+			continue
 		}
-		if len(path) > 0 && (i+1 == len(h.markers) || !sameLine(m.line, h.markers[i+1].line)) {
-			c.SetLineStyle(m.line)
-			c.Stroke(path)
-			path = path[:0]
+		topY := c.Max.Y
+		switch {
+		case m.label != "":
+			topY = upperBase
+		case m.number != "":
+			topY = lowerBase
 		}
+		c.StrokeLine2(m.line, xi, c.Min.Y, xi, topY)
+	}
+	if len(rug) > 0 {
+		rugLine.Dashes, rugLine.Width = nil, vg.Points(0.5)
+		c.SetLineStyle(rugLine)
+		c.Stroke(rug)
 	}
 	place := func(idx []int, base vg.Length, text func(marker) string, boxed bool) {
 		groups := groupLabels(h.markers, idx, x, text, labelSty)
@@ -329,10 +344,6 @@ func (h *header) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	place(lowIdx, lowerBase, func(m marker) string { return m.number }, true)
 	place(upIdx, upperBase, func(m marker) string { return m.label }, false)
-}
-
-func sameLine(a, b draw.LineStyle) bool {
-	return a.Color == b.Color && a.Width == b.Width && slices.Equal(a.Dashes, b.Dashes) && a.DashOffs == b.DashOffs
 }
 
 // labelGroup is one label drawn for one or more markers.

@@ -84,10 +84,15 @@ type Entity struct {
 	Replica    int    // from the ID: ACTOR[R]...; 0 when the ID has none
 	Generation int    // from the ID: ...#G
 
-	// Grants are the issue (Grants[0]) and every successful renewal.
-	Grants []Grant
-	// FailedRenewals are the instants of renewals the backend refused.
+	// Grants are the issue (Grants[0]) and every successful renewal;
+	// only the issue when the reader was told not to keep its renewals
+	// (ReadOptions.KeepGrants). Renewals counts them either way.
+	Grants   []Grant
+	Renewals int
+	// FailedRenewals are the instants of renewals the backend refused
+	// (kept with the grants).
 	FailedRenewals []int64
+	kept           bool // Grants holds every renewal
 
 	Done     int64  // when the renewing watcher gave up, or None
 	Replaced int64  // when its holder moved on, or None
@@ -106,6 +111,9 @@ type Grant struct {
 	HardEnd int64 // None when there is none
 	BoundBy string
 }
+
+// KeptGrants says whether the reader kept every renewal of the entity.
+func (e *Entity) KeptGrants() bool { return e.kept }
 
 // Issued is when the entity was issued.
 func (e *Entity) Issued() int64 { return e.Grants[0].T }
@@ -150,9 +158,23 @@ const maxLineBytes = 64 << 20
 // ReadEvents parses an events.jsonl log (version 1): the header, one line
 // per event and the trailing cliff lines. Any problem is a *LineError naming
 // the line and the field.
-func ReadEvents(r io.Reader) (*Run, error) {
+func ReadEvents(r io.Reader) (*Run, error) { return ReadEventsWith(r, ReadOptions{}) }
+
+// ReadOptions tune what ReadEventsWith keeps.
+type ReadOptions struct {
+	// KeepGrants says, at each issue, whether to keep that entity's
+	// renewals (only the renewal chart draws them); nil keeps all. Most
+	// of a long run's log is renewals: keeping one entity's, the reader
+	// streams the log in memory that grows with the entities issued, not
+	// with the log (docs/plots.md).
+	KeepGrants func(id, kind string) bool
+}
+
+// ReadEventsWith is ReadEvents with options. It reads r line by line
+// through a 1 MiB buffer and never holds the whole log.
+func ReadEventsWith(r io.Reader, opts ReadOptions) (*Run, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
-	p := &parser{run: &Run{index: map[string]int{}}, services: map[string]int{}, interned: map[string]string{}}
+	p := &parser{run: &Run{index: map[string]int{}}, services: map[string]int{}, interned: map[string]string{}, keep: opts.KeepGrants}
 	for {
 		line, err := readLine(br)
 		if len(line) > 0 || err == nil {
@@ -206,6 +228,7 @@ type parser struct {
 	interned  map[string]string // repeated strings share one copy
 	sawCliff  bool
 	sawHeader bool
+	keep      func(id, kind string) bool
 }
 
 func (p *parser) intern(b []byte) string {
@@ -414,6 +437,7 @@ func (p *parser) issue(ev *event) error {
 		ID: ev.entity, Kind: ev.entityKind, Actor: ev.actor, Parent: ev.parent,
 		Replica: id.replica, Generation: id.generation,
 		Grants: []Grant{g}, Done: None, Replaced: None, Ended: None, Cause: "alive", HardEnd: g.HardEnd,
+		kept: p.keep == nil || p.keep(ev.entity, ev.entityKind),
 	})
 	return nil
 }
@@ -459,10 +483,15 @@ func (p *parser) update(ev *event, e *Entity) error {
 		if err != nil {
 			return err
 		}
-		e.Grants = append(e.Grants, g)
+		if e.kept {
+			e.Grants = append(e.Grants, g)
+		}
+		e.Renewals++
 		e.HardEnd = g.HardEnd
 	case "renew-failed":
-		e.FailedRenewals = append(e.FailedRenewals, ev.t)
+		if e.kept {
+			e.FailedRenewals = append(e.FailedRenewals, ev.t)
+		}
 	case "renewal-done":
 		if e.Done == None {
 			e.Done = ev.t

@@ -291,6 +291,9 @@ func RenewalSeries(r *Run, id string) (Renewal, error) {
 	if !ok {
 		return Renewal{}, fmt.Errorf("plots: no entity %q in the run%s", id, suggestEntities(r))
 	}
+	if !e.kept {
+		return Renewal{}, fmt.Errorf("plots: the renewals of %q were not kept when the log was read (ReadOptions.KeepGrants)", id)
+	}
 	rn := Renewal{Entity: id, CappedFrom: None}
 	end := e.Ended
 	if end == None {

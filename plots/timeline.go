@@ -214,9 +214,9 @@ func scriptText(s Script) string {
 }
 
 // maxNumberedMarkers: above this many markers of one kind in view, they
-// are drawn as plain lines in one stroke, without labels or legend lines
-// (the legend says how many): a slide cannot show more, and each label
-// costs a raster pass, so 10,000 annotations would take a minute.
+// are drawn as ticks above the data, without labels or legend lines (the
+// legend says how many): a slide cannot show more, and each label and
+// dashed line costs a raster pass, so 10,000 annotations took a minute.
 const maxNumberedMarkers = 40
 
 var (
@@ -250,7 +250,7 @@ func addMarkers(r *Run, visible func(int64) bool, hdr *header, panel *sidePanel,
 		panel.items = append(panel.items, legendItem{kind: itemHeading, text: text})
 		if n > maxNumberedMarkers {
 			panel.items = append(panel.items, legendItem{kind: itemNote,
-				text: fmt.Sprintf("%s %s in view, more than %d: drawn as lines without labels", thousands(float64(n)), what, maxNumberedMarkers)})
+				text: fmt.Sprintf("%s %s in view, more than %d: drawn as ticks above the chart, without labels", thousands(float64(n)), what, maxNumberedMarkers)})
 		}
 	}
 	for _, m := range ms {
@@ -260,7 +260,7 @@ func addMarkers(r *Run, visible func(int64) bool, hdr *header, panel *sidePanel,
 				heading("Annotations ("+r.zoneName()+")", nNotes, "annotations")
 			}
 			if nNotes > maxNumberedMarkers {
-				notes = append(notes, marker{t: m.T, line: noteLine})
+				notes = append(notes, marker{t: m.T, line: noteLine, rug: true})
 				continue
 			}
 			n := fmt.Sprint(m.Number)
@@ -272,7 +272,7 @@ func addMarkers(r *Run, visible func(int64) bool, hdr *header, panel *sidePanel,
 				panel.items = append(panel.items, legendItem{kind: itemLine, line: scriptLine, text: "an operator's action, from the run's log"})
 			}
 			if nScripts > maxNumberedMarkers {
-				scripts = append(scripts, marker{t: m.T, line: scriptLine})
+				scripts = append(scripts, marker{t: m.T, line: scriptLine, rug: true})
 				continue
 			}
 			n := fmt.Sprintf("S%d", m.Number)
@@ -285,7 +285,7 @@ func addMarkers(r *Run, visible func(int64) bool, hdr *header, panel *sidePanel,
 				heading("Cliffs", nCliffs, "cliffs")
 			}
 			if nCliffs > maxNumberedMarkers {
-				cliffs = append(cliffs, marker{t: m.T, line: cliffLine})
+				cliffs = append(cliffs, marker{t: m.T, line: cliffLine, rug: true})
 				continue
 			}
 			label, it := m.Label, legendItem{kind: itemNote, text: m.Text}

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -77,13 +79,9 @@ func plotRun(opts *PlotOptions) error {
 			return badInput(err)
 		}
 	}
-	events, err := os.ReadFile(opts.Events)
+	run, err := readEventsFile(opts.Events, opts.Entity, chart == "" || chart == "renewal")
 	if err != nil {
-		return badInput(err)
-	}
-	run, err := plots.ReadEvents(bytes.NewReader(events))
-	if err != nil {
-		return badInput(fmt.Errorf("%s: %w", opts.Events, err))
+		return err
 	}
 	if opts.Entity != "" {
 		// A group (core-api.credential) picks its first entity in the run.
@@ -189,4 +187,60 @@ func writeChart(path string, run *plots.Run, chart, format, entity string) error
 	return writeFile(path, func(w io.Writer) error {
 		return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
 	})
+}
+
+// readEventsFile streams an events.jsonl (or .jsonl.gz) from disk. The log
+// of a long run is mostly renewals, and only the renewal chart draws them,
+// for one entity: the reader keeps that entity's (entity, or else the first
+// token's, the usual default), so memory grows with the entities issued,
+// not with the log. If the default turns out to be another entity (the
+// root of the first cliff, known only from the log's last lines), the file
+// is read a second time for it.
+func readEventsFile(path, entity string, renewal bool) (*plots.Run, error) {
+	first := ""
+	keep := func(id, kind string) bool {
+		if entity != "" {
+			return id == entity
+		}
+		if first == "" && (kind == "token" || kind == "child-token") {
+			first = id
+		}
+		return id == first
+	}
+	run, err := readEventsPass(path, keep)
+	if err != nil || !renewal {
+		return run, err
+	}
+	id := entity
+	if id == "" {
+		if id, err = plots.DefaultRenewalEntity(run); err != nil {
+			return run, nil // the renewal chart says so itself
+		}
+	}
+	if e, ok := run.Entity(id); !ok || e.KeptGrants() {
+		return run, nil
+	}
+	return readEventsPass(path, func(got, _ string) bool { return got == id })
+}
+
+func readEventsPass(path string, keep func(id, kind string) bool) (*plots.Run, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("%s: the name ends in .gz but the file is not gzip: %w", path, err))
+		}
+		defer zr.Close()
+		r = zr
+	}
+	run, err := plots.ReadEventsWith(r, plots.ReadOptions{KeepGrants: keep})
+	if err != nil {
+		return nil, badInput(fmt.Errorf("%s: %w", path, err))
+	}
+	return run, nil
 }

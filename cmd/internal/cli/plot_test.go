@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -110,4 +111,43 @@ func TestPlotBadInput(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %s", stderr)
 		})
 	}
+}
+
+// plot streams the log, from .jsonl or .jsonl.gz, keeping one entity's
+// renewals: in staging-vs-production the renewal chart's entity (the root
+// of the first cliff, production-broker#1) is not the first token issued,
+// so the log is read twice, and the charts are still byte for byte run's.
+func TestPlotReadsGzipAndStreams(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := run("run", "staging-vs-production", "--out", dir)
+	require.Equal(t, ExitOK, code, stderr)
+	raw, err := os.ReadFile(filepath.Join(dir, "events.jsonl"))
+	require.NoError(t, err)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, err = zw.Write(raw)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	in := filepath.Join(t.TempDir(), "events.jsonl.gz")
+	require.NoError(t, os.WriteFile(in, gz.Bytes(), 0o644))
+
+	out := t.TempDir()
+	code, _, stderr = run("plot", in, "--out", out)
+	require.Equal(t, ExitOK, code, stderr)
+	for _, f := range []string{"timeline.svg", "renewal.svg", "live.svg"} {
+		a, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(out, f))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(a, b), "%s: plot of the .gz log differs from run's", f)
+	}
+	renewal, err := os.ReadFile(filepath.Join(out, "renewal.svg"))
+	require.NoError(t, err)
+	assert.Contains(t, string(renewal), "production-broker#1")
+
+	notGzip := filepath.Join(t.TempDir(), "events.jsonl.gz")
+	require.NoError(t, os.WriteFile(notGzip, raw[:200], 0o644))
+	code, _, stderr = run("plot", notGzip, "--out", out)
+	assert.Equal(t, ExitBadInput, code)
+	assert.Contains(t, stderr, "the name ends in .gz but the file is not gzip")
 }
