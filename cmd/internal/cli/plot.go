@@ -79,22 +79,11 @@ func plotRun(opts *PlotOptions) error {
 			return badInput(err)
 		}
 	}
-	run, err := readEventsFile(opts.Events, opts.Entity, chart == "" || chart == "renewal")
+	run, entity, err := readEventsFile(opts.Events, opts.Entity, chart == "" || chart == "renewal")
 	if err != nil {
 		return err
 	}
-	if opts.Entity != "" {
-		// A group (core-api.credential) picks its first entity in the run.
-		ids := make([]string, len(run.Entities))
-		for i := range run.Entities {
-			ids[i] = run.Entities[i].ID
-		}
-		found, err := entityid.Find(opts.Entity, ids)
-		if err != nil {
-			return badInput(fmt.Errorf("%s: %w", opts.Events, err))
-		}
-		opts.Entity = found[0]
-	}
+	opts.Entity = entity
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return badInput(fmt.Errorf("cannot create output directory: %w", err))
 	}
@@ -189,14 +178,16 @@ func writeChart(path string, run *plots.Run, chart, format, entity string) error
 	})
 }
 
-// readEventsFile streams an events.jsonl (or .jsonl.gz) from disk. The log
-// of a long run is mostly renewals, and only the renewal chart draws them,
-// for one entity: the reader keeps that entity's (entity, or else the first
-// token's, the usual default), so memory grows with the entities issued,
-// not with the log. If the default turns out to be another entity (the
-// root of the first cliff, known only from the log's last lines), the file
-// is read a second time for it.
-func readEventsFile(path, entity string, renewal bool) (*plots.Run, error) {
+// readEventsFile streams an events.jsonl (or .jsonl.gz) from disk and
+// resolves entity, a concrete id or a group (core-api.credential: its first
+// entity in the run), "" staying "" for the renewal chart's default. The
+// log of a long run is mostly renewals, and only the renewal chart draws
+// them, for one entity: the reader keeps that entity's (entity as given,
+// or else the first token's, the usual default), so memory grows with the
+// entities issued, not with the log. If the chart's entity turns out to be
+// another (a group's first, or the root of the first cliff, known only
+// from the log's last lines), the file is read a second time for it.
+func readEventsFile(path, entity string, renewal bool) (*plots.Run, string, error) {
 	first := ""
 	keep := func(id, kind string) bool {
 		if entity != "" {
@@ -208,19 +199,28 @@ func readEventsFile(path, entity string, renewal bool) (*plots.Run, error) {
 		return id == first
 	}
 	run, err := readEventsPass(path, keep)
-	if err != nil || !renewal {
-		return run, err
+	if err != nil {
+		return nil, "", err
 	}
-	id := entity
-	if id == "" {
-		if id, err = plots.DefaultRenewalEntity(run); err != nil {
-			return run, nil // the renewal chart says so itself
+	id := ""
+	if entity != "" {
+		ids := make([]string, len(run.Entities))
+		for i := range run.Entities {
+			ids[i] = run.Entities[i].ID
 		}
+		found, err := entityid.Find(entity, ids)
+		if err != nil {
+			return nil, "", badInput(fmt.Errorf("%s: %w", path, err))
+		}
+		entity, id = found[0], found[0]
+	} else if renewal {
+		id, _ = plots.DefaultRenewalEntity(run) // none: the renewal chart says so itself
 	}
-	if e, ok := run.Entity(id); !ok || e.KeptGrants() {
-		return run, nil
+	if e, ok := run.Entity(id); !renewal || !ok || e.KeptGrants() {
+		return run, entity, nil
 	}
-	return readEventsPass(path, func(got, _ string) bool { return got == id })
+	run, err = readEventsPass(path, func(got, _ string) bool { return got == id })
+	return run, entity, err
 }
 
 func readEventsPass(path string, keep func(id, kind string) bool) (*plots.Run, error) {
