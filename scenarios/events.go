@@ -12,10 +12,11 @@ import (
 )
 
 var (
-	eventKindNames = []string{"reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage", "renew"}
+	eventKindNames = []string{"reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage", "renew", "database-outage", "slowdown"}
 	eventKinds     = map[string]EventKind{
 		"reauth": EventReauth, "revoke": EventRevoke, "revoke-orphan": EventRevokeOrphan,
 		"tune": EventTune, "role": EventRole, "deploy": EventDeploy, "outage": EventOutage, "renew": EventRenew,
+		"database-outage": EventDBOutage, "slowdown": EventSlowdown,
 	}
 	eventKeys = map[EventKind][]string{
 		EventReauth:       {"at", "do", "actor"},
@@ -26,10 +27,13 @@ var (
 		EventDeploy:       {"at", "do", "actor"},
 		EventOutage:       {"at", "do", "until"},
 		EventRenew:        {"at", "do", "actor", "increment", "what"},
+		EventDBOutage:     {"at", "do", "mount", "until"},
+		EventSlowdown:     {"at", "do", "mount", "until", "latency"},
 	}
-	allEventKeys = []string{"at", "do", "actor", "mount", "role", "set", "until", "increment", "what"}
+	allEventKeys = []string{"at", "do", "actor", "mount", "role", "set", "until", "increment", "what", "latency"}
 	tuneKeys     = []string{"default_lease_ttl", "max_lease_ttl"}
-	expectKeys   = []string{"no_cascade_larger_than", "no_outage", "max_failed_requests", "no_system_default_max", "min_reauth_margin"}
+	expectKeys   = []string{"no_cascade_larger_than", "no_outage", "max_failed_requests", "no_system_default_max", "min_reauth_margin",
+		"max_exposure_window", "max_revocations_per_second", "no_irrevocable_leases"}
 )
 
 // setCheck is a tune or role event whose result is validated once all
@@ -140,6 +144,8 @@ func (p *parser) event(st *state, n *yaml.Node, path string) (Event, *setCheck) 
 				}
 			}
 		}
+	case EventDBOutage, EventSlowdown:
+		p.databaseEvent(st, &ev, f, need, atOK)
 	case EventTune:
 		var mountOK bool
 		if m, ok := need("mount", "the mount to tune, one of "+quoteList(st.declaredMounts())); ok {
@@ -415,4 +421,5 @@ func (p *parser) expect(st *state, e entry) {
 			x.MinReauthMargin = &d
 		}
 	}
+	p.revocationExpect(x, f)
 }

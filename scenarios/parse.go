@@ -138,6 +138,10 @@ type state struct {
 	actors map[string]int // name → index in sc.Actors
 	lists  map[string]cachedList
 	budget int // name comparisons left for "did you mean" suggestions
+
+	revInstant bool          // backend.revocation: instant
+	revMounts  []MountRevoke // secrets mounts' revoke blocks
+	revEvents  bool          // a database-outage or slowdown event
 }
 
 func (p *parser) scenario(root *yaml.Node) *Scenario {
@@ -225,6 +229,7 @@ func (p *parser) scenario(root *yaml.Node) *Scenario {
 	if e, ok := f.get("expect"); ok {
 		p.expect(st, e)
 	}
+	p.finishRevocation(st)
 	return sc
 }
 
@@ -267,7 +272,10 @@ func (p *parser) backend(st *state, top fields) {
 	if e, ok := top.get("backend"); ok {
 		owner = e.key
 		f, _ := p.mapping(e.val, e.path, mapSpec{what: "the server configuration", allowNull: true,
-			keys: []string{"default_lease_ttl", "max_lease_ttl", "mounts"}})
+			keys: []string{"default_lease_ttl", "max_lease_ttl", "mounts", "revocation"}})
+		if v, ok := f.get("revocation"); ok {
+			p.revocation(st, v)
+		}
 		if v, ok := f.get("default_lease_ttl"); ok {
 			sysLines[v.name] = v.key
 			b.System.DefaultLeaseTTL, _ = p.duration(v.val, v.path)
@@ -309,7 +317,10 @@ func (p *parser) backend(st *state, top fields) {
 			}
 			mt := model.Mount{Path: path}
 			mf, _ := p.mapping(m.val, m.path, mapSpec{what: "the mount's tuning", allowNull: true,
-				keys: []string{"default_lease_ttl", "max_lease_ttl"}})
+				keys: []string{"default_lease_ttl", "max_lease_ttl", "revoke"}})
+			if v, ok := mf.get("revoke"); ok {
+				p.mountRevoke(st, path, v)
+			}
 			lines := map[string]*yaml.Node{}
 			if v, ok := mf.get("default_lease_ttl"); ok {
 				lines[v.name] = v.key

@@ -33,6 +33,10 @@ type Backend struct {
 	System model.System
 	Mounts []model.Mount  // auth/token is always present (added untuned when the file omits it)
 	Lines  map[string]int // line of each mount by path, for later error messages
+	// Revocation is backend.revocation: the expiration manager's work
+	// (docs/revocation.md). Nil keeps the instant model: every lease is
+	// gone from the database the moment it ends for Vault.
+	Revocation *Revocation
 }
 
 // RoleKind tells which of the three kinds of role a role is; it follows
@@ -219,6 +223,8 @@ const (
 	EventDeploy                            // services restart and fetch anew (Actor "" = all services)
 	EventOutage                            // backend unavailable from At to Until
 	EventRenew                             // an operator renews the actor's token or credentials (Increment)
+	EventDBOutage                          // a secrets mount's database refuses revokes from At to Until
+	EventSlowdown                          // a secrets mount's revokes take Latency from At to Until
 )
 
 // What an operator's renew or revoke acts on.
@@ -235,11 +241,13 @@ type Event struct {
 	Actor string
 	Mount string
 	Role  string
-	Until model.Instant // EventOutage
+	Until model.Instant // EventOutage, EventDBOutage, EventSlowdown
 	Set   []FieldValue  // EventTune, EventRole: in file order
 	// EventRenew, EventRevoke: WhatToken (default) or WhatCredential.
 	What      string
 	Increment model.Duration // EventRenew: the requested increment (0: the backend's default)
+	// Latency is EventSlowdown's revoke duration in milliseconds.
+	Latency model.Millis
 }
 
 // FieldValue is one field set by a tune or role event.
@@ -263,4 +271,8 @@ type Expect struct {
 	MaxFailedRequests   *float64        // total failed requests across services
 	NoSystemDefaultMax  *bool           // no token or lease whose hard end is bound by system.max_lease_ttl
 	MinReauthMargin     *model.Duration // hard end at least this long after the last re-authentication
+	// Revocation rules (docs/revocation.md).
+	MaxExposureWindow       *model.Duration // no lease usable in the database longer than this after its expiry
+	MaxRevocationsPerSecond *float64        // no mount's database sees more revocations in one second
+	NoIrrevocableLeases     *bool           // no lease marked irrevocable
 }

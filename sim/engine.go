@@ -143,6 +143,8 @@ type Engine struct {
 
 	budgets Budgets
 	live    int64 // entities issued and not ended
+
+	rev *revoker // the expiration manager's revocation work; nil: instant
 }
 
 // New prepares a run of a validated scenario.
@@ -154,6 +156,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 	e := &Engine{s: s, b: NewBackend(s), seed: seed, opts: opts, byName: map[string]int{}}
 	st := NewStreams(seed)
 	e.renewRNG, e.graceRNG, e.faultRNG = st.Stream(PurposeRenewJitter), st.Stream(PurposeGrace), st.Stream(PurposeFaults)
+	e.rev = newRevoker(s, st)
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.budgets = opts.budgets()
 	e.loop.Budget = e.budgets.Events
@@ -832,6 +835,10 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	e.cliffs.add(e, m)
 	kind := LogEnd
 	e.record(LogEvent{Kind: kind, Entity: m, Cause: cause, By: by, Root: root})
+	if e.rev != nil && en.kind == KindLease {
+		// Invalid for Vault now; the database user goes when its job runs.
+		e.rev.ended(m, e.b.SecretsRole(e.actors[en.actor].a.Credential).Mount, e.loop.Now)
+	}
 	if !en.retired {
 		e.pendingLoss = append(e.pendingLoss, m)
 	}

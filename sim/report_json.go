@@ -30,6 +30,8 @@ type reportDoc struct {
 	Impacts        []impactJSON  `json:"impact_windows"`
 	Services       []serviceJSON `json:"services"`
 	Entities       []entityJSON  `json:"entities"`
+	// Revocation appears only with the expiration manager model.
+	Revocation *revocationJSON `json:"revocation,omitempty"`
 }
 
 type cliffJSON struct {
@@ -108,6 +110,7 @@ func WriteReportJSON(w io.Writer, r *Result) error {
 		Notes: nonNil(r.Notes), Cliffs: []cliffJSON{}, Outages: []outageJSON{}, Impacts: []impactJSON{}, Services: []serviceJSON{}, Entities: []entityJSON{},
 	}
 	doc.Cliffs = append(doc.Cliffs, cliffsJSON(r)...)
+	doc.Revocation = revocationDoc(r)
 	for _, o := range r.Outages {
 		doc.Outages = append(doc.Outages, outageJSON{Service: o.Service, From: c.RFC3339(o.From), To: c.RFC3339(o.To),
 			FromOffset: int64(o.From), ToOffset: int64(o.To), RecoverySeconds: o.Duration().Seconds(), Ongoing: o.Ongoing,
@@ -288,6 +291,9 @@ func WriteEventsJSONL(w io.Writer, r *Result) error {
 		if err := enc.Encode(line); err != nil {
 			return err
 		}
+	}
+	if err := writeRevocationEvents(enc, r); err != nil {
+		return err
 	}
 	return bw.Flush()
 }

@@ -142,6 +142,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 		}
 	})
 
+	writeRevocationText(&b, r)
 	b.WriteString("\nEntities (tokens and the fate of every credential generation)\n")
 	writeFates(&b, r)
 	_, err := io.WriteString(w, TrimLines(b.String()))

@@ -347,6 +347,9 @@ type Result struct {
 	Services []ServiceSummary
 	Log      []LogEvent
 	Notes    []string // where observed live tokens disagree with the model
+	// Revocation is the expiration manager's work (docs/revocation.md);
+	// nil with the instant model.
+	Revocation *Revocation
 
 	engine *Engine
 }
@@ -399,6 +402,10 @@ func (e *Engine) result(o Outcome) *Result {
 	}
 	sortOutages(r.Outages)
 	r.Impacts = impacts(r.Outages)
+	if e.rev != nil {
+		e.rev.finish(now)
+		r.Revocation = e.rev.summary(e, now)
+	}
 	return r
 }
 

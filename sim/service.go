@@ -191,7 +191,7 @@ func (e *Engine) restart(ai int) {
 }
 
 func scriptNote(ev *scenarios.Event) string {
-	names := [...]string{"", "reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage", "renew"}
+	names := [...]string{"", "reauth", "revoke", "revoke-orphan", "tune", "role", "deploy", "outage", "renew", "database-outage", "slowdown"}
 	n := names[ev.Do]
 	if ev.What == scenarios.WhatCredential {
 		n += " credential"

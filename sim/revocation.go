@@ -1,0 +1,372 @@
+package sim
+
+import (
+	"container/heap"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// PurposeRevocation draws revoke latencies, failures and backoff jitter.
+const PurposeRevocation Purpose = "revocation"
+
+// dispatcherPoll is how often the fair-share dispatcher looks for an
+// eligible queue while work waits (assignWork, helper/fairshare).
+const dispatcherPoll model.Millis = 50
+
+// irrevocableSleep is the pause after a failed daily retry.
+const irrevocableSleep model.Millis = 10
+
+// revoker is the expiration manager's revocation work (semantics.md §5.3,
+// docs/revocation.md). It never changes validity: the engine ends a lease
+// at its expiry instant as before; the revoker decides when the database
+// user is actually gone. It keeps its own clock in milliseconds, advanced
+// by the engine's whole seconds, its own event heap and its own random
+// stream: deterministic, single-threaded, and invisible to the engine.
+type revoker struct {
+	cfg     *scenarios.Revocation
+	rng     *rand.Rand
+	now     model.Millis
+	horizon model.Millis
+	mounts  []revMount
+	byPath  map[string]int
+	windows []dbWindow
+
+	jobs   []revJob
+	heap   revHeap
+	seq    int64
+	active []int // mounts whose queue has jobs, in round-robin order (queuesIndex)
+	last   int   // lastQueueAccessed
+	busy   int   // workers running a job
+	// The dispatcher is idle (woken by the first job), polling every 50 ms
+	// while work waits that no queue may take, or blocked on a free worker.
+	polling, blocked bool
+
+	irrevocable []int // jobs marked irrevocable and not yet revoked, in marking order
+	passAt      model.Millis
+
+	secs map[revSecKey]*revSecond // activity per second and mount, for events.jsonl and peaks
+}
+
+type revMount struct {
+	path    string
+	cfg     scenarios.MountRevoke
+	queue   []int // job indexes, FIFO
+	head    int
+	workers int // running jobs of this mount
+	pending int // jobs not yet revoked nor irrevocable
+}
+
+type dbWindow struct {
+	mount    string
+	from, to model.Millis
+	outage   bool
+	latency  model.Millis
+}
+
+type revJob struct {
+	lease     model.NodeID
+	mount     int
+	expiredAt model.Millis // the instant the lease ended for Vault
+	attempts  int
+	revokedAt model.Millis // -1 until revoked
+	markedAt  model.Millis // when marked irrevocable, -1 if never
+}
+
+type revEvKind uint8
+
+// Same-millisecond order: workers finish before retries re-queue, before
+// the dispatcher polls, before the daily pass.
+const (
+	revDone revEvKind = iota
+	revRetry
+	revPoll
+	revPass
+)
+
+type revEvent struct {
+	at     model.Millis
+	kind   revEvKind
+	seq    int64
+	job    int
+	failed bool
+}
+
+type revHeap []revEvent
+
+func (h revHeap) Len() int { return len(h) }
+func (h revHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	if a.kind != b.kind {
+		return a.kind < b.kind
+	}
+	return a.seq < b.seq
+}
+func (h revHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *revHeap) Push(x any)   { *h = append(*h, x.(revEvent)) }
+func (h *revHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+type revSecKey struct {
+	sec   int64
+	mount int
+}
+
+// revSecond is one second of one mount's revocation work.
+type revSecond struct {
+	Attempts, Failures, Revoked, Irrevocable int
+}
+
+func newRevoker(s *scenarios.Scenario, st *Streams) *revoker {
+	cfg := s.Backend.Revocation
+	if cfg == nil {
+		return nil
+	}
+	r := &revoker{cfg: cfg, rng: st.Stream(PurposeRevocation), byPath: map[string]int{}, last: -1,
+		horizon: model.Millis(s.Horizon) * 1000, secs: map[revSecKey]*revSecond{}}
+	for _, ev := range s.Events {
+		switch ev.Do {
+		case scenarios.EventDBOutage, scenarios.EventSlowdown:
+			r.windows = append(r.windows, dbWindow{mount: ev.Mount, from: ms(ev.At), to: ms(ev.Until),
+				outage: ev.Do == scenarios.EventDBOutage, latency: ev.Latency})
+		}
+	}
+	return r
+}
+
+func ms(t model.Instant) model.Millis { return model.Millis(t) * 1000 }
+
+func (r *revoker) mount(path string) int {
+	if i, ok := r.byPath[path]; ok {
+		return i
+	}
+	r.byPath[path] = len(r.mounts)
+	r.mounts = append(r.mounts, revMount{path: path, cfg: r.cfg.Revoke(path)})
+	return len(r.mounts) - 1
+}
+
+func (r *revoker) push(ev revEvent) {
+	r.seq++
+	ev.seq = r.seq
+	heap.Push(&r.heap, ev)
+}
+
+// advance runs the revocation work up to and including t.
+func (r *revoker) advance(t model.Millis) {
+	for len(r.heap) > 0 && r.heap[0].at <= t {
+		ev := heap.Pop(&r.heap).(revEvent)
+		r.now = ev.at
+		switch ev.kind {
+		case revDone:
+			r.done(ev.job, ev.failed)
+		case revRetry:
+			r.enqueue(ev.job)
+		case revPoll:
+			r.polling = false
+			r.assign()
+		case revPass:
+			r.pass()
+		}
+	}
+	r.now = max(r.now, t)
+}
+
+// ended is the engine's hook: lease n ended for Vault at instant at (its
+// expiry, its cap, its token's cascade or an operator's revoke) and
+// becomes a revocation job on its mount's queue (§5.3, §6.1).
+func (r *revoker) ended(n model.NodeID, mount string, at model.Instant) {
+	r.advance(ms(at))
+	j := len(r.jobs)
+	r.jobs = append(r.jobs, revJob{lease: n, mount: r.mount(mount), expiredAt: ms(at), revokedAt: -1, markedAt: -1})
+	r.mounts[r.jobs[j].mount].pending++
+	r.enqueue(j)
+}
+
+// enqueue is AddJob: the job goes to the back of its mount's queue; an
+// idle dispatcher wakes at once.
+func (r *revoker) enqueue(j int) {
+	m := &r.mounts[r.jobs[j].mount]
+	if m.head == len(m.queue) {
+		m.queue, m.head = m.queue[:0], 0
+		r.active = append(r.active, r.jobs[j].mount)
+	}
+	m.queue = append(m.queue, j)
+	if !r.polling && !r.blocked {
+		r.assign()
+	}
+}
+
+// assign hands waiting jobs to workers, round-robin over the active
+// queues, each queue capped at ceil(0.9 × workers / active queues).
+func (r *revoker) assign() {
+	for len(r.active) > 0 {
+		if r.busy >= r.cfg.Workers {
+			r.blocked = true // dispatch blocks until a worker is free
+			return
+		}
+		q := r.nextQueue()
+		if q < 0 {
+			r.polling = true
+			r.push(revEvent{at: r.now + dispatcherPoll, kind: revPoll})
+			return
+		}
+		m := &r.mounts[q]
+		j := m.queue[m.head]
+		m.head++
+		if m.head == len(m.queue) {
+			r.removeActive(r.last)
+		}
+		r.start(j)
+	}
+}
+
+func (r *revoker) nextQueue() int {
+	cp := model.QueueWorkerCap(r.cfg.Workers, len(r.active))
+	idx := r.last
+	for range r.active {
+		idx = (idx + 1) % len(r.active)
+		if q := r.active[idx]; r.mounts[q].workers < cp {
+			r.last = idx
+			return q
+		}
+	}
+	return -1
+}
+
+// removeActive drops an emptied queue, as removeLastQueueAccessed does.
+func (r *revoker) removeActive(i int) {
+	r.active = slices.Delete(r.active, i, i+1)
+	if r.last > 0 {
+		r.last--
+	} else {
+		r.last = len(r.active) - 1
+	}
+}
+
+// attempt is one revoke against the database at t: how long it takes and
+// whether it fails. Every attempt draws the same numbers, whatever the
+// configuration, so that streams stay aligned across what-ifs.
+func (r *revoker) attempt(mount int, t, timeout model.Millis) (model.Millis, bool) {
+	m := &r.mounts[mount]
+	z, u := r.rng.NormFloat64(), r.rng.Float64()
+	lat := model.RevokeLatency(m.cfg.P50, m.cfg.P99, z)
+	outage := false
+	for _, w := range r.windows {
+		if w.mount == m.path && t >= w.from && t < w.to {
+			if w.outage {
+				outage = true
+			} else {
+				lat = w.latency
+			}
+		}
+	}
+	took, timedOut := model.RevokeAttempt(lat, timeout)
+	return took, timedOut || outage || u < m.cfg.Failure
+}
+
+func (r *revoker) start(j int) {
+	job := &r.jobs[j]
+	m := &r.mounts[job.mount]
+	job.attempts++
+	took, failed := r.attempt(job.mount, r.now, r.cfg.RequestTimeout)
+	r.second(r.now, job.mount).Attempts++
+	m.workers++
+	r.busy++
+	r.push(revEvent{at: r.now + took, kind: revDone, job: j, failed: failed})
+}
+
+// done is a worker finishing: success, or OnFailure's retry or irrevocable mark.
+func (r *revoker) done(j int, failed bool) {
+	job := &r.jobs[j]
+	r.mounts[job.mount].workers--
+	r.busy--
+	if !failed {
+		r.revoked(j, r.now)
+	} else {
+		r.second(r.now, job.mount).Failures++
+		if model.AfterFailure(job.attempts) == model.Irrevocable {
+			r.mark(j)
+		} else {
+			r.push(revEvent{at: r.now + model.RevokeBackoff(job.attempts, r.rng.Float64()), kind: revRetry, job: j})
+		}
+	}
+	if r.blocked {
+		r.blocked = false
+		r.assign()
+	}
+}
+
+func (r *revoker) revoked(j int, at model.Millis) {
+	job := &r.jobs[j]
+	job.revokedAt = at
+	r.mounts[job.mount].pending--
+	r.second(at, job.mount).Revoked++
+}
+
+// mark is markLeaseIrrevocable: only the daily pass retries it.
+func (r *revoker) mark(j int) {
+	job := &r.jobs[j]
+	job.markedAt = r.now
+	r.second(r.now, job.mount).Irrevocable++
+	r.irrevocable = append(r.irrevocable, j)
+	if r.passAt == 0 {
+		r.passAt = model.NextIrrevocablePass(r.now)
+		r.push(revEvent{at: r.passAt, kind: revPass})
+	}
+}
+
+// pass is attemptIrrevocableLeasesRevoke: one revoke after another, each
+// with a minute's timeout, for leases expired more than an hour ago;
+// outside the worker pool.
+func (r *revoker) pass() {
+	t := r.now
+	kept := r.irrevocable[:0]
+	for _, j := range r.irrevocable {
+		job := &r.jobs[j]
+		if !model.IrrevocableDue(job.expiredAt, r.now) {
+			kept = append(kept, j)
+			continue
+		}
+		took, failed := r.attempt(job.mount, t, model.IrrevocableTimeout)
+		r.second(t, job.mount).Attempts++
+		t += took
+		if failed {
+			r.second(t, job.mount).Failures++
+			t += irrevocableSleep
+			kept = append(kept, j)
+			continue
+		}
+		r.revoked(j, t)
+	}
+	r.irrevocable = kept
+	r.passAt = 0
+	if len(kept) > 0 {
+		r.passAt = model.NextIrrevocablePass(r.now)
+		r.push(revEvent{at: r.passAt, kind: revPass})
+	}
+}
+
+func (r *revoker) second(t model.Millis, mount int) *revSecond {
+	k := revSecKey{int64(t / 1000), mount}
+	s := r.secs[k]
+	if s == nil {
+		s = &revSecond{}
+		r.secs[k] = s
+	}
+	return s
+}
+
+// finish runs the work to the end of the run: what is not revoked by then
+// is still usable in the database.
+func (r *revoker) finish(end model.Instant) {
+	r.advance(ms(end))
+}
