@@ -22,6 +22,16 @@ type HeatmapGrid struct {
 	X, Y             string // parameter paths
 	XValues, YValues []string
 	Mean             [][]float64
+	// XLabels and YLabels show the values where they need words, as
+	// "unset (768h)" for a 0 that means "fall back"; "" (or a short
+	// slice) shows the value as written.
+	XLabels, YLabels []string
+	// Censored marks [y][x] cells whose mean is a lower bound: a run in
+	// the cell was still failing when it stopped at the horizon, so its
+	// outage time and failed requests were cut there. Drawn "≥".
+	Censored [][]bool
+	Horizon  string // the runs' horizon for the subtitle, as written; "" leaves it out
+	Seeds    int    // runs (seeds) averaged per cell for the subtitle; 0 leaves it out
 }
 
 // heatGrid adapts HeatmapGrid to gonum's GridXYZ: cell (c, r) sits at
@@ -52,11 +62,11 @@ func Heatmap(g HeatmapGrid) (*plot.Plot, error) {
 			}
 		}
 	}
-	p := newPlot(fmt.Sprintf("%s: %s, mean over the runs in each cell (grey: no data)", g.Scenario, g.Metric))
+	p := newPlot("")
 	p.X.Label.Text = g.X
 	p.Y.Label.Text = g.Y
-	p.NominalX(g.XValues...)
-	p.NominalY(g.YValues...)
+	p.NominalX(axisLabels(g.XValues, g.XLabels)...)
+	p.NominalY(axisLabels(g.YValues, g.YLabels)...)
 
 	pal := moreland.Kindlmann()
 	if math.IsInf(lo, 1) { // every cell empty
@@ -80,8 +90,10 @@ func Heatmap(g HeatmapGrid) (*plot.Plot, error) {
 	for r := range ny {
 		for c := range nx {
 			xys = append(xys, plotter.XY{X: float64(c), Y: float64(r)})
-			texts = append(texts, cellText(g.Mean[r][c], strings.HasSuffix(g.Metric, "_seconds")))
 		}
+	}
+	for _, row := range HeatmapCells(g) {
+		texts = append(texts, row...)
 	}
 	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
 	if err != nil {
@@ -97,7 +109,166 @@ func Heatmap(g HeatmapGrid) (*plot.Plot, error) {
 		labels.TextStyle[i] = st
 	}
 	p.Add(labels)
+	panel := &sidePanel{items: []legendItem{{kind: itemHeading, text: "Each cell"},
+		{kind: itemNote, text: "the mean of " + metricName(g.Metric) + " over the runs with those two values"}}}
+	censored, empty, unset := false, false, ""
+	for r := range ny {
+		for c := range nx {
+			censored = censored || g.censored(r, c)
+			empty = empty || math.IsNaN(g.Mean[r][c])
+		}
+	}
+	for _, l := range append(append([]string(nil), g.XLabels...), g.YLabels...) {
+		if strings.HasPrefix(l, "unset") && unset == "" {
+			unset = l
+		}
+	}
+	note := func(head, text string) {
+		panel.items = append(panel.items, legendItem{kind: itemHeading, text: head}, legendItem{kind: itemNote, text: text})
+	}
+	if censored {
+		note("≥: a lower bound", "a run in the cell was still failing when it stopped at the horizon, so its outage time and failed requests were cut there")
+	}
+	if empty {
+		note("— (grey): no data", "no run in the cell has this metric")
+	}
+	if unset != "" {
+		note(unset, "0 leaves the parameter unset: the value it falls back to applies (the mount's or the server's)")
+	}
+	p.Add(&header{title: HeatmapTitle(g), subtitle: heatmapSubtitle(g), panel: panel}, panel)
 	return p, nil
+}
+
+func (g HeatmapGrid) censored(r, c int) bool {
+	return r < len(g.Censored) && c < len(g.Censored[r]) && g.Censored[r][c] && !math.IsNaN(g.Mean[r][c])
+}
+
+// axisLabels are the values, each replaced by its label where it has one.
+func axisLabels(values, labels []string) []string {
+	out := append([]string(nil), values...)
+	for i, l := range labels {
+		if i < len(out) && l != "" {
+			out[i] = l
+		}
+	}
+	return out
+}
+
+// HeatmapCells are the texts written in the cells, [y][x]: the mean,
+// "≥" before it when censored, "—" without data.
+func HeatmapCells(g HeatmapGrid) [][]string {
+	out := make([][]string, len(g.Mean))
+	for r, row := range g.Mean {
+		for c, v := range row {
+			t := cellText(v, strings.HasSuffix(g.Metric, "_seconds"))
+			if g.censored(r, c) {
+				t = "≥" + t
+			}
+			out[r] = append(out[r], t)
+		}
+	}
+	return out
+}
+
+// metricName is a sweep metric in words.
+func metricName(m string) string {
+	switch m {
+	case "first_cliff_offset_seconds":
+		return "time to the first cliff"
+	case "earliest_hard_end_offset_seconds":
+		return "time to the earliest hard end in use"
+	case "largest_cliff":
+		return "largest cliff"
+	case "outage_seconds":
+		return "outage time"
+	case "failed_requests":
+		return "failed requests"
+	case "system_default_bound":
+		return "ends set by the server's max_lease_ttl"
+	}
+	return strings.ReplaceAll(m, "_", " ")
+}
+
+// higherIsBetter: the metrics that are times until something goes wrong.
+func higherIsBetter(m string) bool {
+	return m == "first_cliff_offset_seconds" || m == "earliest_hard_end_offset_seconds"
+}
+
+// HeatmapTitle states the finding: the best and the worst cell, or that
+// every cell is the same.
+func HeatmapTitle(g HeatmapGrid) string {
+	name := metricName(g.Metric)
+	name = strings.ToUpper(name[:1]) + name[1:]
+	best, worst := [2]int{-1, -1}, [2]int{-1, -1}
+	better := func(a, b float64) bool {
+		if higherIsBetter(g.Metric) {
+			return a > b
+		}
+		return a < b
+	}
+	for r, row := range g.Mean {
+		for c, v := range row {
+			if math.IsNaN(v) {
+				continue
+			}
+			if best[0] < 0 || better(v, g.Mean[best[0]][best[1]]) {
+				best = [2]int{r, c}
+			}
+			if worst[0] < 0 || better(g.Mean[worst[0]][worst[1]], v) {
+				worst = [2]int{r, c}
+			}
+		}
+	}
+	if best[0] < 0 {
+		return name + ": no run has this metric"
+	}
+	cells := HeatmapCells(g)
+	bv, wv := cells[best[0]][best[1]], cells[worst[0]][worst[1]]
+	if g.Mean[best[0]][best[1]] == g.Mean[worst[0]][worst[1]] {
+		return fmt.Sprintf("%s: %s in every cell", name, bv)
+	}
+	// A value several cells share is told by their count, not by the
+	// first of them.
+	phrase := func(word string, rc [2]int, text string) string {
+		n, total := 0, 0
+		for r, row := range g.Mean {
+			for c, v := range row {
+				if !math.IsNaN(v) {
+					total++
+				}
+				if v == g.Mean[rc[0]][rc[1]] && g.censored(r, c) == g.censored(rc[0], rc[1]) {
+					n++
+				}
+			}
+		}
+		if n > 1 {
+			return fmt.Sprintf("%s %s in %d of %d cells", word, text, n, total)
+		}
+		return fmt.Sprintf("%s %s at %s", word, text, g.cellName(rc))
+	}
+	return fmt.Sprintf("%s: %s; %s", name, phrase("best", best, bv), phrase("worst", worst, wv))
+}
+
+// cellName names a cell by its two values: "token_max_ttl 168h, seed 3".
+func (g HeatmapGrid) cellName(rc [2]int) string {
+	one := func(path string, values, labels []string, i int) string {
+		return path[strings.LastIndexByte(path, '.')+1:] + " " + axisLabels(values, labels)[i]
+	}
+	return one(g.X, g.XValues, g.XLabels, rc[1]) + ", " + one(g.Y, g.YValues, g.YLabels, rc[0])
+}
+
+func heatmapSubtitle(g HeatmapGrid) string {
+	s := g.Scenario
+	if g.Seeds > 0 {
+		s += " · each cell: " + plural(g.Seeds, "seed")
+		if g.Y == "seed" || g.X == "seed" {
+			s = g.Scenario + " · one run per cell"
+		}
+	}
+	if g.Horizon != "" {
+		s += " · runs stop at the horizon, " + g.Horizon
+	}
+	return s
 }
 
 // cellText writes a cell's mean compactly: "—" for no data, seconds as a

@@ -21,6 +21,10 @@ type Heatmap struct {
 	Mean    [][]float64 // [y][x]; NaN where no row has the metric
 	Count   [][]int     // [y][x]: the rows averaged
 	Rows    [][]int     // [y][x]: all rows with those values, with or without the metric
+	// Censored marks [y][x] cells averaging a run whose outage was cut at
+	// the horizon (Metrics.Censored), for outage_seconds and
+	// failed_requests: their mean is a lower bound.
+	Censored [][]bool
 }
 
 // HeatmapData averages metric over the rows of t on a grid of parameter x
@@ -55,6 +59,11 @@ func HeatmapData(t *Table, metric, x, y string) (*Heatmap, error) {
 		h.Count[j] = make([]int, len(h.XValues))
 		h.Rows[j] = make([]int, len(h.XValues))
 	}
+	h.Censored = make([][]bool, len(h.YValues))
+	for j := range h.Censored {
+		h.Censored[j] = make([]bool, len(h.XValues))
+	}
+	cut := metric == ColOutageSeconds || metric == ColFailedRequests
 	for i := range t.Rows {
 		r := &t.Rows[i]
 		cx, cy := xi[xs(r)], yi[ys(r)]
@@ -62,6 +71,7 @@ func HeatmapData(t *Table, metric, x, y string) (*Heatmap, error) {
 		if v, ok := r.metric(metric); ok {
 			sum[cy][cx] += v
 			h.Count[cy][cx]++
+			h.Censored[cy][cx] = h.Censored[cy][cx] || (cut && r.Censored)
 		}
 	}
 	for j := range sum {

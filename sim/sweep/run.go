@@ -344,6 +344,10 @@ type Metrics struct {
 	// by the server's max_lease_ttl (the untuned 768h default, or its
 	// configured value).
 	SystemDefaultBound int
+	// Censored says an outage was still going when the run stopped at its
+	// horizon: OutageSeconds and FailedRequests were cut there and are
+	// lower bounds. Not a CSV column: only the heatmap reads it ("≥").
+	Censored bool
 }
 
 // Measure computes the metrics of one run.
@@ -369,6 +373,9 @@ func Measure(r *sim.Result) Metrics {
 		failed += s.FailedRequests
 	}
 	m.FailedRequests = round3(failed)
+	for _, w := range r.Impacts {
+		m.Censored = m.Censored || w.Ongoing
+	}
 	for i := range r.Entities {
 		f := &r.Entities[i]
 		if !f.Ended {

@@ -229,8 +229,11 @@ func runSweep(cmd *cobra.Command, opts *SweepOptions) error {
 		if err != nil {
 			return badInput(fmt.Errorf("--heatmap: %w", err))
 		}
-		p, err := plots.Heatmap(plots.HeatmapGrid{Scenario: sw.Scenario, Metric: h.Metric, X: h.X, Y: h.Y,
-			XValues: h.XValues, YValues: h.YValues, Mean: h.Mean})
+		base, err := scenarios.Load(opts.Scenario)
+		if err != nil {
+			return badInput(err)
+		}
+		p, err := plots.Heatmap(heatmapGrid(base, t.Grid, h))
 		if err != nil {
 			return err
 		}
