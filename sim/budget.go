@@ -49,9 +49,10 @@ func (o Options) budgets() Budgets {
 }
 
 // checkBudgets stops the run after the current event once too many
-// entities are alive or were issued. The event finishes (its cascade and
-// re-issues are one step of the backend), so a run may overshoot by what
-// one event issues.
+// entities are alive or were issued. The event finishes its cascade, but
+// issues nothing more (obtainToken and fetchLease check Loop.Stopping), so
+// a run overshoots a budget by one entity: a deploy of a million replicas
+// stops at the budget, not after a million logins.
 func (e *Engine) checkBudgets() {
 	switch {
 	case int64(len(e.ents)) > e.budgets.Entities:

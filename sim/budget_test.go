@@ -38,10 +38,10 @@ func TestBudgetsStopTheRun(t *testing.T) {
 			switch tt.outcome {
 			case LiveBudgetExhausted:
 				assert.Greater(t, e.live, tt.opts.MaxLive)
-				assert.LessOrEqual(t, e.live, tt.opts.MaxLive+41, "stops within the event that exceeded it")
+				assert.Equal(t, e.live, tt.opts.MaxLive+1, "stops issuing at once")
 			case EntityBudgetExhausted:
 				assert.Greater(t, int64(len(e.ents)), tt.opts.MaxEntities)
-				assert.LessOrEqual(t, int64(len(e.ents)), tt.opts.MaxEntities+41)
+				assert.Equal(t, int64(len(e.ents)), tt.opts.MaxEntities+1)
 			}
 			var be *BudgetError
 			require.ErrorAs(t, res.BudgetErr(), &be)

@@ -270,6 +270,9 @@ func (e *Engine) baseToken(ai, r int) model.NodeID {
 // a create by the root token, or a child of its via actor's token. The
 // previous token is retired, not revoked (§7.2: the agent never revokes).
 func (e *Engine) obtainToken(ai, r int) bool {
+	if e.loop.Stopping() {
+		return false // a budget ran out in this event: issue nothing more
+	}
 	ac := &e.actors[ai]
 	a := ac.a
 	now := e.loop.Now
@@ -387,6 +390,9 @@ func (e *Engine) tokenChanged(ai, r int) {
 
 // fetchLease reads a new credential for replica r under its current token.
 func (e *Engine) fetchLease(ai, r int) bool {
+	if e.loop.Stopping() {
+		return false
+	}
 	ac := &e.actors[ai]
 	rep := &ac.reps[r]
 	tokNode := rep.token

@@ -10,7 +10,7 @@ package sim
 //   - outages: nothing is issued or renewed while the backend is down
 //     (between an outage script and the next backend-up);
 //   - agreement: the log, the result and report.json count the same
-//     entities, ends, cliffs (each cliff's revoked entities are the ends
+//     entities, ends, cliffs (each cliff's in-use entities are the ends
 //     rooted at its roots at its instant), outages (each is a service going
 //     from no failing replica to some and back, in the log's service
 //     events) and
@@ -144,25 +144,33 @@ func checkCounts(res *Result) string {
 	if len(res.Entities) != len(res.engine.ents) || endedFates != ends {
 		return fmt.Sprintf("the result has %d entities, %d ended; the log %d issued, %d ended", len(res.Entities), endedFates, len(res.engine.ents), ends)
 	}
+	// A cliff's in-use tokens and leases are the ends of entities still
+	// in use rooted at its roots at its instant; the replaced entities it
+	// counts are among those ending then.
 	type atRoot struct {
 		at   model.Instant
 		root model.NodeID
 	}
-	endsBy := map[atRoot]int{}
+	inUse := map[atRoot]int{}
+	retiredAt := map[model.Instant]int{}
 	for i := range res.Log {
 		if ev := &res.Log[i]; ev.Kind == LogEnd {
-			endsBy[atRoot{ev.At, ev.Root}]++
+			if res.engine.ents[ev.Entity].retired {
+				retiredAt[ev.At]++
+			} else {
+				inUse[atRoot{ev.At, ev.Root}]++
+			}
 		}
 	}
 	for ci := range res.Cliffs {
 		c := &res.Cliffs[ci]
 		n := 0
 		for _, r := range c.Roots {
-			n += endsBy[atRoot{c.At, r}]
+			n += inUse[atRoot{c.At, r}]
 		}
-		if n != c.Size()+c.Retired {
-			return fmt.Sprintf("cliff #%d at t=%d counts %d tokens, %d leases, %d replaced; the log has %d ends rooted at %v then",
-				ci, c.At, c.Tokens, c.Leases, c.Retired, n, c.Roots)
+		if n != c.Size() || c.Retired > retiredAt[c.At] {
+			return fmt.Sprintf("cliff #%d at t=%d counts %d tokens, %d leases, %d replaced; the log has %d in use rooted at %v and %d replaced ending then",
+				ci, c.At, c.Tokens, c.Leases, c.Retired, n, c.Roots, retiredAt[c.At])
 		}
 	}
 	// An outage is a service going from no failing replica to some and

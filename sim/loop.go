@@ -67,6 +67,9 @@ type Loop struct {
 // the handler found exceeded). Now stays at that event's instant.
 func (l *Loop) Stop(o Outcome) { l.stopping, l.stopAs = true, o }
 
+// Stopping reports whether Stop was called during the event in hand.
+func (l *Loop) Stopping() bool { return l.stopping }
+
 // Run pops events in (At, Order, seq) order, advances Now to each event's
 // At, and calls handle(ev, h), where h is the handle the event had (already
 // dead: compare it with handles the engine stored, do not reuse it). The
