@@ -13,10 +13,14 @@
 //
 // # Queue
 //
-// Queue is an indexed 4-ary heap. Push returns a Handle through which the
-// engine can later Reschedule (a renewal moving an expiry) or Cancel (a
-// revocation) the event in O(log n), instead of leaving dead events to be
-// skipped. Handles carry a generation, so a stale handle is rejected.
+// Queue is a calendar of one-second buckets over the next calSize seconds
+// (one FIFO per order class in each) with an indexed 4-ary heap for the
+// rest: a fleet's timers mostly fall a renewal interval or a TTL ahead, so
+// most operations are O(1) list operations, and far or unusual events still
+// find their place. Push returns a Handle through which the engine can later
+// Reschedule (a renewal moving an expiry) or Cancel (a revocation) the
+// event, instead of leaving dead events to be skipped. Handles carry a
+// generation, so a stale handle is rejected.
 //
 // # Same-instant order
 //

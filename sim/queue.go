@@ -87,29 +87,48 @@ func lessBit(a, b entry) int {
 	return int(borrow)
 }
 
-// slot holds the payload of one event and where its entry sits in the heap.
+// slot holds the payload of one event and where it is queued: in the heap
+// (pos is its heap index) or in the calendar (next and prev link it into a
+// FIFO; at, order and seq are its key, kept here because the calendar has
+// no entry of its own).
 type slot struct {
+	at     model.Instant // calendar events only
 	target int32
 	arg    int32
-	pos    int32 // heap index while live; next free slot while free
+	pos    int32 // heap index while in the heap; next free slot while free
+	next   int32 // calendar FIFO links: slot+1, 0 for none
+	prev   int32
+	seq    uint32 // calendar events only
 	gen    uint8
 	kind   Kind
+	order  uint8 // calendar events only
 	live   bool
+	cal    bool // queued in the calendar rather than the heap
 }
 
-// Queue is an indexed 4-ary min-heap of events with handles.
+// Queue is a priority queue of events with handles, built for timers that
+// mostly fall a little ahead of now: a calendar of one-second buckets
+// covering the calSize seconds from the instant of the last Pop, each bucket
+// one FIFO per same-instant order class, plus an indexed 4-ary min-heap for
+// everything else (events further ahead, order classes >= calOrders, and
+// events pushed before the last popped instant). Push, Pop, Reschedule and
+// Cancel are O(1) in the calendar (Peek and Pop scan a bitmap of non-empty
+// buckets, 64 at a time) and O(log n) in the heap.
 //
 // Events are totally ordered by (At, Order, seq), where seq is a counter
 // taken at each Push and each Reschedule, so ties are FIFO and the order is
-// fully deterministic. The heap starts at index root (3), with padding
-// before it so that each node's four children fill one 64-byte cache line:
-// the children of node i are 4i-8 .. 4i-5 and its parent is i/4+2. Heap
-// invariant: for every index i > root, !heap[i].less(heap[i/4+2]), so
-// heap[root] is the next event; and for every live slot s,
-// heap[slots[s].pos].slot() == s, which is what lets Reschedule and Cancel
-// find an event in O(1) before sifting it.
+// fully deterministic whichever structure holds an event: a calendar FIFO
+// is appended to with ever larger seqs, so it is sorted by seq; the next
+// event is the lesser of the calendar's first and the heap's top.
 //
-// Both arrays hold plain values and grow amortised; once they have reached
+// The heap starts at index root (3), with padding before it so that each
+// node's four children fill one 64-byte cache line: the children of node i
+// are 4i-8 .. 4i-5 and its parent is i/4+2. Heap invariant: for every index
+// i > root, !heap[i].less(heap[i/4+2]), so heap[root] is the heap's least
+// event; and for every slot s in the heap, heap[slots[s].pos].slot() == s,
+// which is what lets Reschedule and Cancel find an event in O(1).
+//
+// Every array holds plain values and grows amortised; once they have reached
 // their peak size, Push, Pop, Reschedule and Cancel allocate nothing. The
 // zero value is an empty queue ready to use. A Queue is not safe for
 // concurrent use (the simulator has no goroutines).
@@ -117,10 +136,50 @@ type Queue struct {
 	heap  []entry
 	slots []slot
 	seq   uint64
+	cal   calendar
+	// heapOnly sends every event to the heap: the queue as it was before
+	// the calendar, kept for the differential test and benchmarks.
+	heapOnly bool
 
 	// FIFO list of free slots threaded through slot.pos.
 	freeHead, freeTail int32
 	freeCount          int
+}
+
+const (
+	calBits   = 13
+	calSize   = 1 << calBits // seconds the calendar covers (≈2.3 h: a 1h TTL's timers)
+	calMask   = calSize - 1
+	calOrders = 4 // order classes 0..3 may use the calendar
+)
+
+// fifo is a list of calendar slots, linked through slot.next/prev (slot+1).
+type fifo struct{ head, tail int32 }
+
+// calendar holds events with cursor <= At < cursor+calSize, bucket At mod
+// calSize. cursor is the instant of the last Pop; no event is earlier, so
+// every bucket maps to one instant.
+type calendar struct {
+	cursor model.Instant
+	count  int
+	lists  []fifo // bucket*calOrders + order; allocated on first use
+	used   [calSize / 64]uint64
+}
+
+func (c *calendar) takes(at model.Instant, order uint8) bool {
+	return order < calOrders && at >= c.cursor && uint64(at)-uint64(c.cursor) < calSize
+}
+
+// first returns the first non-empty bucket from the cursor on.
+func (c *calendar) first() int {
+	start := int(c.cursor & calMask)
+	w := start >> 6
+	word := c.used[w] &^ (1<<(start&63) - 1)
+	for word == 0 {
+		w = (w + 1) % len(c.used)
+		word = c.used[w]
+	}
+	return w<<6 | bits.TrailingZeros64(word)
 }
 
 // root is the index of the top of the heap; the padding before it aligns
@@ -131,70 +190,123 @@ func parent(i int) int     { return i/4 + 2 }
 func firstChild(i int) int { return 4*i - 8 }
 
 // Len returns the number of pending events. O(1).
-func (q *Queue) Len() int { return max(len(q.heap)-root, 0) }
+func (q *Queue) Len() int { return max(len(q.heap)-root, 0) + q.cal.count }
 
-// Push schedules e and returns its handle. O(log n).
+// Push schedules e and returns its handle.
 func (q *Queue) Push(e Event) Handle {
 	s := q.alloc()
 	sl := &q.slots[s]
 	sl.target, sl.arg, sl.kind, sl.live = e.Target, e.Arg, e.Kind, true
-	k := q.key(e.Order, s) // before append: key may renumber the heap
+	q.place(s, e.At, e.Order)
+	return makeHandle(s, sl.gen)
+}
+
+// place queues slot s at (at, order) with a fresh sequence number.
+func (q *Queue) place(s int32, at model.Instant, order uint8) {
+	q.slots[s].cal, q.slots[s].pos = false, -1 // not queued: renumber skips it
+	k := q.key(order, s)                       // before placing: key may renumber
+	if !q.heapOnly && q.cal.takes(at, order) {
+		q.calAppend(s, at, order, k)
+		return
+	}
 	if len(q.heap) == 0 {
 		q.heap = append(q.heap, make([]entry, root)...)
 	}
 	q.heap = append(q.heap, entry{})
-	q.siftUp(len(q.heap)-1, entry{at: e.At, key: k})
-	return makeHandle(s, sl.gen)
+	q.siftUp(len(q.heap)-1, entry{at: at, key: k})
+}
+
+// unplace takes slot s out of the structure holding it.
+func (q *Queue) unplace(s int32) {
+	if q.slots[s].cal {
+		q.calRemove(s)
+	} else {
+		q.removeAt(int(q.slots[s].pos))
+		q.slots[s].pos = -1
+	}
+}
+
+// top returns the least pending entry: the calendar's first or the heap's.
+func (q *Queue) top() (entry, bool) {
+	var best entry
+	ok := false
+	if len(q.heap) > root {
+		best, ok = q.heap[root], true
+	}
+	if q.cal.count > 0 {
+		b := q.cal.first()
+		for o := range calOrders {
+			if h := q.cal.lists[b*calOrders+o].head; h != 0 {
+				sl := &q.slots[h-1]
+				c := entry{at: sl.at, key: uint64(sl.order)<<orderShift | uint64(sl.seq)<<seqShift | uint64(h-1)}
+				if !ok || c.less(best) {
+					best, ok = c, true
+				}
+				break
+			}
+		}
+	}
+	return best, ok
 }
 
 // Peek returns the next event without removing it, or false if the queue
-// is empty. O(1).
+// is empty. O(1) in the heap, a bitmap scan in the calendar.
 func (q *Queue) Peek() (Event, bool) {
-	if q.Len() == 0 {
+	t, ok := q.top()
+	if !ok {
 		return Event{}, false
 	}
-	return q.event(q.heap[root]), true
+	return q.event(t), true
 }
 
 // Pop removes and returns the next event with the handle it had; that
 // handle is dead once Pop returns. It returns false if the queue is empty.
-// O(log n).
 func (q *Queue) Pop() (Event, Handle, bool) {
-	if q.Len() == 0 {
+	t, ok := q.top()
+	if !ok {
 		return Event{}, NoHandle, false
 	}
-	top := q.heap[root]
-	ev := q.event(top)
-	s := top.slot()
+	ev := q.event(t)
+	s := t.slot()
 	h := makeHandle(s, q.slots[s].gen)
-	q.removeAt(root)
+	q.unplace(s)
 	q.release(s)
+	// Nothing pending is earlier than ev, so the calendar may start here.
+	if t.at > q.cal.cursor {
+		q.cal.cursor = t.at
+	}
 	return ev, h, true
 }
 
 // Reschedule moves the event of h to at, keeping its Order, Kind, Target
 // and Arg. It takes a new place in the FIFO order among ties, as a new Push
 // would. It returns false, changing nothing, if h is dead or stale.
-// O(log n).
 func (q *Queue) Reschedule(h Handle, at model.Instant) bool {
 	s, ok := q.lookup(h)
 	if !ok {
 		return false
 	}
-	k := q.key(q.heap[q.slots[s].pos].order(), s)
-	i := q.slots[s].pos // after key, which may renumber but never moves entries
-	q.fix(int(i), entry{at: at, key: k})
+	order := q.orderOf(s)
+	if !q.slots[s].cal && (q.heapOnly || !q.cal.takes(at, order)) {
+		// Heap to heap: move the entry in place.
+		k := q.key(order, s)
+		i := q.slots[s].pos // after key, which may renumber but never moves entries
+		q.fix(int(i), entry{at: at, key: k})
+		return true
+	}
+	q.unplace(s)
+	q.place(s, at, order)
 	return true
 }
 
 // Cancel removes the event of h. It returns false, changing nothing, if h is
-// dead or stale. O(log n).
+// dead or stale.
 func (q *Queue) Cancel(h Handle) bool {
 	s, ok := q.lookup(h)
 	if !ok {
 		return false
 	}
-	q.removeAt(int(q.slots[s].pos))
+	q.unplace(s)
 	q.release(s)
 	return true
 }
@@ -206,18 +318,89 @@ func (q *Queue) Event(h Handle) (Event, bool) {
 	if !ok {
 		return Event{}, false
 	}
-	return q.event(q.heap[q.slots[s].pos]), true
+	return q.event(q.entryOf(s)), true
 }
 
 // Reset empties the queue and keeps its memory. Afterwards the queue
 // behaves exactly like a new one, handle values included, so a reused queue
 // gives the same run as a fresh one; handles from before Reset must not be
-// used again (they may name new events). O(1).
+// used again (they may name new events). O(calSize).
 func (q *Queue) Reset() {
 	q.heap = q.heap[:0]
 	q.slots = q.slots[:0]
 	q.seq = 0
 	q.freeHead, q.freeTail, q.freeCount = 0, 0, 0
+	clear(q.cal.lists)
+	q.cal = calendar{lists: q.cal.lists}
+}
+
+// orderOf returns the order class of the pending event in slot s.
+func (q *Queue) orderOf(s int32) uint8 {
+	if q.slots[s].cal {
+		return q.slots[s].order
+	}
+	return q.heap[q.slots[s].pos].order()
+}
+
+// entryOf returns the key of the pending event in slot s as a heap entry.
+func (q *Queue) entryOf(s int32) entry {
+	sl := &q.slots[s]
+	if !sl.cal {
+		return q.heap[sl.pos]
+	}
+	return entry{at: sl.at, key: uint64(sl.order)<<orderShift | uint64(sl.seq)<<seqShift | uint64(s)}
+}
+
+// calAppend queues slot s at the tail of its calendar FIFO; key's seq is
+// the largest yet, so the FIFO stays sorted by seq.
+func (q *Queue) calAppend(s int32, at model.Instant, order uint8, key uint64) {
+	c := &q.cal
+	if c.lists == nil {
+		c.lists = make([]fifo, calSize*calOrders)
+	}
+	b := int(at & calMask)
+	l := &c.lists[b*calOrders+int(order)]
+	sl := &q.slots[s]
+	sl.cal, sl.at, sl.order, sl.seq = true, at, order, uint32(key>>seqShift&seqMask)
+	sl.next, sl.prev = 0, l.tail
+	if l.tail != 0 {
+		q.slots[l.tail-1].next = s + 1
+	} else {
+		l.head = s + 1
+	}
+	l.tail = s + 1
+	c.used[b>>6] |= 1 << (b & 63)
+	c.count++
+}
+
+// calRemove unlinks slot s from its calendar FIFO.
+func (q *Queue) calRemove(s int32) {
+	c := &q.cal
+	sl := &q.slots[s]
+	b := int(sl.at & calMask)
+	l := &c.lists[b*calOrders+int(sl.order)]
+	if sl.prev != 0 {
+		q.slots[sl.prev-1].next = sl.next
+	} else {
+		l.head = sl.next
+	}
+	if sl.next != 0 {
+		q.slots[sl.next-1].prev = sl.prev
+	} else {
+		l.tail = sl.prev
+	}
+	sl.cal = false
+	c.count--
+	if l.head == 0 {
+		bucket := c.lists[b*calOrders : (b+1)*calOrders]
+		empty := true
+		for _, f := range bucket {
+			empty = empty && f.head == 0
+		}
+		if empty {
+			c.used[b>>6] &^= 1 << (b & 63)
+		}
+	}
 }
 
 // lookup returns the slot of a live handle.
@@ -258,20 +441,27 @@ func (q *Queue) key(order uint8, s int32) uint64 {
 
 // renumber gives the pending events the sequence numbers 1..n in their
 // current sequence order, so the counter can go on in 32 bits. Every
-// comparison between pending events keeps its result, so the heap stays
-// valid as it is. It runs once per 2^32 schedulings: O(n log n) then, and
-// nothing amortised.
+// comparison between pending events keeps its result, so the heap and the
+// calendar FIFOs stay valid as they are. It runs once per 2^32
+// schedulings: O(n log n) then, and nothing amortised.
 func (q *Queue) renumber() {
-	byseq := make([]int32, q.Len())
-	for i := range byseq {
-		byseq[i] = int32(root + i)
+	var byseq []int32 // live slots
+	for s := range q.slots {
+		if q.slots[s].live && (q.slots[s].cal || q.slots[s].pos >= 0) {
+			byseq = append(byseq, int32(s))
+		}
 	}
 	slices.SortFunc(byseq, func(a, b int32) int {
-		return cmp.Compare(q.heap[a].seq(), q.heap[b].seq())
+		return cmp.Compare(q.entryOf(a).seq(), q.entryOf(b).seq())
 	})
-	for rank, i := range byseq {
-		e := &q.heap[i]
-		e.key = e.key&^(seqMask<<seqShift) | uint64(rank+1)<<seqShift
+	for rank, s := range byseq {
+		seq := uint64(rank + 1)
+		if sl := &q.slots[s]; sl.cal {
+			sl.seq = uint32(seq)
+		} else {
+			e := &q.heap[sl.pos]
+			e.key = e.key&^(seqMask<<seqShift) | seq<<seqShift
+		}
 	}
 	q.seq = uint64(len(byseq))
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -485,4 +486,93 @@ func TestQueue_SlotReuseIsDelayed(t *testing.T) {
 		q.Pop()
 	}
 	assert.Len(t, lastUse, reuseDelay+1, "slots in use for one pending event at a time")
+}
+
+// TestQueue_CalendarAgainstHeap runs the same random operations on the
+// queue and on the queue with every event in the heap (heapOnly: the queue
+// as it was before the calendar) and requires identical results, pop for
+// pop, handle for handle. The operations look like a run: time moves with
+// the pops, and events are pushed or moved to now plus a delay drawn so
+// that every path is taken: the same second, inside the calendar, just
+// past its end, far ahead, before now (API use the loop forbids), and order
+// classes the calendar does not take.
+func TestQueue_CalendarAgainstHeap(t *testing.T) {
+	const ops = 60_000
+	rng := rand.New(rand.NewPCG(3, 4))
+	var cal Queue
+	old := Queue{heapOnly: true}
+	var live []Handle // may hold dead handles too
+	var now model.Instant
+	inCal := 0
+	delays := []model.Instant{0, 1, 2, 2400, 2401, 2640, 3600, calSize - 1, calSize, calSize + 1, 86400, 768 * 3600}
+	at := func() model.Instant {
+		switch r := rng.IntN(10); {
+		case r < 6:
+			return now + delays[rng.IntN(len(delays))]
+		case r < 9:
+			return now + model.Instant(rng.IntN(2*calSize))
+		default:
+			return now - model.Instant(rng.IntN(100))
+		}
+	}
+	for i := range ops {
+		// Phases that grow and shrink the queue, so it empties out at times.
+		pushWeight := 30
+		if (i/5000)%2 == 0 {
+			pushWeight = 50
+		}
+		switch op := rng.IntN(100); {
+		case op < pushWeight:
+			e := Event{At: at(), Order: uint8(rng.IntN(6)), Kind: Kind(rng.IntN(4)), Target: rng.Int32(), Arg: int32(i)}
+			h := cal.Push(e)
+			same(t, old.Push(e), h, "op %d: Push handle", i)
+			live = append(live, h)
+		case op < pushWeight+30:
+			e, h, ok := cal.Pop()
+			oe, oh, ook := old.Pop()
+			same(t, ook, ok, "op %d: Pop ok", i)
+			same(t, oe, e, "op %d: Pop event", i)
+			same(t, oh, h, "op %d: Pop handle", i)
+			if ok {
+				now = max(now, e.At)
+			}
+		case op < pushWeight+55 && len(live) > 0:
+			h, to := live[rng.IntN(len(live))], at()
+			same(t, old.Reschedule(h, to), cal.Reschedule(h, to), "op %d: Reschedule", i)
+		case op < pushWeight+56:
+			cal.renumber() // normally once per 2^32 schedulings; must change nothing
+		case len(live) > 0:
+			k := rng.IntN(len(live))
+			h := live[k]
+			same(t, old.Cancel(h), cal.Cancel(h), "op %d: Cancel", i)
+			live[k] = live[len(live)-1]
+			live = live[:len(live)-1]
+		}
+		same(t, old.Len(), cal.Len(), "op %d: Len", i)
+		oe, ook := old.Peek()
+		e, ok := cal.Peek()
+		same(t, ook, ok, "op %d: Peek ok", i)
+		same(t, oe, e, "op %d: Peek", i)
+		if len(live) > 0 {
+			h := live[rng.IntN(len(live))]
+			oe, ook := old.Event(h)
+			e, ok := cal.Event(h)
+			same(t, ook, ok, "op %d: Event(%d) ok", i, h)
+			same(t, oe, e, "op %d: Event(%d)", i, h)
+		}
+		inCal += cal.cal.count
+		if len(live) > 4096 {
+			live = live[len(live)-2048:]
+		}
+	}
+	assert.Equal(t, drain(t, &old), drain(t, &cal))
+	assert.Greater(t, inCal, ops/20, "events queued in the calendar, summed over ops")
+}
+
+// same fails t unless got equals want; cheaper than require.Equal in a loop.
+func same[T comparable](t *testing.T, want, got T, msg string, args ...any) {
+	t.Helper()
+	if want != got {
+		t.Fatalf("%s: got %v, want %v", fmt.Sprintf(msg, args...), got, want)
+	}
 }
