@@ -13,6 +13,10 @@ package sim
 // setup ÷ N, and includes the bench's 4-byte-per-lease handle table and
 // append slack.
 //
+// The figures below are of the queue as it was then, a 4-ary heap alone;
+// the calendar now in front of it is measured through the whole engine by
+// BenchmarkStandard (docs/performance.md).
+//
 // Measured 2026-11-28 on the 2-core Intel Xeon VM (go1.26.8, linux/amd64),
 // one run each, while other jobs shared the machine (load average 3-6), so
 // read them as ±20%:
