@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	actorKeys    = []string{"login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "retry", "demand", "start", "existing"}
+	actorKeys    = []string{"client", "login", "token", "via", "child_token", "renew", "when_exhausted", "replicas", "credential", "refresh", "retry", "demand", "start", "existing"}
 	tokenReqKeys = []string{"role", "ttl", "explicit_max_ttl", "period", "renewable", "no_parent", "type", "num_uses", "policies"}
 )
 
@@ -254,6 +254,9 @@ func (p *parser) actor(st *state, a entry) (Actor, entry) {
 	if e, ok := f.get("start"); ok {
 		act.StartAt, _ = p.instant(e.val, e.path, st.clk)
 	}
+	if e, ok := f.get("client"); ok {
+		p.client(e, f, &act, ownToken)
+	}
 	if e, ok := f.get("existing"); ok {
 		switch {
 		case act.Login == "" && act.Token == nil:
@@ -266,6 +269,32 @@ func (p *parser) actor(st *state, a entry) (Actor, entry) {
 		act.Existing = p.existing(st, e)
 	}
 	return act, via
+}
+
+// client applies a named preset (scenarios/clients.go, docs/clients.md) to
+// every setting the actor does not set itself: its own keys win, field by
+// field. Token settings apply only to an actor with a token of its own,
+// refresh only to one with a credential.
+func (p *parser) client(e entry, f fields, act *Actor, ownToken bool) {
+	names := PresetNames()
+	v, ok := p.keyword(e.val, e.path, "one of "+strings.Join(names, ", "), names...)
+	if !ok {
+		return
+	}
+	pr := Presets[v]
+	act.Client = v
+	if ownToken && !f.has("renew") {
+		act.Renew = pr.Renew
+	}
+	if ownToken && !f.has("when_exhausted") {
+		act.WhenExhausted = pr.WhenExhausted
+	}
+	if f.has("credential") && !f.has("refresh") {
+		act.Refresh = pr.Refresh
+	}
+	if !f.has("retry") {
+		act.Retry = pr.Retry
+	}
 }
 
 // roleRef checks that name is a declared role of the wanted kind.

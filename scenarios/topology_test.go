@@ -113,3 +113,42 @@ func TestParse_RenewEvent(t *testing.T) {
 		{"increment on revoke", e + "  - {at: 1d, do: revoke, actor: b, increment: 1h} #!\n", "events[0].increment", "not used by do: revoke"},
 	})
 }
+
+// client: NAME expands to the product's documented defaults
+// (docs/clients.md); the actor's own keys win, field by field.
+func TestParse_ClientPresets(t *testing.T) {
+	a := head + world + "actors:\n"
+	runGood(t, []goodCase{
+		{"vault-agent", a + "  x: {client: vault-agent, login: broker, credential: app-db}\n", func(t *testing.T, sc *Scenario) {
+			x := sc.Actors[0]
+			assert.Equal(t, "vault-agent", x.Client)
+			assert.Equal(t, Presets["vault-agent"].Renew, x.Renew)
+			assert.Equal(t, ExhaustPolicy{Kind: ExhaustReauth}, x.WhenExhausted)
+			assert.Equal(t, RefreshPolicy{Kind: RefreshWatcher}, x.Refresh)
+			assert.Equal(t, RetryPolicy{Kind: RetryBackoff, Attempts: 12, Backoff: 1, MaxBackoff: 60}, x.Retry)
+		}},
+		{"override field by field", a + "  x: {client: cron, login: broker, credential: app-db, renew: {every: 6h}, retry: {attempts: 3}}\n", func(t *testing.T, sc *Scenario) {
+			x := sc.Actors[0]
+			assert.Equal(t, RenewPolicy{Kind: RenewEvery, Every: 6 * 3600}, x.Renew, "own key wins")
+			assert.Equal(t, Presets["cron"].Refresh, x.Refresh, "preset fills the rest")
+			assert.Equal(t, RetryPolicy{Kind: RetryBackoff, Attempts: 3, Backoff: 1}, x.Retry)
+			assert.Equal(t, ExhaustPolicy{}, x.WhenExhausted)
+		}},
+		{"via without child token: token settings untouched", a + "  b: {login: broker}\n  x: {client: vault-agent, via: b, credential: app-db}\n", func(t *testing.T, sc *Scenario) {
+			x := actorByName(t, sc, "x")
+			assert.Equal(t, ExhaustPolicy{}, x.WhenExhausted)
+			assert.Equal(t, RefreshPolicy{Kind: RefreshWatcher}, x.Refresh)
+		}},
+		{"no credential: refresh untouched", a + "  x: {client: external-secrets, login: broker}\n", func(t *testing.T, sc *Scenario) {
+			assert.Equal(t, RefreshPolicy{}, sc.Actors[0].Refresh)
+			assert.Equal(t, ExhaustPolicy{Kind: ExhaustReauth}, sc.Actors[0].WhenExhausted)
+		}},
+	})
+	runBad(t, []badCase{
+		{"unknown preset", a + "  x: {client: vault-agnet, login: broker} #!\n", "actors.x.client", "did you mean 'vault-agent'"},
+	})
+	for _, name := range PresetNames() {
+		_, err := Parse("s.yaml", []byte(a+"  x: {client: "+name+", login: broker, credential: app-db}\n"))
+		assert.NoError(t, err, name)
+	}
+}

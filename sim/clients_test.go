@@ -185,3 +185,12 @@ func TestRetryAfterRevocation(t *testing.T) {
 		})
 	}
 }
+
+// explain names an actor's client preset and the settings it came to.
+func TestExplainNamesPreset(t *testing.T) {
+	exps, err := Explain(parse(t, clientWorld+"actors:\n  app: {client: vault-agent, login: broker, credential: app-db, retry: never}\n"))
+	require.NoError(t, err)
+	why := strings.Join(exps[0].Because, "\n")
+	assert.Contains(t, why, "client preset vault-agent (docs/clients.md), as set for this actor: renew: watcher, when_exhausted: reauth, refresh: watcher, retry: never")
+	assert.NotContains(t, strings.Join(exps[1].Because, "\n"), "client preset", "named once per actor")
+}

@@ -119,6 +119,17 @@ func Explain(s *scenarios.Scenario) ([]Explanation, error) {
 			x.out[i].Because = slices.Insert(x.out[i].Because, 1, rootChildren(x.tl.backendAt(x.out[i].IssuedAt)))
 		}
 	}
+	// Name each actor's client preset, and what it and the actor's own
+	// keys came to, once: on the actor's first entity (docs/clients.md).
+	named := map[string]bool{}
+	for i := range x.out {
+		a := &s.Actors[x.index[x.out[i].Actor]]
+		if a.Client == "" || named[a.Name] {
+			continue
+		}
+		named[a.Name] = true
+		x.out[i].Because = append(x.out[i].Because, fmt.Sprintf("client preset %s (docs/clients.md), as set for this actor: %s", a.Client, scenarios.ClientSettings(a)))
+	}
 	return x.out, nil
 }
 
