@@ -194,3 +194,18 @@ func TestExplainNamesPreset(t *testing.T) {
 	assert.Contains(t, why, "client preset vault-agent (docs/clients.md), as set for this actor: renew: watcher, when_exhausted: reauth, refresh: watcher, retry: never")
 	assert.NotContains(t, strings.Join(exps[1].Because, "\n"), "client preset", "named once per actor")
 }
+
+// The library's operator-renew-720h: Vault's capped-TTL warning in the log
+// on day 20, and the day-32 cliff unchanged.
+func TestRunOperatorRenew720h(t *testing.T) {
+	res := New(load(t, "operator-renew-720h"), Options{RecordLog: true}).Run()
+	require.Len(t, res.Cliffs, 1)
+	assert.Equal(t, model.Instant(768*3600), res.Cliffs[0].At)
+	var warned []string
+	for _, ev := range res.Log {
+		if ev.Kind == LogRenew && ev.At == 20*86400 && res.EntityID(ev.Entity) == "broker#1" {
+			warned = append(warned, ev.Warnings.Messages()...)
+		}
+	}
+	assert.Equal(t, []string{`TTL of "720h" exceeded the effective max_ttl of "288h"; TTL value is capped accordingly`}, warned)
+}
