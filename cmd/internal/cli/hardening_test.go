@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/leasesim/leasesim/model"
 )
 
 // Every command's exit codes: 0 ok, 1 a gate failed, 2 bad input or usage,
@@ -155,4 +158,24 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 		out[e.Name()] = data
 	}
 	return out
+}
+
+// Progress appears only on a terminal, only after a few seconds, and is
+// cleared at the end.
+func TestRunProgress(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&buf, 10*model.Day)
+	p.update(5*model.Instant(model.Day), 100)
+	p.done()
+	assert.Empty(t, buf.String(), "not a terminal: nothing")
+
+	p = &progress{w: &buf, horizon: 10 * model.Day, start: time.Now()}
+	p.update(model.Instant(model.Day), 100)
+	assert.Empty(t, buf.String(), "a short run shows nothing")
+
+	p.start = time.Now().Add(-5 * time.Second)
+	p.update(5*model.Instant(model.Day), 1234)
+	assert.Contains(t, buf.String(), "leasesim: simulated 120h of 240h (50%), 1234 events, 5s")
+	p.done()
+	assert.True(t, strings.HasSuffix(buf.String(), "\r\033[K"), "the line is cleared")
 }
