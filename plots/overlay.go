@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // OverlaySeries is the total failed requests per second of one run, as
@@ -65,26 +68,28 @@ func failingTotal(r *Run, label string, shift int64) OverlaySeries {
 
 // Overlay draws the baseline and the proposal on one time axis: failed
 // requests per second of each as step lines, each run's cliffs as
-// vertical lines in its colour. title states the verdict.
+// vertical lines in its colour. title states the verdict; its numbers are
+// written with thousands separators. The legend, with each run's totals,
+// sits beside the data, as on every leasesim chart.
 func Overlay(base, prop *Run, baseLabel, propLabel, title string) (*plot.Plot, error) {
 	data := OverlayData(base, prop, baseLabel, propLabel)
-	p := newPlot(title)
+	p := timeChart(base, Window{0, 1}, "failed requests per second, all services")
 	to := int64(1)
 	for _, s := range data {
 		to = max(to, s.Points[len(s.Points)-1].T)
 	}
 	w, why := overlayWindow(data, to)
-	p.Y.Label.Text = "failed requests per second, all services"
-	p.Y.Min = 0
-	p.Add(plotter.NewGrid())
 	peak := 1.0
 	for _, s := range data {
 		for _, pt := range s.Points {
 			peak = max(peak, pt.V)
 		}
 	}
-	p.Y.Max = peak * 1.1
+	panel := &sidePanel{}
+	colours := []color.Color{blue, vermillion}
 	dashes := [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}} // greyscale tells them apart too
+	runs := []*Run{base, prop}
+	var cliffs []marker
 	for i, s := range data {
 		pts := clipSteps(s.Points, w)
 		xys := make(plotter.XYs, len(pts))
@@ -96,36 +101,67 @@ func Overlay(base, prop *Run, baseLabel, propLabel, title string) (*plot.Plot, e
 			return nil, err
 		}
 		l.StepStyle = plotter.PostStep
-		l.Width = vg.Points(2)
-		l.Dashes = dashes[i]
-		l.Color = []color.Color{blue, vermillion}[i]
+		l.LineStyle = draw.LineStyle{Color: colours[i], Width: vg.Points(2), Dashes: dashes[i]}
 		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s: failed requests/s", s.Label), l)
-		for k, t := range s.Cliffs {
-			if !w.contains(t) {
-				continue
-			}
-			v, err := plotter.NewLine(plotter.XYs{{X: float64(t), Y: 0}, {X: float64(t), Y: p.Y.Max}})
-			if err != nil {
-				return nil, err
-			}
-			v.Color = l.Color
-			v.Width = vg.Points(1)
-			v.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
-			p.Add(v)
-			if k == 0 {
-				p.Legend.Add(fmt.Sprintf("%s: cliff", s.Label), v)
+		cliff := draw.LineStyle{Color: colours[i], Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+		panel.items = append(panel.items, legendItem{kind: itemHeading, text: s.Label},
+			legendItem{kind: itemLine, line: l.LineStyle, text: "failed requests per second"},
+			legendItem{kind: itemNote, text: fmt.Sprintf("%s failed requests, %s", thousands(totalFailed(runs[i])), plural(len(s.Cliffs), "cliff"))})
+		if len(s.Cliffs) > 0 {
+			panel.items = append(panel.items, legendItem{kind: itemLine, line: cliff, text: "its cliffs"})
+		}
+		for _, t := range s.Cliffs {
+			if w.contains(t) {
+				cliffs = append(cliffs, marker{t: t, line: cliff})
 			}
 		}
 	}
+	sub := baseLabel + " vs " + propLabel
+	if why != "" {
+		sub += " · " + why
+	}
+	hdr := &header{title: formatNumbers(title), subtitle: sub, markers: cliffs, panel: panel}
+	p.Add(hdr, panel)
 	// Axes last: adding plotters widens them to all the data.
 	timeAxis(p, base, w)
-	if why != "" {
-		p.X.Label.Text += " · " + why
-	}
 	p.Y.Min, p.Y.Max = 0, peak*1.1
-	p.Legend.Top = true
 	return p, nil
+}
+
+// totalFailed is a run's failed requests, as the impact chart adds them.
+func totalFailed(r *Run) float64 {
+	total := 0.0
+	for _, f := range ImpactSeries(r, r.Whole()).Failed {
+		total += f
+	}
+	return total
+}
+
+// formatNumbers writes every run of five or more digits in s with
+// thousands separators ("2851500 failed requests" → "2,851,500 …");
+// four-digit numbers, years among them, stay as they are.
+func formatNumbers(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j-i >= 5 && (i == 0 || s[i-1] != '.') && (j == len(s) || s[j] != '.' || j+1 == len(s) || s[j+1] < '0' || s[j+1] > '9') {
+			v, _ := strconv.ParseFloat(s[i:j], 64)
+			b.WriteString(thousands(v))
+			i = j
+			continue
+		}
+		if j > i {
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
 }
 
 // overlayWindow spans what differs between the runs — their cliffs and
