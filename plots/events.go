@@ -27,6 +27,9 @@ type Run struct {
 	Entities    []Entity     // in issue order
 	Scripts     []Script     // operators' scripted events, in order
 	Cliffs      []Cliff      // in the log's order (by time)
+	// Revocation is the expiration manager's work per second and mount,
+	// when the run modelled it (the trailing "revocation" lines).
+	Revocation []RevocationSecond
 
 	index map[string]int // entity ID -> position in Entities; lookups only
 }
@@ -255,6 +258,9 @@ func (p *parser) parseLine(line []byte) error {
 			return lineErr(p.line, fe.field, "%s", fe.problem)
 		}
 		return lineErr(p.line, "", "%v", err)
+	}
+	if ev.kind == "revocation" {
+		return p.parseRevocation(line)
 	}
 	if ev.kind == "cliff" {
 		return p.parseCliff(line)

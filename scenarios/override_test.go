@@ -106,6 +106,14 @@ func withoutLines(sc *Scenario) *Scenario {
 	c := *sc
 	c.File = ""
 	c.Backend.Lines = nil
+	if r := sc.Backend.Revocation; r != nil {
+		rc := *r
+		rc.Line, rc.Mounts = 0, append([]MountRevoke(nil), r.Mounts...)
+		for i := range rc.Mounts {
+			rc.Mounts[i].Line = 0
+		}
+		c.Backend.Revocation = &rc
+	}
 	c.Roles = append([]Role(nil), sc.Roles...)
 	for i := range c.Roles {
 		c.Roles[i].Line = 0

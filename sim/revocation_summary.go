@@ -59,6 +59,7 @@ type MountLoad struct {
 	PeakBacklog int
 	StillUsable int
 	Irrevocable int
+	Longest     LeaseExposure // the mount's lease with the longest exposure window
 }
 
 // RevocationCliff is the revocation work of one cliff: the leases it ended
@@ -156,9 +157,12 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 			}
 		}
 		windows = append(windows, w)
-		if i == 0 || w > out.Longest.Window {
-			out.Longest = LeaseExposure{Lease: e.EntityID(j.lease), Mount: r.mounts[j.mount].path,
+		if l.Leases == 1 || w > l.Longest.Window {
+			l.Longest = LeaseExposure{Lease: e.EntityID(j.lease), Mount: r.mounts[j.mount].path,
 				ExpiredAt: model.Instant(j.expiredAt / 1000), Window: w, Revoked: revoked}
+		}
+		if i == 0 || w > out.Longest.Window {
+			out.Longest = l.Longest
 		}
 	}
 	out.Exposure = exposureStats(windows)

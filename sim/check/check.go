@@ -83,8 +83,8 @@ type spec struct {
 	rule   string
 	source string
 	n      int            // no_cascade_larger_than
-	limit  float64        // max_failed_requests
-	margin model.Duration // min_reauth_margin
+	limit  float64        // max_failed_requests, max_revocations_per_second
+	margin model.Duration // min_reauth_margin, max_exposure_window
 }
 
 func (p spec) limitText() string {
@@ -93,8 +93,10 @@ func (p spec) limitText() string {
 		return fmt.Sprint(p.n)
 	case RuleMaxFailedRequests:
 		return fmt.Sprint(p.limit)
-	case RuleMinReauthMargin:
+	case RuleMinReauthMargin, RuleMaxExposureWindow:
 		return p.margin.String()
+	case RuleMaxRevocationsPerSecond:
+		return fmt.Sprint(p.limit)
 	}
 	return "true"
 }
@@ -137,8 +139,10 @@ func specs(expect, policy *scenarios.Expect) []spec {
 		if v := x.MinReauthMargin; v != nil {
 			add(spec{rule: RuleMinReauthMargin, margin: *v}, src.name, func(o *spec) { o.margin = max(o.margin, *v) })
 		}
+		revocationSpecs(x, src.name, add)
 	}
-	order := []string{RuleNoCascade, RuleNoOutage, RuleMaxFailedRequests, RuleNoSystemDefaultMax, RuleMinReauthMargin}
+	order := []string{RuleNoCascade, RuleNoOutage, RuleMaxFailedRequests, RuleNoSystemDefaultMax, RuleMinReauthMargin,
+		RuleMaxExposureWindow, RuleMaxRevocationsPerSecond, RuleNoIrrevocableLeases}
 	var sorted []spec
 	for _, r := range order {
 		for _, p := range out {
@@ -195,6 +199,12 @@ func (e *evaluator) eval(p spec) []Violation {
 		return e.systemDefault()
 	case RuleMinReauthMargin:
 		return e.reauthMargin(p.margin)
+	case RuleMaxExposureWindow:
+		return e.exposure(p.margin)
+	case RuleMaxRevocationsPerSecond:
+		return e.rate(p.limit)
+	case RuleNoIrrevocableLeases:
+		return e.irrevocable()
 	}
 	return nil
 }
