@@ -86,13 +86,46 @@ func LiveEntities(r *Run, opts Options) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
+	p, _, _, err := liveEntities(r, w, why)
+	return p, err
+}
+
+// LiveChart is the live chart as `plot` draws it: LiveEntities, and below
+// it, when the run's incidents are short next to the window (IncidentZoom),
+// a second panel zoomed onto them, so that a 20-minute incident in a
+// 48-hour run is not a sliver.
+func LiveChart(r *Run, opts Options) (Drawable, error) {
+	w, why, err := r.window(opts.Window)
+	if err != nil {
+		return nil, err
+	}
+	top, panel, _, err := liveEntities(r, w, why)
+	if err != nil {
+		return nil, err
+	}
+	zw, zwhy, ok := r.IncidentZoom(w)
+	if !ok || !opts.Window.Zero() {
+		return top, nil
+	}
+	bottom, zpanel, zhdr, err := liveEntities(r, zw, "")
+	if err != nil {
+		return nil, err
+	}
+	zhdr.title, zhdr.subtitle = "Zoom: "+zwhy, ""
+	pw, _, _ := panel.layout(panelSizes[0])
+	zpanel.items = []legendItem{{kind: itemNote, text: "the same counts and markers, from " + r.clock(zw.From) + " to " + r.clock(zw.To)}}
+	zpanel.minWidth = pw
+	return stacked{top: top, bottom: bottom}, nil
+}
+
+func liveEntities(r *Run, w Window, why string) (*plot.Plot, *sidePanel, *header, error) {
 	series := LiveSeries(r, w)
 	p := timeChart(r, w, "alive at that moment")
 	panel := &sidePanel{items: []legendItem{{kind: itemHeading, text: "Alive"}}}
 	for i, s := range series {
 		l, err := seriesPlotter(s, liveStyles[i])
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		p.Add(l)
 		kind := itemLine
@@ -112,7 +145,7 @@ func LiveEntities(r *Run, opts Options) (*plot.Plot, error) {
 	hdr.panel = panel
 	p.Add(hdr, panel)
 	p.Y.Max = max(p.Y.Max*1.08, 1)
-	return p, nil
+	return p, panel, hdr, nil
 }
 
 // LiveTitle names the run's largest cliff — what in use it ended, when,

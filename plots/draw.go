@@ -46,7 +46,8 @@ type legendItem struct {
 
 // sidePanel is the legend, right of the data area.
 type sidePanel struct {
-	items []legendItem
+	items    []legendItem
+	minWidth vg.Length // room kept even if the items need less (to align stacked panels)
 }
 
 const (
@@ -94,6 +95,7 @@ func (sp *sidePanel) GlyphBoxes(*plot.Plot) []plot.GlyphBox {
 		return nil
 	}
 	w, _, _ := sp.layout(panelSizes[0])
+	w = max(w, sp.minWidth)
 	return []plot.GlyphBox{{X: 1, Y: 0.5, Rectangle: vg.Rectangle{Max: vg.Point{X: panelGap + w + edgeMargin}}}}
 }
 

@@ -85,7 +85,7 @@ func golden(t *testing.T, name string, got []byte) {
 // lease cap cliff (no hard end on the token) and a cascade from a short
 // parent.
 var goldenScenarios = []string{"jan-2024-replay", "default-max-cliff", "lease-own-cap", "short-parent",
-	"staging-vs-production", "testdata/revoke-orphan.yaml"}
+	"staging-vs-production", "testdata/revoke-orphan.yaml", "testdata/short-incident.yaml"}
 
 // TestSeriesGolden pins the data every chart draws, as text: lanes and
 // bars, markers, live counts, failed-request rates, the renewal saw-tooth
@@ -106,7 +106,11 @@ func dumpSeries(b *strings.Builder, r *plots.Run) error {
 	at := func(t int64) string { return fmt.Sprintf("%d (%s)", t, r.Time(t).Format("Jan 2 15:04:05")) }
 	w, why := r.FocusWindow()
 	fmt.Fprintf(b, "# %s, seed %d: the data each chart draws. go test ./plots -update rewrites this file.\n", r.Scenario, r.Seed)
-	fmt.Fprintf(b, "window %s .. %s  %q\n\n", at(w.From), at(w.To), why)
+	fmt.Fprintf(b, "window %s .. %s  %q\n", at(w.From), at(w.To), why)
+	if zw, zwhy, ok := r.IncidentZoom(w); ok {
+		fmt.Fprintf(b, "live chart's zoom panel %s .. %s  %q\n", at(zw.From), at(zw.To), zwhy)
+	}
+	fmt.Fprintln(b)
 
 	fmt.Fprintf(b, "timeline: %s\n", plots.TimelineTitle(r))
 	lanes, _, err := plots.TimelineLanes(r, plots.TimelineOptions{})
@@ -303,5 +307,21 @@ func TestChartsAndFileNames(t *testing.T) {
 		}
 		assert.NoError(t, err)
 		assert.Equal(t, [2]string{tc.chart, tc.format}, [2]string{chart, format})
+	}
+}
+
+// Issue 12: a 20-minute incident in a 48-hour run gets a second panel
+// zoomed onto it; a run whose incidents already fill the window does not.
+func TestLiveChartZoomsOntoShortIncidents(t *testing.T) {
+	for name, want := range map[string]bool{"testdata/short-incident.yaml": true, "jan-2024-replay": false, "staging-vs-production": false} {
+		p, err := plots.Chart(readRun(t, name), "live", "")
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, plots.Render(&buf, p, "svg", plots.SlideWidth, plots.SlideHeight))
+		if want {
+			assert.True(t, strings.Contains(buf.String(), ">Zoom: the incident, May 2 05:50 to May 2 06:30 (40m)<"), name)
+		} else {
+			assert.False(t, strings.Contains(buf.String(), ">Zoom: "), name)
+		}
 	}
 }

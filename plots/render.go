@@ -6,17 +6,22 @@ import (
 	"path"
 	"strings"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
+// Drawable is a chart ready to render: a *plot.Plot, or a chart of two
+// stacked panels (LiveChart).
+type Drawable interface {
+	Draw(c draw.Canvas)
+}
+
 // Render draws p at width × height as "svg" or "png" to w. SVG does not
 // embed fonts (it names Liberation Sans), so the same plot gives the same
 // bytes; PNG is rendered at PNGDPI.
-func Render(w io.Writer, p *plot.Plot, format string, width, height vg.Length) error {
+func Render(w io.Writer, p Drawable, format string, width, height vg.Length) error {
 	var c interface {
 		vg.CanvasSizer
 		io.WriterTo
@@ -41,12 +46,12 @@ var Charts = []string{"timeline", "live", "impact", "renewal"}
 
 // Chart builds the named chart of r with its defaults; entity chooses the
 // renewal chart's entity ("" for DefaultRenewalEntity).
-func Chart(r *Run, name, entity string) (*plot.Plot, error) {
+func Chart(r *Run, name, entity string) (Drawable, error) {
 	switch name {
 	case "timeline":
 		return Timeline(r, TimelineOptions{})
 	case "live":
-		return LiveEntities(r, Options{})
+		return LiveChart(r, Options{})
 	case "impact":
 		return ServiceImpact(r, Options{})
 	case "renewal":
