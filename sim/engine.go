@@ -134,6 +134,7 @@ type Engine struct {
 	renewRNG, graceRNG, faultRNG *rand.Rand
 
 	outage      bool
+	outageUntil model.Instant // the latest end of the outages begun so far
 	cliffs      cliffTracker
 	log         []LogEvent
 	pendingLoss []model.NodeID // entities whose end their holders have yet to react to
@@ -224,8 +225,10 @@ func (e *Engine) handle(ev Event, h Handle) {
 	case evScript:
 		e.onScript(&e.s.Events[ev.Arg])
 	case evOutageEnd:
-		e.outage = false
-		e.record(LogEvent{Kind: LogOutageEnd, Entity: model.None})
+		if e.loop.Now >= e.outageUntil { // overlapping outages: the last one ends it
+			e.outage = false
+			e.record(LogEvent{Kind: LogOutageEnd, Entity: model.None})
+		}
 	case evRetry:
 		e.onRetry(int(ev.Target), int(ev.Arg))
 	}

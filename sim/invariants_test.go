@@ -65,7 +65,7 @@ func checkLifecycle(res *Result) string {
 	ents := res.engine.ents
 	issued := make([]bool, len(ents))
 	ended := make([]bool, len(ents))
-	down := false
+	down, downUntil := false, model.Instant(-1)
 	var last model.Instant
 	for i := range res.Log {
 		ev := &res.Log[i]
@@ -80,6 +80,7 @@ func checkLifecycle(res *Result) string {
 		if n != model.None && (n < 0 || int(n) >= len(ents)) {
 			return logf(i, ev, "no such entity")
 		}
+		down = ev.At < downUntil
 		switch ev.Kind {
 		case LogIssue:
 			if issued[n] {
@@ -106,12 +107,17 @@ func checkLifecycle(res *Result) string {
 				ended[n] = true
 			}
 		case LogScript:
+			// Down from the outage script until the latest until of the
+			// outages begun so far: overlapping outages extend each other.
 			if strings.HasPrefix(ev.Note, "outage") {
-				down = true
+				for _, se := range res.Scenario.Events {
+					if se.Do == scenarios.EventOutage && se.At == ev.At {
+						downUntil = max(downUntil, se.Until)
+					}
+				}
 			}
-		case LogOutageEnd:
-			down = false
 		}
+		down = ev.At < downUntil
 	}
 	for n := range ents {
 		if !issued[n] {
@@ -310,6 +316,14 @@ func plantRun(t *testing.T) (*Result, []byte, []byte) {
 	return res, rep, ev
 }
 
+// plantOutage makes the backend go down (for a second) just before log
+// entry i: a scenario outage and its script entry.
+func plantOutage(res *Result, i int) {
+	at := res.Log[i].At
+	res.Scenario.Events = append(res.Scenario.Events, scenarios.Event{Do: scenarios.EventOutage, At: at, Until: at + 1})
+	res.Log = slices.Insert(res.Log, i, LogEvent{At: at, Kind: LogScript, Entity: model.None, Note: "outage"})
+}
+
 // findLog is the index of the first log entry that match accepts.
 func findLog(t *testing.T, res *Result, match func(*LogEvent) bool) int {
 	t.Helper()
@@ -352,12 +366,25 @@ func TestInvariantsCatchPlantedViolations(t *testing.T) {
 		}, "which had ended"},
 		{"issue while down", func(t *testing.T, res *Result, _, _ *[]byte) {
 			i := findLog(t, res, func(ev *LogEvent) bool { return ev.Kind == LogIssue && ev.At > 0 })
-			res.Log = insert(res.Log, i, LogEvent{At: res.Log[i].At, Kind: LogScript, Entity: model.None, Note: "outage"})
+			plantOutage(res, i)
 		}, "issued while the backend was down"},
 		{"renew while down", func(t *testing.T, res *Result, _, _ *[]byte) {
 			i := findLog(t, res, func(ev *LogEvent) bool { return ev.Kind == LogRenew })
-			res.Log = insert(res.Log, i, LogEvent{At: res.Log[i].At, Kind: LogScript, Entity: model.None, Note: "outage"})
+			plantOutage(res, i)
 		}, "renewed while the backend was down"},
+		{"overlapping outages", func(t *testing.T, res *Result, _, _ *[]byte) {
+			// A second outage inside the scripted 100h-110h one; the log
+			// says the backend came up when it ended, and an issue follows.
+			o := res.Scenario.Events[len(res.Scenario.Events)-1]
+			in := o.At + 3600
+			res.Scenario.Events = append(res.Scenario.Events, scenarios.Event{Do: scenarios.EventOutage, At: in, Until: in + 3600})
+			i := findLog(t, res, func(ev *LogEvent) bool { return ev.At >= in })
+			res.Log = insert(res.Log, i, LogEvent{At: in, Kind: LogScript, Entity: model.None, Note: "outage"})
+			j := findLog(t, res, func(ev *LogEvent) bool { return ev.At >= in+3600 })
+			res.Log = insert(res.Log, j, // the broker, alive to day 32, renewed
+				LogEvent{At: in + 3600, Kind: LogOutageEnd, Entity: model.None},
+				LogEvent{At: in + 3600, Kind: LogRenew, Entity: 0})
+		}, "while the backend was down"},
 		{"time backwards", func(t *testing.T, res *Result, _, _ *[]byte) {
 			i := findLog(t, res, func(ev *LogEvent) bool { return ev.At > 0 })
 			res.Log = insert(res.Log, i+1, LogEvent{At: res.Log[i].At - 1, Kind: LogOutageEnd, Entity: model.None})

@@ -148,6 +148,7 @@ func (e *Engine) onScript(ev *scenarios.Event) {
 		}
 	case scenarios.EventOutage:
 		e.outage = true
+		e.outageUntil = max(e.outageUntil, ev.Until)
 		e.loop.Schedule(ev.Until, orderScript, evOutageEnd, 0, 0)
 	}
 }
