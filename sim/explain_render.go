@@ -52,11 +52,11 @@ func WriteExplainText(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 			fmt.Fprintf(tw, "  hard end\t%s (%s) at the latest\t← %s; from %s on, depending on when its holder renews\n",
 				c.Date(life.End.At), FormatOffset(life.End.At), life.End.By, FormatOffset(life.Earliest))
 		case !life.HardEnd:
-			fmt.Fprintf(tw, "  expires\t%s (%s) = issue + %s\t← %s (its TTL runs out)\n", c.Date(life.End.At), FormatOffset(life.End.At),
-				life.End.At.Sub(e.IssuedAt), life.End.By)
+			fmt.Fprintf(tw, "  expires\t%s (%s) = %s\t← %s (its TTL runs out)\n", c.Date(life.End.At), FormatOffset(life.End.At),
+				SinceIssue(life.End.At.Sub(e.IssuedAt)), life.End.By)
 		default:
-			fmt.Fprintf(tw, "  hard end\t%s (%s) = issue + %s\t← %s\n", c.Date(life.End.At), FormatOffset(life.End.At),
-				life.End.At.Sub(e.IssuedAt), life.End.By)
+			fmt.Fprintf(tw, "  hard end\t%s (%s) = %s\t← %s\n", c.Date(life.End.At), FormatOffset(life.End.At),
+				SinceIssue(life.End.At.Sub(e.IssuedAt)), life.End.By)
 		}
 		if e.Effective.Set && e.Effective.By.Kind == model.LayerAncestor {
 			fmt.Fprintf(tw, "  ends\t%s (%s)\t← %s\n", c.Date(e.Effective.At), FormatOffset(e.Effective.At), e.Effective.By)
@@ -82,6 +82,15 @@ func WriteExplainText(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", l.Layer, v, bind, l.Note)
 		}
 		tw.Flush()
+		if binding := bindingSettings(s, e); len(binding) > 0 {
+			b.WriteString("  change it with\n")
+			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+			for _, l := range binding {
+				set, v := e.Setting(s, l.Layer), layerValue(l)
+				fmt.Fprintf(tw, "    %s\t%s\t%s\n", l.Layer, set.SetArg(v), set.Vault(v))
+			}
+			tw.Flush()
+		}
 		b.WriteString("  why\n")
 		for _, s := range e.Because {
 			fmt.Fprintf(&b, "    %s\n", s)
@@ -98,6 +107,28 @@ func WriteExplainText(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 	// tabwriter pads the last column; trailing spaces only add diff noise.
 	_, err := io.WriteString(w, TrimLines(b.String()))
 	return err
+}
+
+// bindingSettings are the layers that bind something and that a setting
+// decides: the ones to change, each printed with its --set path and Vault
+// call.
+func bindingSettings(s *scenarios.Scenario, e *Explanation) []LayerValue {
+	var out []LayerValue
+	for _, l := range e.Layers {
+		if l.Binding != BindsNothing && e.Setting(s, l.Layer).Path != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// layerValue is the layer's value as a --set or vault write value: what
+// it is now, or "…" when unset.
+func layerValue(l LayerValue) string {
+	if l.Set {
+		return l.Value.String()
+	}
+	return "…"
 }
 
 func builtIn(sys model.System) string {
@@ -183,6 +214,8 @@ type layerJSON struct {
 	ValueSeconds *int64 `json:"value_seconds"`
 	Binding      string `json:"binding"`
 	Note         string `json:"note,omitempty"`
+	Set          string `json:"set,omitempty"`   // the --set path that changes it
+	Vault        string `json:"vault,omitempty"` // the Vault call that sets it
 }
 
 // WriteExplainJSON writes the explanations as one JSON document.
@@ -228,7 +261,8 @@ func WriteExplainJSON(w io.Writer, s *scenarios.Scenario, exps []Explanation) er
 			j.EffectiveEndBoundBy = ptr(e.Effective.By.String())
 		}
 		for _, l := range e.Layers {
-			lj := layerJSON{Layer: l.Layer.String(), Binding: l.Binding, Note: l.Note}
+			set := e.Setting(s, l.Layer)
+			lj := layerJSON{Layer: l.Layer.String(), Binding: l.Binding, Note: l.Note, Set: set.Path, Vault: set.Vault(layerValue(l))}
 			if l.Set {
 				lj.ValueSeconds = ptr(l.Value.Seconds())
 			}

@@ -42,7 +42,7 @@ func (r *Result) cliffCause(f *Cliff) string {
 	}
 	switch f.Cause {
 	case MaxTTL:
-		return fmt.Sprintf("%s reached %s hard end, issue + %s set by %s", root, its, f.Lifetime, f.BoundBy)
+		return fmt.Sprintf("%s reached %s hard end, %s set by %s", root, its, SinceIssue(f.Lifetime), f.BoundBy)
 	case Expired:
 		return fmt.Sprintf("%s expired unrenewed (ttl set by %s)", root, f.BoundBy)
 	case Revoked:
@@ -112,7 +112,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 		tw.Flush()
 	}
 
-	table(&b, "Cliffs", len(r.Cliffs), "when\toffset\troot\tcause\tbound by\ttokens\tleases\tservices", func(tw io.Writer) {
+	table(&b, "Cliffs", len(r.Cliffs), "when\toffset\tafter its issue\troot\tcause\tbound by\ttokens\tleases\tservices", func(tw io.Writer) {
 		for i := range r.Cliffs {
 			f := &r.Cliffs[i]
 			roots := r.EntityID(f.Roots[0])
@@ -123,7 +123,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 			for _, x := range f.Services {
 				svcs = append(svcs, r.Services[x].Name)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), roots, f.Cause, f.BoundByName(), f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), FormatDays(f.Lifetime), roots, f.Cause, f.BoundByName(), f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
 		}
 	})
 	writeCapped(&b, r)
@@ -197,7 +197,7 @@ func writeFates(b *strings.Builder, r *Result) {
 		}
 		ended := "—"
 		if f.Ended {
-			ended = FormatOffset(f.EndedAt)
+			ended = FormatOffset(f.EndedAt) + "  " + SinceIssue(f.EndedAt.Sub(f.IssuedAt))
 		}
 		parent := f.Parent
 		if parent == "" {

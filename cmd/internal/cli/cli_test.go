@@ -224,7 +224,7 @@ func TestImportRoundTrip(t *testing.T) {
 
 	code, stdout, stderr := run("explain", out, "broker")
 	require.Equal(t, ExitOK, code, stderr)
-	assert.Contains(t, stdout, "= issue + 768h  ← system.max_lease_ttl")
+	assert.Contains(t, stdout, "= issue + 32d (768h)  ← system.max_lease_ttl")
 
 	cliffAt := func(scenario string) time.Time {
 		code, stdout, stderr := run("run", scenario, "-o", "json")

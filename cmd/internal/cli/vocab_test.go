@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -123,4 +125,52 @@ func TestOperatorRevokeNamedAlike(t *testing.T) {
 	require.Contains(t, cmp, `"cause": "revoked"`)
 	assert.Contains(t, cmp, `"bound_by": "operator"`)
 	assert.Regexp(t, `revoked\s+operator`, text)
+}
+
+// Each binding layer explain prints carries its --set path; pasted into
+// compare --set, that path changes that layer (and compare says so).
+func TestBindingLayerPathPastesIntoCompare(t *testing.T) {
+	_, stdout, _ := run("explain", "default-max-cliff", "-o", "json")
+	var doc struct {
+		Entities []struct {
+			ID     string `json:"id"`
+			Layers []struct {
+				Layer   string `json:"layer"`
+				Binding string `json:"binding"`
+				Set     string `json:"set"`
+				Vault   string `json:"vault"`
+			} `json:"layers"`
+		} `json:"entities"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	checked := 0
+	for _, e := range doc.Entities {
+		for _, l := range e.Layers {
+			if l.Binding == "" {
+				continue
+			}
+			require.NotEmpty(t, l.Set, "%s %s", e.ID, l.Layer)
+			require.NotEmpty(t, l.Vault, "%s %s", e.ID, l.Layer)
+			value := "7m"
+			if strings.Contains(l.Layer, "max") {
+				value = "7777h"
+			}
+			set := l.Set + "=" + value
+			code, cmp, stderr := run("compare", "default-max-cliff", "--set", set, "-o", "json")
+			require.Equal(t, ExitOK, code, "%s: %s", set, stderr)
+			assert.Contains(t, cmp, `"path": "`+l.Set+`"`, set)
+
+			_, after, _ := run("explain", "default-max-cliff", e.ID, "--set", set, "-o", "json")
+			assert.Regexp(t, `"layer": "`+regexp.QuoteMeta(l.Layer)+`",\s*"value_seconds": `+seconds(value), after, "%s did not change %s of %s", set, l.Layer, e.ID)
+			checked++
+		}
+	}
+	assert.GreaterOrEqual(t, checked, 5)
+}
+
+func seconds(v string) string {
+	if v == "7m" {
+		return "420"
+	}
+	return "27997200"
 }
