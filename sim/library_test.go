@@ -78,7 +78,7 @@ func TestRunDefaultMaxCliff(t *testing.T) {
 	assert.Equal(t, "system.max_lease_ttl", c.BoundBy.String())
 	assert.Equal(t, 21, c.Tokens, "the broker's token and its 20 child tokens")
 	assert.Equal(t, 20, c.Leases)
-	assert.Contains(t, res.Headline(), "broker#1 reached its hard end, issue + 768h set by system.max_lease_ttl")
+	assert.Contains(t, res.Headline(), "broker#1 reached its hard end, issue + 32d (768h) set by system.max_lease_ttl")
 	require.Len(t, res.Outages, 1)
 	assert.Equal(t, model.Instant(2764800), res.Outages[0].From)
 	assert.True(t, res.Outages[0].Ongoing, "nobody logs the broker in again")
