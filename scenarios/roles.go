@@ -109,9 +109,29 @@ func whyKind(k RoleKind, mount string) string {
 	return fmt.Sprintf("its mount %s is a secrets mount (not under auth/)", mount)
 }
 
+// legacyAuthKeys are the pre-1.2 names Vault's auth roles still accept,
+// marked deprecated in favour of the token_ fields (tokenutil), and names
+// people carry over from token requests.
+var legacyAuthKeys = map[string]string{
+	"ttl":              "token_ttl",
+	"max_ttl":          "token_max_ttl",
+	"period":           "token_period",
+	"explicit_max_ttl": "token_explicit_max_ttl",
+}
+
+var legacyWhere = map[string]string{
+	"ttl":              "Kubernetes, JWT/OIDC, cert and cloud auth roles still accept it; AppRole never had it",
+	"max_ttl":          "Kubernetes, JWT/OIDC, cert and cloud auth roles still accept it; AppRole never had it",
+	"period":           "AppRole and most auth methods still accept it, deprecated",
+	"explicit_max_ttl": "a token request's name; on auth roles it is token_explicit_max_ttl",
+}
+
 // roleKeyHint explains a key a role of this kind does not accept, when
 // another kind does; "" otherwise. valid lists what this place accepts.
 func roleKeyHint(kind RoleKind, mount, key string, valid []string) string {
+	if current, ok := legacyAuthKeys[key]; ok && kind == AuthRole {
+		return fmt.Sprintf("'%s' is the deprecated name of '%s' (%s); scenarios take the current name: use %s", key, current, legacyWhere[key], current)
+	}
 	if kind == TokenRole && (key == "token_ttl" || key == "token_max_ttl") {
 		alt := "set 'ttl' on the token request (e.g. token: {role: NAME, ttl: 24h})"
 		if key == "token_max_ttl" {

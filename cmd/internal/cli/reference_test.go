@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 )
 
@@ -39,4 +40,22 @@ func golden(t *testing.T, path string, got []byte) {
 		}
 		t.Fatalf("%s differs in length: %d lines, want %d (run go test ./cmd/internal/cli -update if the change is intended)", path, len(gl), len(wl))
 	}
+}
+
+// Every command teaches itself with an example (leasesim help CMD).
+func TestEveryCommandHasExamples(t *testing.T) {
+	root := NewRootCmd(IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			return
+		}
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("%s has no examples", c.CommandPath())
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
 }
