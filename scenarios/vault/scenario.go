@@ -15,6 +15,9 @@ import (
 type ImportOptions struct {
 	Name    string         // scenario name; default "imported"
 	Horizon model.Duration // how far to forecast; default 400 days
+	// HorizonText is Horizon as the user wrote it ("400d"), written to the
+	// scenario verbatim; "" writes Horizon in days when whole ("400d").
+	HorizonText string
 	Seed    uint64         // default 1
 }
 
@@ -56,7 +59,14 @@ func Scenario(s *Snapshot, opts ImportOptions) ([]byte, []string, error) {
 	fmt.Fprintf(&b, "name: %s\n", opts.Name)
 	fmt.Fprintf(&b, "description: %s\n", quote(fmt.Sprintf("The live fleet as of %s, imported from Vault JSON: when each token reaches its hard end, and why.", g.start.Format("2006-01-02 15:04 MST"))))
 	fmt.Fprintf(&b, "start: %s\n", g.start.Format(time.RFC3339))
-	fmt.Fprintf(&b, "horizon: %s\n", opts.Horizon)
+	horizon := opts.HorizonText
+	if horizon == "" {
+		horizon = opts.Horizon.String()
+		if opts.Horizon%model.Day == 0 {
+			horizon = fmt.Sprintf("%dd", opts.Horizon/model.Day)
+		}
+	}
+	fmt.Fprintf(&b, "horizon: %s\n", horizon)
 	fmt.Fprintf(&b, "seed: %d\n\n", opts.Seed)
 	b.WriteString("backend:\n")
 	b.WriteString(g.backend.String())

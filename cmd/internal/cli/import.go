@@ -85,7 +85,7 @@ func importRun(opts *ImportOptions) error {
 	if err != nil {
 		return badInput(err)
 	}
-	yaml, warnings, err := vault.Scenario(snap, vault.ImportOptions{Name: opts.Name, Horizon: horizon})
+	yaml, warnings, err := vault.Scenario(snap, vault.ImportOptions{Name: opts.Name, Horizon: horizon, HorizonText: opts.Horizon})
 	if err != nil {
 		return badInput(err)
 	}

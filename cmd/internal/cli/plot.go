@@ -51,10 +51,11 @@ Each chart is written as NAME.svg and NAME.png, sized for a 16:9 slide.
 (.svg or .png) the format. A run whose cliffs and annotations crowd together
 (the replay: minutes apart in 47 days) is drawn around them; the subtitle
 says so.`,
-		Example: `  leasesim run jan-2024-replay --out out/     # the run's files and every chart
-  leasesim plot out/events.jsonl --out slides/
-  leasesim plot out/events.jsonl --plot timeline.png
-  leasesim plot out/events.jsonl --plot renewal.svg --entity broker-sso-a#1`,
+		Example: `  leasesim run jan-2024-replay --out /tmp/replay   # the run's files and every chart
+  leasesim plot /tmp/replay/events.jsonl --out /tmp/slides
+  leasesim plot /tmp/replay/events.jsonl --out /tmp/slides --plot timeline.png
+  leasesim plot /tmp/replay/events.jsonl --out /tmp/slides --plot renewal.svg --entity broker-sso-a#1
+  leasesim plot /tmp/replay/events.jsonl --out /tmp/slides --plot renewal.svg --entity sso.credential -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Events = args[0]

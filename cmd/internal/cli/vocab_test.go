@@ -174,3 +174,12 @@ func seconds(v string) string {
 	}
 	return "27997200"
 }
+
+// import writes durations as given: --horizon 400d stays 400d.
+func TestImportWritesHorizonAsGiven(t *testing.T) {
+	vault := filepath.Join("..", "..", "..", "testdata", "vault", "jan-2024")
+	_, stdout, _ := run("import", "vault", vault)
+	assert.Contains(t, stdout, "horizon: 400d\n")
+	_, stdout, _ = run("import", "vault", vault, "--horizon", "90d")
+	assert.Contains(t, stdout, "horizon: 90d\n")
+}
