@@ -18,7 +18,7 @@ type ImportOptions struct {
 	// HorizonText is Horizon as the user wrote it ("400d"), written to the
 	// scenario verbatim; "" writes Horizon in days when whole ("400d").
 	HorizonText string
-	Seed    uint64         // default 1
+	Seed        uint64 // default 1
 }
 
 // Scenario turns a snapshot into a leasesim scenario (YAML) that forecasts
