@@ -41,6 +41,7 @@ type cliffJSON struct {
 	Roots           []string `json:"roots"`
 	Cause           string   `json:"cause"`
 	BoundBy         string   `json:"bound_by"`
+	Set             string   `json:"set,omitempty"` // the --set path of bound_by (sim.LayerSetting)
 	LifetimeSeconds int64    `json:"lifetime_seconds"`
 	TokensRevoked   int      `json:"tokens_revoked"`
 	LeasesRevoked   int      `json:"leases_revoked"`
@@ -161,7 +162,7 @@ func cliffsJSON(r *Result) []cliffJSON {
 	for i := range r.Cliffs {
 		f := &r.Cliffs[i]
 		cj := cliffJSON{At: c.RFC3339(f.At), OffsetSeconds: int64(f.At), Root: r.EntityID(f.Roots[0]), Cause: f.Cause.String(),
-			BoundBy: f.BoundByName(), LifetimeSeconds: f.Lifetime.Seconds(), TokensRevoked: f.Tokens, LeasesRevoked: f.Leases,
+			BoundBy: f.BoundByName(), Set: LayerSetting(r.Scenario, f.BoundBy, r.Entities[f.Roots[0]].Actor).Path, LifetimeSeconds: f.Lifetime.Seconds(), TokensRevoked: f.Tokens, LeasesRevoked: f.Leases,
 			RetiredRevoked: f.Retired, Services: []string{}}
 		for _, n := range f.Roots {
 			cj.Roots = append(cj.Roots, r.EntityID(n))

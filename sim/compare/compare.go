@@ -54,6 +54,7 @@ type ServiceDelta struct {
 type HardEnd struct {
 	Set    bool
 	Entity string
+	Issued model.Instant // when the entity is first issued
 	At     model.Instant
 	By     model.Layer
 }
@@ -132,7 +133,7 @@ func earliest(exps []sim.Explanation, leases bool) HardEnd {
 		}
 		end := e.Effective
 		if end.Set && (!h.Set || end.At < h.At) {
-			h = HardEnd{Set: true, Entity: e.ID, At: end.At, By: end.By}
+			h = HardEnd{Set: true, Entity: e.ID, Issued: e.IssuedAt, At: end.At, By: end.By}
 		}
 	}
 	return h

@@ -84,7 +84,7 @@ func hardEndCell(s Side, h HardEnd) string {
 	if !h.Set {
 		return "none: nothing it defines has a hard end"
 	}
-	return fmt.Sprintf("%s %s (%s) ← %s", h.Entity, sim.Clock{Start: s.Scenario.Start}.Date(h.At), sim.FormatOffset(h.At), h.By)
+	return fmt.Sprintf("%s %s (%s, %s) ← %s", h.Entity, sim.Clock{Start: s.Scenario.Start}.Date(h.At), sim.FormatOffset(h.At), sim.SinceIssue(h.At.Sub(h.Issued)), h.By)
 }
 
 type jsonDoc struct {
