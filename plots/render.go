@@ -56,6 +56,8 @@ func Chart(r *Run, name, entity string) (Drawable, error) {
 		return ServiceImpact(r, Options{})
 	case "renewal":
 		return RenewalDetail(r, entity)
+	case RevocationChartName:
+		return RevocationChart(r)
 	}
 	return nil, fmt.Errorf("plots: no chart %q: the charts are %s", name, strings.Join(Charts, ", "))
 }
@@ -73,6 +75,9 @@ func ParseFileName(file string) (chart, format string, err error) {
 		if c == chart {
 			return chart, format, nil
 		}
+	}
+	if chart == RevocationChartName {
+		return chart, format, nil
 	}
 	return "", "", fmt.Errorf("plots: %s: the name chooses the chart: %s", file, strings.Join(Charts, ", "))
 }

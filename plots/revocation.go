@@ -1,6 +1,15 @@
 package plots
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
 
 // RevocationSecond is one second of one mount's revocation work, as
 // events.jsonl's "revocation" lines record it (docs/revocation.md).
@@ -46,4 +55,162 @@ func (p *parser) parseRevocation(line []byte) error {
 	p.run.Revocation = append(p.run.Revocation, RevocationSecond{T: *v.T, Mount: v.Mount, Attempts: v.Attempts,
 		Failures: v.Failures, Revoked: v.Revoked, Irrevocable: v.Irrevocable, Backlog: v.Backlog})
 	return nil
+}
+
+// RevocationChart draws the expiration manager's work around the run's
+// busiest cliff: the leases still usable in the database (the backlog)
+// and the revoke calls the database receives per second, scaled so that
+// its peak meets the backlog's (the legend gives the peak in calls per
+// second). It reads only the log's "revocation" lines.
+func RevocationChart(r *Run) (*plot.Plot, error) {
+	if len(r.Revocation) == 0 {
+		return nil, fmt.Errorf("plots: %s has no revocation lines: the run used the instant model (add backend.revocation to the scenario, docs/revocation.md)", r.Scenario)
+	}
+	w, cliff := revocationWindow(r)
+	backlog, load, peak, peakAt, drained := revocationSeries(r, w)
+	p := timeChart(r, w, "leases")
+	maxB := 1.0
+	for _, pt := range backlog {
+		maxB = max(maxB, pt.Y)
+	}
+	// Calls come in waves (every worker starts together): average them
+	// over buckets of a twentieth of the window.
+	bucket := max((w.To-w.From)/20, 1)
+	sums := map[int64]float64{}
+	for _, pt := range load {
+		if int64(pt.X) >= cliff {
+			sums[(int64(pt.X)-cliff)/bucket] += pt.Y // buckets start at the cliff
+		}
+	}
+	loadPeak := 0.0
+	for _, v := range sums {
+		loadPeak = max(loadPeak, v/float64(bucket))
+	}
+	scale := 0.0
+	if loadPeak > 0 {
+		scale = maxB / loadPeak
+	}
+	scaled := plotter.XYs{{X: float64(w.From), Y: 0}}
+	for b := int64(0); cliff+b*bucket <= w.To; b++ {
+		scaled = append(scaled, plotter.XY{X: float64(cliff + b*bucket), Y: sums[b] / float64(bucket) * scale})
+	}
+	styles := []draw.LineStyle{
+		{Color: vermillion, Width: vg.Points(1.8)},
+		{Color: blue, Width: vg.Points(1.2)},
+	}
+	panel := &sidePanel{items: []legendItem{{kind: itemHeading, text: "Revocation"}}}
+	for _, i := range []int{1, 0} { // the backlog on top
+		xys := []plotter.XYs{backlog, scaled}[i]
+		if len(xys) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, fmt.Errorf("plots: %w", err)
+		}
+		l.StepStyle = plotter.PostStep
+		l.LineStyle = styles[i]
+		p.Add(l)
+	}
+	panel.items = append(panel.items,
+		legendItem{kind: itemLine, line: styles[0], text: "backlog: leases ended for Vault, still usable in the database"},
+		legendItem{kind: itemLine, line: styles[1], text: fmt.Sprintf("database load: revoke calls per second, averaged over %s, scaled (top = %s/s)", hmsSpan(bucket), thousands(loadPeak))},
+		legendItem{kind: itemNote, text: "Vault refuses an expired credential at once; the database accepts it until its revocation job runs (docs/revocation.md)"})
+	title := fmt.Sprintf("Revocation: %s leases waited; the database took %s calls/s at peak (%s)", thousands(maxB), thousands(float64(peak)), r.clock(peakAt))
+	if drained >= 0 {
+		title += fmt.Sprintf("; drained %s after the cliff", hmsSpan(drained-cliff))
+	} else {
+		title += "; not drained by the horizon"
+	}
+	hdr := &header{title: title, subtitle: subtitle(r, "around the busiest cliff")}
+	addMarkers(r, w.contains, hdr, panel, 60)
+	hdr.panel = panel
+	p.Add(hdr, panel)
+	p.Y.Max = max(maxB*1.08, 1)
+	return p, nil
+}
+
+// revocationWindow spans the busiest second's cliff: from a little before
+// its first revocation line to a little after its backlog last changed.
+func revocationWindow(r *Run) (w Window, cliff int64) {
+	busiest := r.Revocation[0]
+	for _, s := range r.Revocation {
+		if s.Backlog > busiest.Backlog {
+			busiest = s
+		}
+	}
+	// The storm: the lines around the busiest, with no quiet hour inside.
+	from, to := busiest.T, busiest.T
+	for i := len(r.Revocation) - 1; i >= 0; i-- {
+		if s := r.Revocation[i]; s.T <= from && from-s.T <= 3600 {
+			from = s.T
+		}
+	}
+	for _, s := range r.Revocation {
+		if s.T >= to && s.T-to <= 3600 {
+			to = s.T
+		}
+	}
+	pad := max((to-from)/10, 30)
+	return Window{From: max(from-pad, 0), To: min(to+pad, r.Horizon)}, from
+}
+
+// revocationSeries sums every mount's lines within w: the backlog after
+// each second, and the calls in each second that had any.
+func revocationSeries(r *Run, w Window) (backlog, load plotter.XYs, peak int, peakAt, drained int64) {
+	perMount := map[string]int{}
+	drained = -1
+	var t int64 = -1
+	flush := func() {
+		total := 0
+		for _, b := range perMount {
+			total += b
+		}
+		backlog = append(backlog, plotter.XY{X: float64(t), Y: float64(total)})
+		if total == 0 && drained < 0 && t >= w.From {
+			drained = t
+		}
+	}
+	calls := 0
+	for _, s := range r.Revocation {
+		if s.T > w.To {
+			break
+		}
+		if s.T != t && t >= 0 {
+			if t >= w.From {
+				flush()
+				load = append(load, plotter.XY{X: float64(t), Y: float64(calls)})
+			}
+			calls = 0
+		}
+		t = s.T
+		perMount[s.Mount] = s.Backlog
+		calls += s.Attempts
+		if s.T >= w.From && s.Attempts > peak {
+			peak, peakAt = s.Attempts, s.T
+		}
+	}
+	if t >= w.From {
+		flush()
+		load = append(load, plotter.XY{X: float64(t), Y: float64(calls)})
+	}
+	return backlog, load, peak, peakAt, drained
+}
+
+// hmsSpan writes seconds as "9m16s".
+func hmsSpan(s int64) string {
+	return (time.Duration(s) * time.Second).String()
+}
+
+// RevocationChartName is the revocation chart's name: drawn only for runs
+// that modelled revocation, so it is not among Charts.
+const RevocationChartName = "revocation"
+
+// ChartsOf are the charts a run's files include: Charts, and the
+// revocation chart when the run modelled revocation.
+func ChartsOf(r *Run) []string {
+	if len(r.Revocation) == 0 {
+		return Charts
+	}
+	return append(append([]string(nil), Charts...), RevocationChartName)
 }

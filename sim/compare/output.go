@@ -54,6 +54,7 @@ func WriteText(w io.Writer, c *Comparison) error {
 	bd, pd, bf, pf := c.Totals()
 	fmt.Fprintf(tw, "  total\t%s → %s\t%.0f → %.0f\n", minutes(bd), minutes(pd), bf, pf)
 	tw.Flush()
+	writeRevocationText(&b, c)
 
 	_, err := io.WriteString(w, sim.TrimLines(b.String()))
 	return err
@@ -101,6 +102,8 @@ type jsonDoc struct {
 	Services            []jsonService `json:"services"`
 	OutageSecondsSaved  int64         `json:"outage_seconds_saved"`
 	FailedRequestsSaved float64       `json:"failed_requests_saved"`
+	// Revocation appears when a side modelled the expiration manager.
+	Revocation []jsonRevocation `json:"revocation,omitempty"`
 }
 
 type jsonSide struct {
@@ -177,6 +180,7 @@ func WriteJSON(w io.Writer, c *Comparison) error {
 	for _, s := range c.Services {
 		doc.Services = append(doc.Services, jsonService{s.Service, int64(s.BaselineDown), int64(s.ProposalDown), s.BaselineFailed, s.ProposalFail})
 	}
+	doc.Revocation = revocationJSON(c)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)

@@ -18,7 +18,7 @@ import (
 // draw), so DIR never mixes two runs. Other files in DIR are left alone.
 func runFiles() []string {
 	names := []string{"report.json", "events.jsonl"}
-	for _, c := range plots.Charts {
+	for _, c := range append(append([]string(nil), plots.Charts...), plots.RevocationChartName) {
 		names = append(names, c+".svg", c+".png")
 	}
 	return names
@@ -71,10 +71,11 @@ func writeRunFiles(dir string, res *sim.Result, notes io.Writer) (err error) {
 // run, and each writes its own files). A chart that cannot be drawn from
 // this run is absent, not an error: the returned notes say why.
 func stageCharts(stage string, run *plots.Run) (absent []string, err error) {
-	notes := make([]string, len(plots.Charts))
-	errs := make([]error, len(plots.Charts))
+	names := plots.ChartsOf(run)
+	notes := make([]string, len(names))
+	errs := make([]error, len(names))
 	var wg sync.WaitGroup
-	for i, name := range plots.Charts {
+	for i, name := range names {
 		wg.Go(func() {
 			p, err := plots.Chart(run, name, "")
 			if err != nil {

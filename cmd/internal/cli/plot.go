@@ -93,7 +93,7 @@ func plotRun(opts *PlotOptions) error {
 			return err
 		}
 		var wrote []string
-		for _, c := range plots.Charts {
+		for _, c := range plots.ChartsOf(run) {
 			wrote = append(wrote, filepath.Join(opts.OutDir, c+".svg"), filepath.Join(opts.OutDir, c+".png"))
 		}
 		return reportWritten(opts.IO.Out, opts.Output, wrote)
@@ -140,9 +140,10 @@ func writePlots(dir string, events []byte, entity string) error {
 // files, so the output is the same as one after the other. Errors are
 // reported in chart order.
 func writeCharts(dir string, run *plots.Run, entity string) error {
-	errs := make([]error, len(plots.Charts))
+	names := plots.ChartsOf(run)
+	errs := make([]error, len(names))
 	var wg sync.WaitGroup
-	for i, name := range plots.Charts {
+	for i, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -1,0 +1,46 @@
+package plots
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A log's revocation lines: 20 leases, 9 revoked every 2 s from the cliff.
+const revocationLog = `{"version":1,"scenario":"rev","description":"d","seed":1,"start":"2024-01-01T00:00:00Z","horizon_seconds":7200,"services":[],"annotations":[]}
+{"kind":"cliff","at":"2024-01-01T01:00:00Z","offset_seconds":3600,"root":"broker#1","roots":["broker#1"],"cause":"max-ttl","bound_by":"request explicit_max_ttl","lifetime_seconds":3600,"tokens_revoked":1,"leases_revoked":20,"replaced_revoked":0,"services":[]}
+{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":9,"failures":0,"revoked":0,"irrevocable":0,"backlog":20}
+{"kind":"revocation","t":3602,"time":"2024-01-01T01:00:02Z","mount":"database","attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":11}
+{"kind":"revocation","t":3604,"time":"2024-01-01T01:00:04Z","mount":"database","attempts":2,"failures":0,"revoked":9,"irrevocable":0,"backlog":2}
+{"kind":"revocation","t":3606,"time":"2024-01-01T01:00:06Z","mount":"database","attempts":0,"failures":0,"revoked":2,"irrevocable":0,"backlog":0}
+`
+
+func TestRevocationChart(t *testing.T) {
+	r, err := ReadEvents(strings.NewReader(revocationLog))
+	require.NoError(t, err)
+	require.Len(t, r.Revocation, 4)
+	assert.Equal(t, []string{"timeline", "live", "impact", "renewal", "revocation"}, ChartsOf(r))
+	p, err := Chart(r, "revocation", "")
+	require.NoError(t, err)
+	var b bytes.Buffer
+	require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
+	assert.Contains(t, b.String(), "Revocation: 20 leases waited; the database took 9 calls/s at peak (Jan 1 01:00); drained 6s after the cliff")
+	assert.Contains(t, b.String(), "backlog")
+}
+
+func TestRevocationChartNeedsLines(t *testing.T) {
+	r, err := ReadEvents(strings.NewReader(strings.SplitN(revocationLog, "\n", 3)[0] + "\n"))
+	require.NoError(t, err)
+	assert.Equal(t, Charts, ChartsOf(r))
+	_, err = Chart(r, "revocation", "")
+	assert.ErrorContains(t, err, "instant model")
+}
+
+func TestRevocationLineAfterEventRejected(t *testing.T) {
+	bad := revocationLog + `{"t":3700,"time":"x","kind":"script","note":"late"}` + "\n"
+	_, err := ReadEvents(strings.NewReader(bad))
+	assert.ErrorContains(t, err, "after the cliff lines")
+}
