@@ -676,9 +676,12 @@ func (p *parser) existing(st *state, e entry) *Existing {
 			p.errAt(e.val, e.path, "missing '%s' (an RFC 3339 time, as the token lookup reports it)", key)
 			return 0, false
 		}
-		s, ok := p.str(v.val, v.path, "an RFC 3339 time")
-		if !ok {
-			return 0, false
+		s := v.val.Value // an unquoted time is a YAML timestamp: the same text
+		if v.val.ShortTag() != "!!timestamp" {
+			var ok bool
+			if s, ok = p.str(v.val, v.path, "an RFC 3339 time"); !ok {
+				return 0, false
+			}
 		}
 		t, msg := parseRFC3339(s)
 		if msg != "" {

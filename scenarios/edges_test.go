@@ -35,6 +35,7 @@ func TestParse_Edges(t *testing.T) {
 		{"demand at the bound", a + "  a: {token: {}, demand: 1e9}\n", nil},
 		{"horizon 100 years", header("horizon", "36525d"), nil},
 		{"label with tab and unicode", head + "annotations:\n  - {at: 1h, label: \"cliff\\t→ día 32\"}\n", nil},
+		{"existing times unquoted", head + world + "actors:\n  b:\n    login: broker\n    existing: {issue_time: 2023-12-01T00:00:00Z, expire_time: 2024-01-02T00:00:00Z, ttl: 1h}\n", nil},
 		{"existing issued 200 years ago", head + world + "actors:\n  b:\n    login: broker\n    existing: {issue_time: \"1824-01-01T00:00:00Z\", expire_time: \"2024-01-02T00:00:00Z\", ttl: 1h}\n", nil},
 	})
 }
