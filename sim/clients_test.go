@@ -209,3 +209,16 @@ func TestRunOperatorRenew720h(t *testing.T) {
 	}
 	assert.Equal(t, []string{`TTL of "720h" exceeded the effective max_ttl of "288h"; TTL value is capped accordingly`}, warned)
 }
+
+// The presets side by side (docs/clients.md): only the agent keeps serving
+// past the 768h hard end; consul-template cannot log in again, even with
+// its retry stanza.
+func TestRunClientPresets(t *testing.T) {
+	res := New(load(t, "presets-compared"), Options{}).Run()
+	from := map[string]model.Instant{}
+	for _, o := range res.Outages {
+		assert.True(t, o.Ongoing, o.Service)
+		from[o.Service] = o.From
+	}
+	assert.Equal(t, map[string]model.Instant{"csi": 3600, "cron": 86400, "templ": 768 * 3600}, from)
+}

@@ -887,11 +887,18 @@ func (e *Engine) afterEnd() {
 		}
 		// The holder re-reads per its retry policy (issue 11): at once by
 		// default, never (consul-template#949), or after a backoff.
+		reauths := ac.a.WhenExhausted.Kind == scenarios.ExhaustReauth
 		switch ac.a.Retry.Kind {
 		case scenarios.RetryBackoff:
-			e.scheduleRetry(ai, r)
+			// A client that cannot log in again (consul-template with the
+			// token it was given) has nothing to retry once its own token
+			// is gone: re-reads would need it.
+			ownDead := ac.a.OwnToken() && !e.alive(rep.token)
+			if !ownDead || reauths {
+				e.scheduleRetry(ai, r)
+			}
 		case scenarios.RetryDefault:
-			if lostToken && ac.a.WhenExhausted.Kind == scenarios.ExhaustReauth {
+			if lostToken && reauths {
 				e.obtainToken(ai, r)
 			} else if !lostToken && ac.a.Refresh.Rereads() {
 				e.fetchLease(ai, r)
