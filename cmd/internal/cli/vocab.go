@@ -12,10 +12,18 @@ import (
 	"github.com/leasesim/leasesim/scenarios"
 )
 
-// toolVersion is the build's version: the module version when installed
-// with `go install …@vX`, else the VCS revision the binary was built
-// from ("+dirty" when the tree had changes), else "dev".
+// version, when set at link time, is the release version:
+// go build -ldflags "-X github.com/leasesim/leasesim/cmd/internal/cli.version=v1.2.0" ./cmd/leasesim
+var version string
+
+// toolVersion is the build's version: the one set at link time, else the
+// module version when installed with `go install …@vX`, else the VCS
+// revision the binary was built from ("+dirty" when the tree had
+// changes; builds with -buildvcs=false have none), else "dev".
 func toolVersion() string {
+	if version != "" {
+		return version
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "dev"
