@@ -112,7 +112,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 		tw.Flush()
 	}
 
-	table(&b, "Cliffs", len(r.Cliffs), "when\toffset\tafter its issue\troot\tcause\tbound by\ttokens\tleases\tservices", func(tw io.Writer) {
+	table(&b, "Cliffs", len(r.Cliffs), "when\toffset\tafter its issue\troot\tcause\tbound by\tset with\ttokens\tleases\tservices", func(tw io.Writer) {
 		for i := range r.Cliffs {
 			f := &r.Cliffs[i]
 			roots := r.EntityID(f.Roots[0])
@@ -123,7 +123,11 @@ func WriteRunText(w io.Writer, r *Result) error {
 			for _, x := range f.Services {
 				svcs = append(svcs, r.Services[x].Name)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), FormatDays(f.Lifetime), roots, f.Cause, f.BoundByName(), f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
+			set := LayerSetting(r.Scenario, f.BoundBy, r.Entities[f.Roots[0]].Actor).Path
+			if set == "" {
+				set = "—" // an operator's revoke, or an ancestor: no setting decides it
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Date(f.At), FormatOffset(f.At), FormatDays(f.Lifetime), roots, f.Cause, f.BoundByName(), set, f.Tokens, f.Leases, orNone(strings.Join(svcs, ", ")))
 		}
 	})
 	writeCapped(&b, r)
