@@ -28,7 +28,8 @@ type HeatmapGrid struct {
 	XLabels, YLabels []string
 	// Censored marks [y][x] cells whose mean is a lower bound: a run in
 	// the cell was still failing when it stopped at the horizon, so its
-	// outage time and failed requests were cut there. Drawn "≥".
+	// outage time and failed requests were cut there (or, for the time to
+	// the first cliff or hard end, had none before it). Drawn "≥".
 	Censored [][]bool
 	Horizon  string // the runs' horizon for the subtitle, as written; "" leaves it out
 	Seeds    int    // runs (seeds) averaged per cell for the subtitle; 0 leaves it out
@@ -111,11 +112,12 @@ func Heatmap(g HeatmapGrid) (*plot.Plot, error) {
 	p.Add(labels)
 	panel := &sidePanel{items: []legendItem{{kind: itemHeading, text: "Each cell"},
 		{kind: itemNote, text: "the mean of " + metricName(g.Metric) + " over the runs with those two values"}}}
-	censored, empty, unset := false, false, ""
+	censored, empty, none, unset := false, false, false, ""
 	for r := range ny {
 		for c := range nx {
 			censored = censored || g.censored(r, c)
-			empty = empty || math.IsNaN(g.Mean[r][c])
+			none = none || g.noneByHorizon(r, c)
+			empty = empty || (math.IsNaN(g.Mean[r][c]) && !g.noneByHorizon(r, c))
 		}
 	}
 	for _, l := range append(append([]string(nil), g.XLabels...), g.YLabels...) {
@@ -127,10 +129,17 @@ func Heatmap(g HeatmapGrid) (*plot.Plot, error) {
 		panel.items = append(panel.items, legendItem{kind: itemHeading, text: head}, legendItem{kind: itemNote, text: text})
 	}
 	if censored {
-		note("≥: a lower bound", "a run in the cell was still failing when it stopped at the horizon, so its outage time and failed requests were cut there")
+		text := "a run in the cell was still failing when it stopped at the horizon, so its outage time and failed requests were cut there"
+		if higherIsBetter(g.Metric) {
+			text = "a run in the cell had none before it stopped at the horizon: the mean of the others is a lower bound"
+		}
+		note("≥: a lower bound", text)
 	}
 	if empty {
 		note("— (grey): no data", "no run in the cell has this metric")
+	}
+	if none {
+		note("none by "+g.shortHorizon(), "no run in the cell had one before it stopped at the horizon")
 	}
 	if unset != "" {
 		note(unset, "0 leaves the parameter unset: the value it falls back to applies (the mount's or the server's)")
@@ -141,6 +150,20 @@ func Heatmap(g HeatmapGrid) (*plot.Plot, error) {
 
 func (g HeatmapGrid) censored(r, c int) bool {
 	return r < len(g.Censored) && c < len(g.Censored[r]) && g.Censored[r][c] && !math.IsNaN(g.Mean[r][c])
+}
+
+// noneByHorizon says that no run of a cell had a first cliff (or hard
+// end) before the horizon: the best a time-to-failure cell can be.
+func (g HeatmapGrid) noneByHorizon(r, c int) bool {
+	return higherIsBetter(g.Metric) && math.IsNaN(g.Mean[r][c]) && r < len(g.Censored) && c < len(g.Censored[r]) && g.Censored[r][c]
+}
+
+// value ranks a cell: its mean, or +Inf for none before the horizon.
+func (g HeatmapGrid) value(r, c int) float64 {
+	if g.noneByHorizon(r, c) {
+		return math.Inf(1)
+	}
+	return g.Mean[r][c]
 }
 
 // axisLabels are the values, each replaced by its label where it has one.
@@ -161,13 +184,23 @@ func HeatmapCells(g HeatmapGrid) [][]string {
 	for r, row := range g.Mean {
 		for c, v := range row {
 			t := cellText(v, strings.HasSuffix(g.Metric, "_seconds"))
-			if g.censored(r, c) {
+			switch {
+			case g.censored(r, c):
 				t = "≥" + t
+			case g.noneByHorizon(r, c):
+				t = "none by " + g.shortHorizon()
 			}
 			out[r] = append(out[r], t)
 		}
 	}
 	return out
+}
+
+func (g HeatmapGrid) shortHorizon() string {
+	if f := strings.Fields(g.Horizon); len(f) > 0 {
+		return f[0]
+	}
+	return "the horizon"
 }
 
 // metricName is a sweep metric in words.
@@ -207,14 +240,15 @@ func HeatmapTitle(g HeatmapGrid) string {
 		return a < b
 	}
 	for r, row := range g.Mean {
-		for c, v := range row {
+		for c := range row {
+			v := g.value(r, c)
 			if math.IsNaN(v) {
 				continue
 			}
-			if best[0] < 0 || better(v, g.Mean[best[0]][best[1]]) {
+			if best[0] < 0 || better(v, g.value(best[0], best[1])) {
 				best = [2]int{r, c}
 			}
-			if worst[0] < 0 || better(g.Mean[worst[0]][worst[1]], v) {
+			if worst[0] < 0 || better(g.value(worst[0], worst[1]), v) {
 				worst = [2]int{r, c}
 			}
 		}
@@ -224,7 +258,7 @@ func HeatmapTitle(g HeatmapGrid) string {
 	}
 	cells := HeatmapCells(g)
 	bv, wv := cells[best[0]][best[1]], cells[worst[0]][worst[1]]
-	if g.Mean[best[0]][best[1]] == g.Mean[worst[0]][worst[1]] {
+	if g.value(best[0], best[1]) == g.value(worst[0], worst[1]) {
 		return fmt.Sprintf("%s: %s in every cell", name, bv)
 	}
 	// A value several cells share is told by their count, not by the
@@ -232,11 +266,12 @@ func HeatmapTitle(g HeatmapGrid) string {
 	phrase := func(word string, rc [2]int, text string) string {
 		n, total := 0, 0
 		for r, row := range g.Mean {
-			for c, v := range row {
+			for c := range row {
+				v := g.value(r, c)
 				if !math.IsNaN(v) {
 					total++
 				}
-				if v == g.Mean[rc[0]][rc[1]] && g.censored(r, c) == g.censored(rc[0], rc[1]) {
+				if v == g.value(rc[0], rc[1]) && g.censored(r, c) == g.censored(rc[0], rc[1]) {
 					n++
 				}
 			}

@@ -67,3 +67,17 @@ func TestHeatmapLabelsAndTitle(t *testing.T) {
 	require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
 	assert.Contains(t, b.String(), "unset (768h)")
 }
+
+// For the time to the first cliff, a cell where no run had one before the
+// horizon is the best, not "no data"; a cell where some had none is a
+// lower bound.
+func TestHeatmapNoneByHorizon(t *testing.T) {
+	g := HeatmapGrid{Scenario: "s", Metric: "first_cliff_offset_seconds", X: "roles.broker.token_max_ttl", Y: "seed",
+		XValues: []string{"168h", "720h"}, YValues: []string{"1"},
+		Mean:     [][]float64{{604800, math.NaN()}},
+		Censored: [][]bool{{true, true}}, Horizon: "960h (40 days)"}
+	assert.Equal(t, [][]string{{"≥168h", "none by 960h"}}, HeatmapCells(g))
+	assert.Equal(t, "Time to the first cliff: best none by 960h at token_max_ttl 720h, seed 1; worst ≥168h at token_max_ttl 168h, seed 1", HeatmapTitle(g))
+	g.Metric = "failed_requests" // for other metrics an empty cell stays "no data"
+	assert.Equal(t, "—", HeatmapCells(g)[0][1])
+}

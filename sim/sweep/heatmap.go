@@ -21,9 +21,11 @@ type Heatmap struct {
 	Mean    [][]float64 // [y][x]; NaN where no row has the metric
 	Count   [][]int     // [y][x]: the rows averaged
 	Rows    [][]int     // [y][x]: all rows with those values, with or without the metric
-	// Censored marks [y][x] cells averaging a run whose outage was cut at
-	// the horizon (Metrics.Censored), for outage_seconds and
-	// failed_requests: their mean is a lower bound.
+	// Censored marks [y][x] cells whose mean is a lower bound: for
+	// outage_seconds and failed_requests, a run's outage was cut at the
+	// horizon (Metrics.Censored); for first_cliff_offset_seconds and
+	// earliest_hard_end_offset_seconds, a completed run had none before
+	// its horizon.
 	Censored [][]bool
 }
 
@@ -64,14 +66,22 @@ func HeatmapData(t *Table, metric, x, y string) (*Heatmap, error) {
 		h.Censored[j] = make([]bool, len(h.XValues))
 	}
 	cut := metric == ColOutageSeconds || metric == ColFailedRequests
+	untilHorizon := metric == ColFirstCliffOffset || metric == ColEarliestHardEnd
 	for i := range t.Rows {
 		r := &t.Rows[i]
 		cx, cy := xi[xs(r)], yi[ys(r)]
 		h.Rows[cy][cx]++
-		if v, ok := r.metric(metric); ok {
+		v, ok := r.metric(metric)
+		if ok {
 			sum[cy][cx] += v
 			h.Count[cy][cx]++
 			h.Censored[cy][cx] = h.Censored[cy][cx] || (cut && r.Censored)
+		}
+		// A completed run without a first cliff or hard end had none before
+		// its horizon: its time is at least the horizon, more than any run
+		// that had one, so the mean of the others is a lower bound too.
+		if !ok && r.Err == "" && untilHorizon {
+			h.Censored[cy][cx] = true
 		}
 	}
 	for j := range sum {

@@ -58,3 +58,14 @@ func TestSweepHeatmapMarksCensoredCells(t *testing.T) {
 		assert.Contains(t, string(svg), want)
 	}
 }
+
+func TestSweepHeatmapFirstCliffNoneByHorizon(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "heat.svg")
+	code, _, stderr := run("sweep", "default-max-cliff", "--set", "roles.broker.token_max_ttl=0,168h",
+		"--set", "actors.broker.when_exhausted=none,reauth", "--heatmap", out, "--metric", "first_cliff_offset_seconds", "-o", "csv")
+	require.Equal(t, ExitOK, code, stderr)
+	svg, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(svg), ">none by 960h<")
+	assert.Contains(t, string(svg), "Time to the first cliff: best none by 960h in 2 of 4 cells; worst 168h at token_max_ttl 168h, when_exhausted none")
+}
