@@ -132,3 +132,31 @@ actors:
 `)
 	assert.Nil(t, New(s, Options{}).Run().Revocation)
 }
+
+// Validity never depends on revocation: with the Vault model turned on,
+// every entity ends when and how it ended with the instant model, and the
+// cliffs, outages and failed requests are the same. Two runs of the same
+// seed give the same revocation output.
+func TestRevocationLeavesValidityAlone(t *testing.T) {
+	for _, name := range []string{"default-max-cliff", "jan-2024-replay", "nested-chain", "lease-own-cap"} {
+		t.Run(name, func(t *testing.T) {
+			file, data, err := scenarios.Read(name)
+			require.NoError(t, err)
+			instant, err := scenarios.ParseWithOverrides(file, data, []scenarios.Override{{Path: "backend.revocation", Value: "instant"}})
+			require.NoError(t, err)
+			vault, err := scenarios.ParseWithOverrides(file, data, []scenarios.Override{{Path: "backend.revocation", Value: "{workers: 3}"}})
+			require.NoError(t, err)
+			a, b := New(instant, Options{}).Run(), New(vault, Options{}).Run()
+			require.Nil(t, a.Revocation)
+			require.NotNil(t, b.Revocation)
+			assert.Equal(t, a.Entities, b.Entities)
+			assert.Equal(t, a.Cliffs, b.Cliffs)
+			assert.Equal(t, a.Outages, b.Outages)
+			assert.Equal(t, a.Services, b.Services)
+			assert.Equal(t, a.Events, b.Events)
+			assert.Greater(t, b.Revocation.Leases, 0)
+			again := New(vault, Options{}).Run()
+			assert.Equal(t, b.Revocation, again.Revocation)
+		})
+	}
+}
