@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -168,20 +169,17 @@ func compareSide(name string, ovs []scenarios.Override, record bool, b sim.Budge
 }
 
 // writeCompareFiles writes both runs' files and the overlay chart.
-func writeCompareFiles(dir string, c *compare.Comparison) error {
+func writeCompareFiles(dir string, c *compare.Comparison) (err error) {
+	// All or nothing, as run --out: staged, then committed as one set.
+	stage, err := newStage(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, ioFailure(os.RemoveAll(stage))) }()
+	sides := []string{"baseline", "proposal"}
 	var runs [2]*plots.Run
 	for i, side := range []compare.Side{c.Baseline, c.Proposal} {
-		sub := filepath.Join(dir, []string{"baseline", "proposal"}[i])
-		if err := writeRunFiles(sub, side.Result, io.Discard); err != nil {
-			return err
-		}
-		f, err := os.Open(filepath.Join(sub, "events.jsonl"))
-		if err != nil {
-			return err
-		}
-		runs[i], err = plots.ReadEvents(f)
-		f.Close()
-		if err != nil {
+		if runs[i], err = stageRunFiles(filepath.Join(stage, sides[i]), side.Result, io.Discard); err != nil {
 			return err
 		}
 	}
@@ -190,11 +188,22 @@ func writeCompareFiles(dir string, c *compare.Comparison) error {
 		return err
 	}
 	for _, format := range []string{"svg", "png"} {
-		if err := writeFile(filepath.Join(dir, "compare."+format), func(w io.Writer) error {
+		if err := writeFile(filepath.Join(stage, "compare."+format), func(w io.Writer) error {
 			return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
 		}); err != nil {
 			return err
 		}
 	}
-	return writeFile(filepath.Join(dir, "compare.json"), func(w io.Writer) error { return compare.WriteJSON(w, c) })
+	if err := writeFile(filepath.Join(stage, "compare.json"), func(w io.Writer) error { return compare.WriteJSON(w, c) }); err != nil {
+		return err
+	}
+	for _, side := range sides {
+		if err := os.MkdirAll(filepath.Join(dir, side), 0o755); err != nil {
+			return ioFailure(err)
+		}
+		if err := commitFiles(filepath.Join(stage, side), filepath.Join(dir, side), runFiles()); err != nil {
+			return err
+		}
+	}
+	return commitFiles(stage, dir, []string{"compare.svg", "compare.png", "compare.json"})
 }

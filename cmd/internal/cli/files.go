@@ -31,40 +31,60 @@ func runFiles() []string {
 // draw (a run that issues nothing has no renewal to show) is left out, and
 // why is written to notes.
 func writeRunFiles(dir string, res *sim.Result, notes io.Writer) (err error) {
+	stage, err := newStage(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, ioFailure(os.RemoveAll(stage))) }()
+	if _, err := stageRunFiles(stage, res, notes); err != nil {
+		return err
+	}
+	return commitFiles(stage, dir, runFiles())
+}
+
+// newStage creates dir and a staging directory inside it.
+func newStage(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return ioFailure(fmt.Errorf("cannot create output directory: %w", err))
+		return "", ioFailure(fmt.Errorf("cannot create output directory: %w", err))
 	}
 	stage, err := os.MkdirTemp(dir, ".leasesim-out-*")
 	if err != nil {
-		return ioFailure(fmt.Errorf("cannot write into output directory: %w", err))
+		return "", ioFailure(fmt.Errorf("cannot write into output directory: %w", err))
 	}
-	defer func() { err = errors.Join(err, ioFailure(os.RemoveAll(stage))) }()
+	return stage, nil
+}
 
+// stageRunFiles writes a run's files into stage (created if need be) and
+// returns the run as the charts read it back from the staged events.jsonl.
+func stageRunFiles(stage string, res *sim.Result, notes io.Writer) (*plots.Run, error) {
+	if err := os.MkdirAll(stage, 0o755); err != nil {
+		return nil, ioFailure(err)
+	}
 	if err := writeFile(filepath.Join(stage, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res) }); err != nil {
-		return err
+		return nil, err
 	}
 	events := filepath.Join(stage, "events.jsonl")
 	if err := writeFile(events, func(w io.Writer) error { return sim.WriteEventsJSONL(w, res) }); err != nil {
-		return err
+		return nil, err
 	}
 	// The charts are drawn from the file just written, as `plot` would.
 	f, err := os.Open(events)
 	if err != nil {
-		return ioFailure(err)
+		return nil, ioFailure(err)
 	}
 	run, err := plots.ReadEvents(bufio.NewReader(f))
 	f.Close()
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, "events.jsonl"), err)
+		return nil, fmt.Errorf("%s: %w", events, err)
 	}
 	absent, err := stageCharts(stage, run)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range absent {
 		fmt.Fprintf(notes, "leasesim: %s\n", a)
 	}
-	return commitFiles(stage, dir, runFiles())
+	return run, nil
 }
 
 // stageCharts draws every chart into stage side by side (they only read

@@ -146,13 +146,18 @@ func TestRunNothingToDraw(t *testing.T) {
 	assert.Contains(t, string(files["report.json"]), `"scenario": "nothing"`)
 }
 
-// readDir maps every file name in dir (hidden ones too) to its content.
+// readDir maps every file name in dir (hidden ones too) to its content;
+// subdirectories are listed with no content.
 func readDir(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	out := map[string][]byte{}
 	for _, e := range ents {
+		if e.IsDir() {
+			out[e.Name()+"/"] = nil
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		require.NoError(t, err, e.Name())
 		out[e.Name()] = data
@@ -178,4 +183,30 @@ func TestRunProgress(t *testing.T) {
 	assert.Contains(t, buf.String(), "leasesim: simulated 120h of 240h (50%), 1234 events, 5s")
 	p.done()
 	assert.True(t, strings.HasSuffix(buf.String(), "\r\033[K"), "the line is cleared")
+}
+
+// compare --out is one set too: a failure writing its last file leaves
+// both runs' previous files and the previous comparison intact.
+func TestCompareOutAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"compare", "short-parent", "--set", "actors.broker.renew=watcher", "--out", dir}
+	code, _, stderr := run(args...)
+	require.Equal(t, ExitOK, code, stderr)
+	before := map[string]map[string][]byte{"": readDir(t, dir)}
+	for _, side := range []string{"baseline", "proposal"} {
+		before[side] = readDir(t, filepath.Join(dir, side))
+	}
+	writeHook = func(path string, w io.Writer) io.Writer {
+		if filepath.Base(path) == "compare.json" {
+			return &failAfter{w: w, n: 10}
+		}
+		return w
+	}
+	defer func() { writeHook = nil }()
+	code, _, stderr = run("compare", "short-parent", "--set", "actors.broker.renew=none", "--out", dir)
+	assert.Equal(t, ExitIO, code, stderr)
+	assert.Contains(t, stderr, "compare.json")
+	for sub, files := range before {
+		assert.Equal(t, files, readDir(t, filepath.Join(dir, sub)), "dir %q is as it was", sub)
+	}
 }
