@@ -78,7 +78,7 @@ func cliffCell(s Side, c *sim.Cliff) string {
 	if c == nil {
 		return "—"
 	}
-	return fmt.Sprintf("%s (%d in use)", sim.Clock{Start: s.Scenario.Start}.Date(c.At), c.Size())
+	return fmt.Sprintf("%s (%s, issue + %s; %d in use)", sim.Clock{Start: s.Scenario.Start}.Date(c.At), sim.FormatOffset(c.At), sim.FormatDays(c.Lifetime), c.Size())
 }
 
 func hardEndCell(s Side, h HardEnd) string {
