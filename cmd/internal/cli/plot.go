@@ -31,7 +31,7 @@ type PlotOptions struct {
 func NewCmdPlot(io IO) *cobra.Command {
 	opts := &PlotOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "plot EVENTS.jsonl",
+		Use:   "plot EVENTS.jsonl[.gz]",
 		Short: "Draw a saved run's charts as SVG and PNG",
 		Long: `Plot draws the charts of a run from the events.jsonl that ` + "`run --out`" + ` saved,
 without the scenario (run --out writes them too):
@@ -50,7 +50,10 @@ Each chart is written as NAME.svg and NAME.png, sized for a 16:9 slide.
 --plot FILE writes one chart: its name picks the chart and its extension
 (.svg or .png) the format. A run whose cliffs and annotations crowd together
 (the replay: minutes apart in 47 days) is drawn around them; the subtitle
-says so.`,
+says so. Operators' scripted events (reauth, revoke, deploy, ...) are drawn
+from the log as markers S1, S2, ...; a short incident in a long run gets a
+zoomed second panel under the live chart. The log is read line by line, and
+from .jsonl.gz when the name ends in .gz.`,
 		Example: `  leasesim run jan-2024-replay --out /tmp/replay   # the run's files and every chart
   leasesim plot /tmp/replay/events.jsonl --out /tmp/slides
   leasesim plot /tmp/replay/events.jsonl --out /tmp/slides --plot timeline.png
