@@ -77,7 +77,7 @@ func (e *evaluator) rate(n float64) []Violation {
 			At: m.PeakAt, HasAt: true, Entity: m.Mount, Layer: "revocation (" + m.Mount + ")",
 			keys: []string{RuleMaxRevocationsPerSecond + "/" + m.Mount},
 		}
-		vi.Root = e.rootOf(m.Longest.Lease)
+		// The storm's root is proposed first; the violation is the mount's, so no root is named.
 		vi.cands = append(e.leaseRootFixes(m.Longest.Lease), e.workersFixes(v.Workers, false)...)
 		out = append(out, vi)
 	}
