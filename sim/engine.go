@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 
@@ -103,6 +104,12 @@ type Options struct {
 	SeedSet   bool
 	Budget    int64 // maximum events; 0 = DefaultBudget
 	RecordLog bool  // keep every event for events.jsonl
+	// LogTo, when set, receives events.jsonl as the run goes (header,
+	// events, then cliffs when Run returns) instead of a log kept in
+	// memory; LogLevel says which events it gets (and which RecordLog
+	// keeps). A write error stops the writing: Result.LogErr has it.
+	LogTo    io.Writer
+	LogLevel LogLevel
 	// Observe, when set, is called after every event: tests check invariants with it.
 	Observe func(*Engine)
 	// MaxLive and MaxEntities bound the entities alive at once and issued
@@ -137,6 +144,8 @@ type Engine struct {
 	outageUntil model.Instant // the latest end of the outages begun so far
 	cliffs      cliffTracker
 	log         []LogEvent
+	stream      *eventsWriter // Options.LogTo
+	streamErr   error
 	pendingLoss []model.NodeID // entities whose end their holders have yet to react to
 	notes       []string       // disagreements between observed tokens and the model
 
@@ -203,8 +212,11 @@ func (e *Engine) startAt(i int) model.Instant {
 
 // Run simulates to the horizon and returns the result.
 func (e *Engine) Run() *Result {
+	e.streamLog()
 	outcome := e.loop.Run(e.handle)
-	return e.result(outcome)
+	r := e.result(outcome)
+	e.endStream(r)
+	return r
 }
 
 // Now is the current virtual instant.

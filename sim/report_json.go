@@ -228,73 +228,104 @@ type EventsAnnotation struct {
 
 // WriteEventsJSONL writes events.jsonl: a header line, one JSON object per
 // event in the order the engine processed them, then one "cliff" line per
-// cliff. The run must have recorded its log (Options.RecordLog).
+// cliff. The run must have recorded its log (Options.RecordLog); a run
+// that streamed its log (Options.LogTo) wrote these same lines as it went.
 func WriteEventsJSONL(w io.Writer, r *Result) error {
-	c := Clock{r.Scenario.Start}
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	h := EventsHeader{Version: ReportVersion, Scenario: r.Scenario.Name, Description: r.Scenario.Description, Seed: r.Seed,
-		Start: c.RFC3339(0), HorizonSeconds: int64(r.Horizon), Services: []EventsService{}, Annotations: []EventsAnnotation{}}
-	for _, s := range r.Services {
-		h.Services = append(h.Services, EventsService{Service: s.Name, Replicas: s.Replicas, Demand: s.Demand})
-	}
-	for _, a := range r.Scenario.Annotations {
-		h.Annotations = append(h.Annotations, EventsAnnotation{Offset: int64(a.At), Time: c.RFC3339(a.At), Label: a.Label})
-	}
-	if err := enc.Encode(h); err != nil {
+	ew := newEventsWriter(bw, r.engine)
+	if err := ew.header(r.Horizon); err != nil {
 		return err
 	}
 	for _, ev := range r.Log {
-		j := eventJSON{Offset: int64(ev.At), Time: c.RFC3339(ev.At), Kind: ev.Kind.String(), Error: ev.Err, Note: ev.Note}
-		if ev.Kind != LogScript && ev.Kind != LogOutageEnd {
-			j.Actor = r.ActorName(ev.Actor)
-		}
-		if ev.Entity != model.None {
-			en := &r.engine.ents[ev.Entity]
-			j.Entity = ptr(r.EntityID(ev.Entity))
-			j.EntityKind = string(en.kind)
-			if p := en.parent; p != model.None {
-				j.Parent = ptr(r.EntityID(p))
-			}
-			if ev.Kind == LogIssue || ev.Kind == LogRenew || ev.Kind == LogEnd {
-				j.TTL = ptr(ev.TTL.Seconds())
-				if !ev.NoExpiry {
-					j.Expire = ptr(int64(ev.Expire))
-				}
-				if ev.HasHardEnd {
-					j.HardEnd = ptr(int64(ev.HardEnd))
-				}
-				j.Warnings = ev.Warnings.Messages()
-			}
-		}
-		if ev.Kind == LogEnd {
-			j.Cause = ev.Cause.String()
-			if ev.Root != ev.Entity {
-				j.Root = r.EntityID(ev.Root)
-			}
-		}
-		if ev.Kind == LogService {
-			j.Failing = ptr(ev.Failing)
-			j.Replicas = len(r.engine.actors[ev.Actor].reps)
-		}
-		if ev.By.Kind != model.LayerNone {
-			j.BoundBy = ev.By.String()
-		}
-		if err := enc.Encode(j); err != nil {
+		if err := ew.event(ev); err != nil {
 			return err
 		}
 	}
+	if err := ew.cliffs(r); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// eventsWriter encodes the lines of events.jsonl, from a finished run's
+// recorded log or from a run in progress.
+type eventsWriter struct {
+	e   *Engine
+	enc *json.Encoder
+	c   Clock
+}
+
+func newEventsWriter(w io.Writer, e *Engine) *eventsWriter {
+	return &eventsWriter{e: e, enc: json.NewEncoder(w), c: Clock{e.s.Start}}
+}
+
+// header writes the first line; it needs only what New set up and the
+// horizon the run reached (a run stopped by a budget ends early).
+func (w *eventsWriter) header(horizon model.Instant) error {
+	e, c := w.e, w.c
+	h := EventsHeader{Version: ReportVersion, Scenario: e.s.Name, Description: e.s.Description, Seed: e.seed,
+		Start: c.RFC3339(0), HorizonSeconds: int64(horizon), Services: []EventsService{}, Annotations: []EventsAnnotation{}}
+	for i := range e.services {
+		a := e.actors[e.services[i].actor].a
+		h.Services = append(h.Services, EventsService{Service: a.Name, Replicas: e.services[i].replicas, Demand: a.Demand})
+	}
+	for _, a := range e.s.Annotations {
+		h.Annotations = append(h.Annotations, EventsAnnotation{Offset: int64(a.At), Time: c.RFC3339(a.At), Label: a.Label})
+	}
+	return w.enc.Encode(h)
+}
+
+// event writes one event's line.
+func (w *eventsWriter) event(ev LogEvent) error {
+	e, c := w.e, w.c
+	j := eventJSON{Offset: int64(ev.At), Time: c.RFC3339(ev.At), Kind: ev.Kind.String(), Error: ev.Err, Note: ev.Note}
+	if ev.Kind != LogScript && ev.Kind != LogOutageEnd {
+		j.Actor = e.s.Actors[ev.Actor].Name
+	}
+	if ev.Entity != model.None {
+		en := &e.ents[ev.Entity]
+		j.Entity = ptr(e.EntityID(ev.Entity))
+		j.EntityKind = string(en.kind)
+		if p := en.parent; p != model.None {
+			j.Parent = ptr(e.EntityID(p))
+		}
+		if ev.Kind == LogIssue || ev.Kind == LogRenew || ev.Kind == LogEnd {
+			j.TTL = ptr(ev.TTL.Seconds())
+			if !ev.NoExpiry {
+				j.Expire = ptr(int64(ev.Expire))
+			}
+			if ev.HasHardEnd {
+				j.HardEnd = ptr(int64(ev.HardEnd))
+			}
+			j.Warnings = ev.Warnings.Messages()
+		}
+	}
+	if ev.Kind == LogEnd {
+		j.Cause = ev.Cause.String()
+		if ev.Root != ev.Entity {
+			j.Root = e.EntityID(ev.Root)
+		}
+	}
+	if ev.Kind == LogService {
+		j.Failing = ptr(ev.Failing)
+		j.Replicas = len(e.actors[ev.Actor].reps)
+	}
+	if ev.By.Kind != model.LayerNone {
+		j.BoundBy = ev.By.String()
+	}
+	return w.enc.Encode(j)
+}
+
+// cliffs writes the closing "cliff" lines, known only when the run is over.
+func (w *eventsWriter) cliffs(r *Result) error {
 	for _, cj := range cliffsJSON(r) {
 		line := struct {
 			Kind string `json:"kind"`
 			cliffJSON
 		}{"cliff", cj}
-		if err := enc.Encode(line); err != nil {
+		if err := w.enc.Encode(line); err != nil {
 			return err
 		}
 	}
-	if err := writeRevocationEvents(enc, r); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return nil
 }

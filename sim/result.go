@@ -250,7 +250,7 @@ func (e *Engine) record(ev LogEvent) {
 			}
 		}
 	}
-	if !e.opts.RecordLog {
+	if !e.opts.RecordLog && e.stream == nil {
 		return
 	}
 	ev.At = e.loop.Now
@@ -268,6 +268,15 @@ func (e *Engine) record(ev LogEvent) {
 		if ev.Kind == LogIssue || ev.Kind == LogRenew {
 			ev.Warnings = g.Warnings
 		}
+	}
+	if !e.keeps(e.opts.LogLevel, &ev) {
+		return
+	}
+	if e.stream != nil {
+		if e.streamErr == nil {
+			e.streamErr = e.stream.event(ev)
+		}
+		return
 	}
 	e.log = append(e.log, ev)
 }
@@ -346,6 +355,7 @@ type Result struct {
 	Impacts  []Impact
 	Services []ServiceSummary
 	Log      []LogEvent
+	LogErr   error    // the first error writing Options.LogTo
 	Notes    []string // where observed live tokens disagree with the model
 	// Revocation is the expiration manager's work (docs/revocation.md);
 	// nil with the instant model.
