@@ -316,7 +316,8 @@ func (w *eventsWriter) event(ev LogEvent) error {
 	return w.enc.Encode(j)
 }
 
-// cliffs writes the closing "cliff" lines, known only when the run is over.
+// cliffs writes the closing lines, known only when the run is over: the
+// cliffs, then the expiration manager's work per second.
 func (w *eventsWriter) cliffs(r *Result) error {
 	for _, cj := range cliffsJSON(r) {
 		line := struct {
@@ -327,5 +328,5 @@ func (w *eventsWriter) cliffs(r *Result) error {
 			return err
 		}
 	}
-	return nil
+	return writeRevocationEvents(w.enc, r)
 }

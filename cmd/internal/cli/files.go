@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bufio"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/leasesim/leasesim/plots"
@@ -17,15 +19,15 @@ import (
 // and removed when a run does not produce them (a chart with nothing to
 // draw), so DIR never mixes two runs. Other files in DIR are left alone.
 func runFiles() []string {
-	names := []string{"report.json", "events.jsonl"}
+	names := []string{"report.json", "events.jsonl", "events.jsonl.gz"}
 	for _, c := range append(append([]string(nil), plots.Charts...), plots.RevocationChartName) {
 		names = append(names, c+".svg", c+".png")
 	}
 	return names
 }
 
-// writeRunFiles writes report.json, events.jsonl and the charts drawn
-// from that events.jsonl into dir, all or nothing: every file is first
+// writeRunFiles writes report.json, events.jsonl (from the run's recorded
+// log) and the charts drawn from that events.jsonl into dir, all or nothing: every file is first
 // written into a staging directory inside dir, and the set replaces the
 // previous one only when all of them were written. A chart with nothing to
 // draw (a run that issues nothing has no renewal to show) is left out, and
@@ -67,13 +69,28 @@ func stageRunFiles(stage string, res *sim.Result, notes io.Writer) (*plots.Run, 
 	if err := writeFile(events, func(w io.Writer) error { return sim.WriteEventsJSONL(w, res) }); err != nil {
 		return nil, err
 	}
-	// The charts are drawn from the file just written, as `plot` would.
+	return drawStagedCharts(stage, events, notes)
+}
+
+// drawStagedCharts draws the charts into stage from the event log just
+// written there (gzip if its name ends .gz), as `plot` would, and returns
+// the run as read back.
+func drawStagedCharts(stage, events string, notes io.Writer) (*plots.Run, error) {
 	f, err := os.Open(events)
 	if err != nil {
 		return nil, ioFailure(err)
 	}
-	run, err := plots.ReadEvents(bufio.NewReader(f))
-	f.Close()
+	defer f.Close()
+	var r io.Reader = bufio.NewReader(f)
+	if strings.HasSuffix(events, ".gz") {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, ioFailure(err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	run, err := plots.ReadEvents(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", events, err)
 	}
@@ -85,6 +102,94 @@ func stageRunFiles(stage string, res *sim.Result, notes io.Writer) (*plots.Run, 
 		fmt.Fprintf(notes, "leasesim: %s\n", a)
 	}
 	return run, nil
+}
+
+// runStage is a `run --out DIR` set being written: a staging directory in
+// DIR whose event log the run streams into as it goes, so the log is never
+// held in memory. finish adds report.json and the charts and replaces the
+// previous set; abandon leaves DIR as it was.
+type runStage struct {
+	dir, stage string
+	events     string // the log's path in stage; "" with --log none
+	f          *os.File
+	zw         *gzip.Writer
+	bw         *bufio.Writer
+}
+
+// openRunStage creates the staging directory and the log file: gzip
+// compressed (events.jsonl.gz) when gz is set.
+func openRunStage(dir string, level sim.LogLevel, gz bool) (*runStage, error) {
+	stage, err := newStage(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &runStage{dir: dir, stage: stage}
+	if level == sim.LogNone {
+		return s, nil
+	}
+	s.events = filepath.Join(stage, "events.jsonl")
+	if gz {
+		s.events += ".gz"
+	}
+	if s.f, err = os.Create(s.events); err != nil {
+		return nil, errors.Join(ioFailure(err), s.abandon())
+	}
+	var w io.Writer = s.f
+	if writeHook != nil {
+		w = writeHook(filepath.Join(dir, filepath.Base(s.events)), w)
+	}
+	if gz {
+		s.zw = gzip.NewWriter(w)
+		w = s.zw
+	}
+	s.bw = bufio.NewWriterSize(w, 64<<10)
+	return s, nil
+}
+
+// logTo is where the run streams its log; nil with --log none.
+func (s *runStage) logTo() io.Writer {
+	if s.bw == nil {
+		return nil
+	}
+	return s.bw
+}
+
+// abandon removes the staging directory: DIR stays as it was.
+func (s *runStage) abandon() error {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+	return ioFailure(os.RemoveAll(s.stage))
+}
+
+// finish closes the streamed log, writes report.json and the charts drawn
+// from the log, and replaces the previous set in DIR, all or nothing.
+func (s *runStage) finish(res *sim.Result, notes io.Writer) (err error) {
+	defer func() { err = errors.Join(err, s.abandon()) }()
+	if s.f != nil {
+		err := res.LogErr
+		if err == nil {
+			err = s.bw.Flush()
+		}
+		if err == nil && s.zw != nil {
+			err = s.zw.Close()
+		}
+		err = errors.Join(err, s.f.Chmod(0o644), s.f.Close())
+		s.f = nil
+		if err != nil {
+			return ioFailure(fmt.Errorf("writing %s: %w", filepath.Join(s.dir, filepath.Base(s.events)), err))
+		}
+	}
+	if err := writeFile(filepath.Join(s.stage, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res) }); err != nil {
+		return err
+	}
+	if s.events == "" {
+		fmt.Fprintln(notes, "leasesim: no charts: they are drawn from the event log, and --log none writes none")
+	} else if _, err := drawStagedCharts(s.stage, s.events, notes); err != nil {
+		return err
+	}
+	return commitFiles(s.stage, s.dir, runFiles())
 }
 
 // stageCharts draws every chart into stage side by side (they only read

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,8 @@ type RunOptions struct {
 	SeedSet  bool
 	Budgets  sim.Budgets
 	Sets     []string
+	Log      string // --log: all, lifecycle or none
+	LogGzip  bool
 }
 
 // NewCmdRun builds `leasesim run`.
@@ -50,10 +53,15 @@ prints a STOPPED EARLY headline with what it found up to then (-o json:
 nothing), leaves --out untouched and exits 3. Each million entities costs about 1 GB of memory
 (1.5 GB with --out).
 
---out DIR owns report.json, events.jsonl and the charts timeline, live,
-impact and renewal (.svg and .png) in DIR: they are written to temporary
-files and replace the previous set only when all were written; other files
-in DIR are left alone.`,
+--out DIR owns report.json, events.jsonl (or events.jsonl.gz) and the charts
+timeline, live, impact and renewal (.svg and .png) in DIR: they are written to
+temporary files and replace the previous set only when all were written;
+other files in DIR are left alone. The event log is written while the run
+goes, so its size costs disk, not memory. --log says what it holds: all
+(every event), lifecycle (the default: every event except the renewals of
+leases that no hard end cut short — issues, ends, cascades, capped renewals,
+token renewals, failures, outages, scripted events; the charts draw the same
+from it) or none (no log, and so no charts).`,
 		Example: `  leasesim run default-max-cliff
   leasesim run jan-2024-replay -o json
   leasesim run my-fleet.yaml --seed 7 --out /tmp/run/
@@ -69,6 +77,8 @@ in DIR are left alone.`,
 	addOutputFlag(cmd, &opts.Output)
 	addSetFlag(cmd, &opts.Sets, "applied to the scenario before it runs")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the four charts (SVG and PNG) into this directory")
+	cmd.Flags().StringVar(&opts.Log, "log", "lifecycle", "what --out's events.jsonl holds: all, lifecycle or none")
+	cmd.Flags().BoolVar(&opts.LogGzip, "log-gzip", false, "write --out's event log gzip-compressed, as events.jsonl.gz")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's seed)")
 	addBudgetFlags(cmd, &opts.Budgets)
 	return cmd
@@ -120,6 +130,10 @@ func runRun(opts *RunOptions) error {
 	if err := checkBudgets(opts.Budgets); err != nil {
 		return err
 	}
+	level, err := sim.ParseLogLevel(opts.Log)
+	if err != nil {
+		return badInput(err)
+	}
 	s, err := loadWithSets(opts.Scenario, opts.Sets)
 	if err != nil {
 		return err
@@ -129,7 +143,14 @@ func runRun(opts *RunOptions) error {
 	}
 	limitMemory(opts.Budgets)
 	so := simOptions(opts.Budgets)
-	so.Seed, so.SeedSet, so.RecordLog = opts.Seed, opts.SeedSet, opts.OutDir != ""
+	so.Seed, so.SeedSet, so.LogLevel = opts.Seed, opts.SeedSet, level
+	var stage *runStage
+	if opts.OutDir != "" {
+		if stage, err = openRunStage(opts.OutDir, level, opts.LogGzip); err != nil {
+			return err
+		}
+		so.LogTo = stage.logTo()
+	}
 	p := newProgress(opts.IO.Err, s.Horizon)
 	so.Progress = p.update
 	res := sim.New(s, so).Run()
@@ -143,13 +164,13 @@ func runRun(opts *RunOptions) error {
 				return ioFailure(err)
 			}
 		}
-		if opts.OutDir != "" {
-			return fmt.Errorf("%w; %s was left as it was", budget, opts.OutDir)
+		if stage != nil {
+			return errors.Join(fmt.Errorf("%w; %s was left as it was", budget, opts.OutDir), stage.abandon())
 		}
 		return budget
 	}
-	if opts.OutDir != "" {
-		if err := writeRunFiles(opts.OutDir, res, opts.IO.Err); err != nil {
+	if stage != nil {
+		if err := stage.finish(res, opts.IO.Err); err != nil {
 			return err
 		}
 	}
