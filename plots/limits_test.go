@@ -152,3 +152,23 @@ func (f readerFunc) Read(p []byte) (int, error) {
 	}
 	return copy(p, chunk), nil
 }
+
+// A lane of many short-lived tokens marks their hard ends with ticks in
+// one path: what is drawn does not grow with them (a flag each painted
+// the lane black, one raster pass per flag).
+func TestManyHardEndsDrawInBoundedWork(t *testing.T) {
+	paths := func(n int) int {
+		var b strings.Builder
+		b.WriteString(`{"version":1,"scenario":"s","seed":1,"start":"2024-01-01T00:00:00Z","horizon_seconds":1200000,"services":[],"annotations":[]}` + "\n")
+		step := 1200000 / n
+		for i := range n {
+			fmt.Fprintf(&b, `{"t":%d,"kind":"issue","entity":"broker#%d","entity_kind":"token","actor":"broker","ttl":%d,"expire_t":%d,"hard_end_t":%d}`+"\n", i*step, i+1, step, i*step+step, i*step+step)
+			fmt.Fprintf(&b, `{"t":%d,"kind":"end","entity":"broker#%d","entity_kind":"token","actor":"broker","cause":"max-ttl"}`+"\n", i*step+step, i+1)
+		}
+		r, err := ReadEvents(strings.NewReader(b.String()))
+		require.NoError(t, err)
+		s := string(renderAll(t, r, "svg")["timeline"])
+		return strings.Count(s, "<path")
+	}
+	assert.Equal(t, paths(maxNumberedMarkers+1), paths(2000))
+}

@@ -90,6 +90,12 @@ func laneNotes(lanes []Lane, threshold int) []string {
 	if merged {
 		notes = append(notes, fmt.Sprintf("lanes with more than %d generations in view join touching bars of one colour", maxBarsPerLane))
 	}
+	for _, l := range lanes {
+		if len(l.HardEnds) > maxNumberedMarkers {
+			notes = append(notes, fmt.Sprintf("lanes with more than %d hard ends in view mark them with thin ticks", maxNumberedMarkers))
+			break
+		}
+	}
 	if orphans {
 		notes = append(notes, "“orphaned”: freed from its parent by a revoke-orphan; Vault makes it a root token, so from then on it is drawn as a hierarchy of its own")
 	}
