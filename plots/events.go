@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -402,8 +403,16 @@ func (p *parser) apply(ev *event) error {
 		return p.update(ev, e)
 	case "service":
 		return p.service(ev)
-	case "script", "script-failed":
-		p.run.Scripts = append(p.run.Scripts, Script{T: ev.t, Note: ev.note, Failed: ev.kind == "script-failed"})
+	case "script":
+		p.run.Scripts = append(p.run.Scripts, Script{T: ev.t, Note: ev.note})
+	case "script-failed":
+		// The backend refused (part of) the script logged just before at
+		// this instant (a revoke of a batch token): mark that one.
+		if n := len(p.run.Scripts); n > 0 && p.run.Scripts[n-1].T == ev.t && ev.note == "" {
+			p.run.Scripts[n-1].Failed = true
+			break
+		}
+		p.run.Scripts = append(p.run.Scripts, Script{T: ev.t, Note: cmp.Or(ev.note, "script on "+ev.entity), Failed: true})
 	case "issue-failed", "reauth", "backend-up":
 		// Nothing a chart draws: failures show as failing replicas,
 		// re-authentication as the new token's issue.

@@ -161,3 +161,17 @@ func TestReadNeverExpiringToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, rn.Remaining, "no TTL left to draw")
 }
+
+// A refused script (revoke of a batch token) marks the script logged at
+// the same instant rather than adding a marker without a note.
+func TestScriptFailedMarksItsScript(t *testing.T) {
+	log := strings.Join([]string{testHeader,
+		`{"t":10,"kind":"script","note":"revoke broker"}`,
+		`{"t":10,"kind":"script-failed","entity":"broker#1","error":"batch tokens cannot be revoked"}`,
+		`{"t":20,"kind":"script-failed","entity":"broker#2"}`,
+	}, "\n") + "\n"
+	r, err := ReadEvents(strings.NewReader(log))
+	require.NoError(t, err)
+	assert.Equal(t, []Script{{T: 10, Note: "revoke broker", Failed: true}, {T: 20, Note: "script on broker#2", Failed: true}}, r.Scripts)
+	assert.Equal(t, "revoke broker (refused)", scriptText(r.Scripts[0]))
+}
