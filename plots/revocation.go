@@ -207,10 +207,15 @@ func hmsSpan(s int64) string {
 const RevocationChartName = "revocation"
 
 // ChartsOf are the charts a run's files include: Charts, and the
-// revocation chart when the run modelled revocation.
+// revocation chart when the run's revocation work outlasted a second (some
+// lease still waited at a second's end). The chart draws by the second, so
+// work that is done within each second would draw a blank; the run report
+// gives its figures, and plot --plot revocation.png still draws it.
 func ChartsOf(r *Run) []string {
-	if len(r.Revocation) == 0 {
-		return Charts
+	for _, s := range r.Revocation {
+		if s.Backlog > 0 {
+			return append(append([]string(nil), Charts...), RevocationChartName)
+		}
 	}
-	return append(append([]string(nil), Charts...), RevocationChartName)
+	return Charts
 }

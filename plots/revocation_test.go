@@ -44,3 +44,16 @@ func TestRevocationLineAfterEventRejected(t *testing.T) {
 	_, err := ReadEvents(strings.NewReader(bad))
 	assert.ErrorContains(t, err, "after the cliff lines")
 }
+
+// Revocation work done within each second has nothing to draw by the
+// second: a run's files leave the chart out (plot --plot still draws it).
+func TestRevocationChartOnlyWhenLeasesWaited(t *testing.T) {
+	head := strings.SplitN(revocationLog, "\n", 3)[0] + "\n"
+	quick := head + `{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":0}` + "\n"
+	r, err := ReadEvents(strings.NewReader(quick))
+	require.NoError(t, err)
+	require.Len(t, r.Revocation, 1)
+	assert.Equal(t, Charts, ChartsOf(r))
+	_, err = Chart(r, "revocation", "")
+	assert.NoError(t, err)
+}

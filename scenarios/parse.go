@@ -141,7 +141,6 @@ type state struct {
 
 	revInstant bool          // backend.revocation: instant
 	revMounts  []MountRevoke // secrets mounts' revoke blocks
-	revEvents  bool          // a database-outage or slowdown event
 }
 
 func (p *parser) scenario(root *yaml.Node) *Scenario {

@@ -136,24 +136,22 @@ func (p *parser) databaseEvent(st *state, ev *Event, f fields, need func(string,
 			ev.Latency, _ = p.millis(l.val, l.path)
 		}
 	}
-	st.revEvents = true
 }
 
-// finishRevocation turns the Vault model on when the file describes
-// revocation work (a mount's revoke, a database event) without a
-// backend.revocation block, unless it asked for revocation: instant.
+// finishRevocation gives every scenario Vault's expiration manager
+// (docs/revocation.md) unless it asked for revocation: instant, the model
+// where a lease is gone from the database the instant it ends. An absent
+// backend.revocation is Vault's defaults, like an empty block.
 func (p *parser) finishRevocation(st *state) {
 	b := &st.sc.Backend
 	if st.revInstant {
 		b.Revocation = nil
 		return
 	}
-	if b.Revocation == nil && (len(st.revMounts) > 0 || st.revEvents) {
+	if b.Revocation == nil {
 		b.Revocation = DefaultRevocation()
 	}
-	if b.Revocation != nil {
-		b.Revocation.Mounts = st.revMounts
-	}
+	b.Revocation.Mounts = st.revMounts
 }
 
 const millisForms = "30ms, 2s, 1.5s or 90s"

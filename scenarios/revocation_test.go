@@ -39,12 +39,13 @@ func TestRevocationParse(t *testing.T) {
 		backend, mount, events string
 		want                   *Revocation // nil: instant
 	}{
-		{"absent: instant", "", "default_lease_ttl: 1h", "", nil},
+		{"absent: Vault's defaults", "", "default_lease_ttl: 1h", "", &Revocation{Workers: 200, RequestTimeout: 90_000}},
+		{"instant", "revocation: instant", "", "", nil},
 		{"empty block: Vault's defaults", "revocation: {}", "", "", &Revocation{Workers: 200, RequestTimeout: 90_000}},
 		{"set", "revocation: {workers: 50, request_timeout: 2m}", "", "", &Revocation{Workers: 50, RequestTimeout: 120_000}},
-		{"a mount's revoke turns it on", "", "revoke: {latency: {p50: 2s}, failure: 0.1}", "",
+		{"a mount's revoke", "", "revoke: {latency: {p50: 2s}, failure: 0.1}", "",
 			&Revocation{Workers: 200, RequestTimeout: 90_000, Mounts: []MountRevoke{{Mount: "database", P50: 2000, P99: 2000, Failure: 0.1}}}},
-		{"a database event turns it on", "", "", "events:\n  - {at: 1h, do: slowdown, mount: database, until: 2h, latency: 500ms}",
+		{"a database event", "", "", "events:\n  - {at: 1h, do: slowdown, mount: database, until: 2h, latency: 500ms}",
 			&Revocation{Workers: 200, RequestTimeout: 90_000}},
 		{"instant wins", "revocation: instant", "revoke: {latency: {p50: 2s}}", "", nil},
 	}

@@ -66,6 +66,11 @@ func load(t *testing.T, name string) *scenarios.Scenario {
 }
 
 // Every library scenario's explain and run reports are guarded by goldens.
+// The run goldens are split by revocation model (issue 14): NAME.run.* is
+// the run with revocation: instant, byte for byte what every run was before
+// Vault's expiration manager became the default, and NAME.revocation.* is
+// what the default model adds. The default run must be exactly the instant
+// run plus that section: revocation never changes validity.
 func TestLibraryGoldens(t *testing.T) {
 	for _, entry := range scenarios.List() {
 		t.Run(entry.Name, func(t *testing.T) {
@@ -78,17 +83,45 @@ func TestLibraryGoldens(t *testing.T) {
 			golden(t, entry.Name+".explain.txt", text.Bytes())
 			golden(t, entry.Name+".explain.json", js.Bytes())
 
+			// revocation: instant parses to a nil Revocation; setting it here
+			// keeps the scenario's bytes (and report.json's scenario_sha256).
+			instant := *s
+			instant.Backend.Revocation = nil
+			iText, iSummary, iEntities := runGoldens(t, New(&instant, Options{}).Run())
+			golden(t, entry.Name+".run.txt", iText)
+			golden(t, entry.Name+".run.json", iSummary)
+			golden(t, entry.Name+".run.entities", iEntities)
+
 			res := New(s, Options{}).Run()
-			text.Reset()
-			js.Reset()
-			require.NoError(t, WriteRunText(&text, res))
-			require.NoError(t, WriteReportJSON(&js, res))
-			golden(t, entry.Name+".run.txt", text.Bytes())
-			summary, entities := splitEntities(t, js.Bytes())
-			golden(t, entry.Name+".run.json", summary)
-			golden(t, entry.Name+".run.entities", entities)
+			require.NotNil(t, res.Revocation, "Vault's expiration manager is the default")
+			var section strings.Builder
+			writeRevocationText(&section, res)
+			golden(t, entry.Name+".revocation.txt", []byte(section.String()))
+			vText, vSummary, vEntities := runGoldens(t, res)
+			assert.Equal(t, string(iText), strings.Replace(string(vText), section.String(), "", 1), "run text: the instant run plus the revocation section")
+			var doc map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(vSummary, &doc))
+			var rev bytes.Buffer
+			require.NoError(t, json.Indent(&rev, doc["revocation"], "", "  "))
+			golden(t, entry.Name+".revocation.json", append(rev.Bytes(), '\n'))
+			delete(doc, "revocation")
+			rest, err := json.MarshalIndent(doc, "", "  ")
+			require.NoError(t, err)
+			assert.Equal(t, string(iSummary), string(rest)+"\n", "report.json: the instant report plus its revocation object")
+			assert.Equal(t, string(iEntities), string(vEntities))
 		})
 	}
+}
+
+// runGoldens is a run's text report, report.json without its entities, and
+// the entities' count and digest.
+func runGoldens(t *testing.T, res *Result) (text, summary, entities []byte) {
+	t.Helper()
+	var tb, js bytes.Buffer
+	require.NoError(t, WriteRunText(&tb, res))
+	require.NoError(t, WriteReportJSON(&js, res))
+	summary, entities = splitEntities(t, js.Bytes())
+	return tb.Bytes(), summary, entities
 }
 
 // Two runs with the same seed give byte-identical report and event log.

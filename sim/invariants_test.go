@@ -253,11 +253,11 @@ func checkReportJSON(res *Result, report []byte) string {
 func checkEventsJSONL(res *Result, events []byte) string {
 	sc := bufio.NewScanner(bytes.NewReader(events))
 	sc.Buffer(nil, 1<<20)
-	kinds := map[string]bool{"cliff": true}
+	kinds := map[string]bool{"cliff": true, "revocation": true}
 	for k := LogIssue; k <= LogService; k++ {
 		kinds[k.String()] = true
 	}
-	line, logLines, cliffLines := 0, 0, 0
+	line, logLines, cliffLines, revLines, revAttempts := 0, 0, 0, 0, 0
 	last := int64(math.MinInt64)
 	for sc.Scan() {
 		line++
@@ -274,6 +274,18 @@ func checkEventsJSONL(res *Result, events []byte) string {
 		var kind string
 		if err := json.Unmarshal(obj["kind"], &kind); err != nil || !kinds[kind] {
 			return fmt.Sprintf("events.jsonl line %d has kind %s", line, obj["kind"])
+		}
+		if kind == "revocation" { // aggregated per second and mount, after the cliffs
+			var n struct{ Attempts int }
+			if err := json.Unmarshal(sc.Bytes(), &n); err != nil {
+				return fmt.Sprintf("events.jsonl line %d: %v", line, err)
+			}
+			revLines++
+			revAttempts += n.Attempts
+			continue
+		}
+		if revLines > 0 {
+			return fmt.Sprintf("events.jsonl line %d: a %s after the revocation lines", line, kind)
 		}
 		if kind == "cliff" {
 			cliffLines++
@@ -294,6 +306,13 @@ func checkEventsJSONL(res *Result, events []byte) string {
 	}
 	if logLines != len(res.Log) || cliffLines != len(res.Cliffs) {
 		return fmt.Sprintf("events.jsonl has %d events and %d cliffs; the run %d and %d", logLines, cliffLines, len(res.Log), len(res.Cliffs))
+	}
+	wantLines, wantAttempts := 0, 0
+	if v := res.Revocation; v != nil {
+		wantLines, wantAttempts = len(v.Seconds), v.Attempts
+	}
+	if revLines != wantLines || revAttempts != wantAttempts {
+		return fmt.Sprintf("events.jsonl has %d revocation lines with %d attempts; the run %d and %d", revLines, revAttempts, wantLines, wantAttempts)
 	}
 	return ""
 }

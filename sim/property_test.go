@@ -33,7 +33,9 @@ package sim
 // roles, tunes and revokes, the generator makes (from a separate random
 // stream, so the rest is drawn as before) live tokens at start
 // (existing:), 1-2 s TTLs over minutes, deep replica counts (20-49) and
-// extra scripted outages.
+// extra scripted outages. Every fourth seed pins backend.revocation:
+// instant; the others run Vault's expiration manager, the default, whose
+// events.jsonl lines and counts checkRunInvariants checks too.
 //
 // Each scenario also runs twice more: on the same *Scenario without Observe,
 // where report.json and events.jsonl must be byte-identical to the observed
@@ -86,6 +88,7 @@ type propGen struct {
 	// batchParents are via targets of actors whose child tokens may be batch.
 	batchParents []string
 	second       bool // some TTLs are 1 s (issue 13: the runaway case)
+	revInstant   bool // backend.revocation: instant (no draw: the streams are as before)
 	// x draws what issue 13 added (existing tokens, 1 s TTLs, deep
 	// replicas, more outages), so r draws the rest as before.
 	x *rand.Rand
@@ -197,6 +200,7 @@ func genScenario(seed uint64) string {
 // genScenarioShrunk generates from seed with the horizon divided by 2^shrink.
 func genScenarioShrunk(seed uint64, shrink int) string {
 	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x5eed1ea5e)), x: rand.New(rand.NewPCG(seed, 0x155e13))}
+	g.revInstant = seed%4 == 0      // a quarter keep the instant model; the rest get Vault's (the default)
 	g.second = g.x.Float64() < 0.06 // 1 s TTLs: churn, so a horizon of minutes
 	switch {
 	case g.second:
@@ -241,6 +245,9 @@ func (g *propGen) backend() {
 		g.sysMax = model.DefaultSystemTTL
 	}
 	g.line("backend:")
+	if g.revInstant {
+		g.line("  revocation: instant")
+	}
 	if sysDef > 0 {
 		g.line("  default_lease_ttl: %s", sysDef)
 	}

@@ -56,7 +56,7 @@ type MountLoad struct {
 	Leases      int
 	PeakPerSec  int // most revoke attempts started or retried in one second
 	PeakAt      model.Instant
-	PeakBacklog int
+	PeakBacklog int // most leases waiting at once (at a second's start: leases arrive only then)
 	StillUsable int
 	Irrevocable int
 	Longest     LeaseExposure // the mount's lease with the longest exposure window
@@ -70,7 +70,7 @@ type RevocationCliff struct {
 	Drained     bool         // every one revoked (or marked irrevocable) by the horizon
 	Drain       model.Millis // from the cliff to the last one revoked or marked irrevocable
 	PeakPerSec  int
-	PeakBacklog int
+	PeakBacklog int // most leases waiting at once (at a second's start: leases arrive only then)
 	Retries     int
 	Irrevocable int
 	Exposure    ExposureStats
@@ -129,7 +129,9 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 		if s.Attempts > l.PeakPerSec {
 			l.PeakPerSec, l.PeakAt = s.Attempts, model.Instant(k.sec)
 		}
-		l.PeakBacklog = max(l.PeakBacklog, backlog[k.mount])
+		// Leases arrive only at whole seconds, so a second's highest backlog
+		// is at its start: what is left at its end plus what it revoked or marked.
+		l.PeakBacklog = max(l.PeakBacklog, backlog[k.mount]+s.Revoked+s.Irrevocable)
 		out.Attempts += s.Attempts
 		out.Failures += s.Failures
 		out.Seconds = append(out.Seconds, RevocationSecond{At: model.Instant(k.sec), Mount: r.mounts[k.mount].path,
@@ -224,7 +226,7 @@ func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) 
 		for _, s := range secs {
 			if s.At >= c.At && s.At <= to {
 				rc.PeakPerSec = max(rc.PeakPerSec, s.Attempts)
-				rc.PeakBacklog = max(rc.PeakBacklog, s.Backlog)
+				rc.PeakBacklog = max(rc.PeakBacklog, s.Backlog+s.Revoked+s.Irrevocable) // at the second's start
 			}
 		}
 		out = append(out, rc)

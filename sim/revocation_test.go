@@ -2,6 +2,7 @@ package sim
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,6 +31,7 @@ func TestRevocationDrainByHand(t *testing.T) {
 		{100, 10, "2s", 2000},
 		{1000, 200, "2s", 2000},
 		{37, 5, "500ms", 500},
+		{20, 200, "50ms", 50}, // drained within its second
 	} {
 		s := revScenario(t, `name: rev-drain
 description: N leases, W workers, constant latency L.
@@ -59,6 +61,8 @@ actors:
 		assert.Equal(t, want, c.Drain, "N=%d W=%d L=%s", tc.n, tc.w, tc.l)
 		assert.Equal(t, want, v.Exposure.Max)
 		assert.Equal(t, tc.n, v.Revoked)
+		assert.Equal(t, tc.n, c.PeakBacklog, "the whole cliff waits at its instant")
+		assert.Equal(t, tc.n, v.Mounts[0].PeakBacklog)
 		// Validity is untouched: every lease ended at the cliff instant.
 		assert.Equal(t, model.Instant(3600), res.Cliffs[0].At)
 		assert.Equal(t, tc.n, res.Cliffs[0].Leases)
@@ -115,9 +119,10 @@ events:
 	assert.Equal(t, model.Millis(98*3600_000), v.Exposure.Max, "still usable at the horizon: horizon − expiry")
 }
 
-// Without a revocation block the run is today's: no revocation output.
-func TestRevocationInstantByDefault(t *testing.T) {
-	s := revScenario(t, `name: rev-none
+// Without a revocation block the run has Vault's expiration manager with
+// its defaults; revocation: instant is today's model, with no revocation output.
+func TestRevocationVaultByDefault(t *testing.T) {
+	const text = `name: rev-none
 description: No revocation block.
 start: 2024-01-01T00:00:00Z
 horizon: 3h
@@ -129,8 +134,14 @@ roles:
   app-db: {mount: database, default_ttl: 1h, max_ttl: 1h}
 actors:
   svc: {token: {ttl: 2h}, credential: app-db}
-`)
-	assert.Nil(t, New(s, Options{}).Run().Revocation)
+`
+	v := New(revScenario(t, text), Options{}).Run().Revocation
+	require.NotNil(t, v)
+	assert.Equal(t, model.DefaultRevocationWorkers, v.Workers)
+	assert.Equal(t, model.DefaultRevokeTimeout, v.RequestTimeout)
+	assert.Equal(t, 3, v.Leases)
+	instant := strings.Replace(text, "backend:\n", "backend:\n  revocation: instant\n", 1)
+	assert.Nil(t, New(revScenario(t, instant), Options{}).Run().Revocation)
 }
 
 // Validity never depends on revocation: with the Vault model turned on,
