@@ -81,7 +81,8 @@ func TestRevocationRules(t *testing.T) {
 
 // With the instant model the revocation rules hold trivially.
 func TestRevocationRulesInstant(t *testing.T) {
-	s := library(t, "default-max-cliff")
+	s, err := scenarios.LoadWithOverrides("default-max-cliff", []scenarios.Override{{Path: "backend.revocation", Value: "instant"}})
+	require.NoError(t, err)
 	d := model.Duration(0)
 	rep := evaluate(t, s, &scenarios.Expect{MaxExposureWindow: &d, NoIrrevocableLeases: yes()})
 	for _, r := range rep.Rules {

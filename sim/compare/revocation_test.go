@@ -30,9 +30,13 @@ func TestRevocationSideBySide(t *testing.T) {
 	assert.Contains(t, out, "leases ended           50000 → 0")
 }
 
-// Scenarios without the model compare as before: no revocation section.
+// Scenarios with revocation: instant compare as before: no revocation section.
 func TestRevocationAbsentWhenInstant(t *testing.T) {
-	a := sideOf(t, "default-max-cliff")
+	s, err := scenarios.LoadWithOverrides("default-max-cliff", []scenarios.Override{{Path: "backend.revocation", Value: "instant"}})
+	require.NoError(t, err)
+	exps, err := sim.Explain(s)
+	require.NoError(t, err)
+	a := Side{Scenario: s, Label: "instant", Result: sim.New(s, sim.Options{}).Run(), Explain: exps}
 	var b strings.Builder
 	require.NoError(t, WriteText(&b, Compare(a, a)))
 	assert.NotContains(t, b.String(), "Revocation")
