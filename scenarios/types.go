@@ -34,8 +34,9 @@ type Backend struct {
 	Mounts []model.Mount  // auth/token is always present (added untuned when the file omits it)
 	Lines  map[string]int // line of each mount by path, for later error messages
 	// Revocation is backend.revocation: the expiration manager's work
-	// (docs/revocation.md). Nil keeps the instant model: every lease is
-	// gone from the database the moment it ends for Vault.
+	// (docs/revocation.md): Vault's defaults when the file says nothing.
+	// Nil is revocation: instant: every lease is gone from the database
+	// the moment it ends for Vault.
 	Revocation *Revocation
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/leasesim/leasesim/model"
@@ -189,15 +190,24 @@ func exposureStats(ws []model.Millis) ExposureStats {
 // cliffs sums the revocation work of the leases each engine cliff ended.
 func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) []RevocationCliff {
 	endMs := ms(end)
+	cs := e.cliffs.cliffs()
+	// One pass over the jobs: each cliff's leases, in job order (a run of
+	// 1 s TTLs has a cliff a second and a job per lease).
+	byAt := make(map[model.Millis][]int, len(cs))
+	for _, c := range cs {
+		byAt[ms(c.At)] = nil
+	}
+	for i := range r.jobs {
+		if l, ok := byAt[r.jobs[i].expiredAt]; ok {
+			byAt[r.jobs[i].expiredAt] = append(l, i)
+		}
+	}
 	var out []RevocationCliff
-	for _, c := range e.cliffs.cliffs() {
+	for _, c := range cs {
 		rc := RevocationCliff{At: c.At, Drained: true}
 		var ws []model.Millis
-		for i := range r.jobs {
+		for _, i := range byAt[ms(c.At)] {
 			j := &r.jobs[i]
-			if j.expiredAt != ms(c.At) {
-				continue
-			}
 			rc.Leases++
 			rc.Retries += j.attempts - 1
 			last := j.revokedAt
@@ -223,11 +233,14 @@ func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) 
 		}
 		rc.Exposure = exposureStats(ws)
 		to := c.At + model.Instant((rc.Drain+999)/1000)
-		for _, s := range secs {
-			if s.At >= c.At && s.At <= to {
-				rc.PeakPerSec = max(rc.PeakPerSec, s.Attempts)
-				rc.PeakBacklog = max(rc.PeakBacklog, s.Backlog+s.Revoked+s.Irrevocable) // at the second's start
+		// secs is in time order: the first second at or after the cliff.
+		from, _ := slices.BinarySearchFunc(secs, c.At, func(s RevocationSecond, t model.Instant) int { return cmp.Compare(s.At, t) })
+		for _, s := range secs[from:] {
+			if s.At > to {
+				break
 			}
+			rc.PeakPerSec = max(rc.PeakPerSec, s.Attempts)
+			rc.PeakBacklog = max(rc.PeakBacklog, s.Backlog+s.Revoked+s.Irrevocable) // at the second's start
 		}
 		out = append(out, rc)
 	}
