@@ -64,7 +64,7 @@ func (p *parser) parseRevocation(line []byte) error {
 // second). It reads only the log's "revocation" lines.
 func RevocationChart(r *Run) (*plot.Plot, error) {
 	if len(r.Revocation) == 0 {
-		return nil, fmt.Errorf("plots: %s has no revocation lines: the run used the instant model (add backend.revocation to the scenario, docs/revocation.md)", r.Scenario)
+		return nil, fmt.Errorf("plots: %s has no revocation lines: the run used the instant model (backend.revocation: instant; drop it for Vault's expiration manager, docs/revocation.md)", r.Scenario)
 	}
 	w, cliff := revocationWindow(r)
 	backlog, load, peak, peakAt, drained := revocationSeries(r, w)
