@@ -69,10 +69,11 @@ func RevocationChart(r *Run) (*plot.Plot, error) {
 	w, cliff := revocationWindow(r)
 	backlog, load, peak, peakAt, drained := revocationSeries(r, w)
 	p := timeChart(r, w, "leases")
-	maxB := 1.0
+	waited := 0
 	for _, pt := range backlog {
-		maxB = max(maxB, pt.Y)
+		waited = max(waited, int(pt.Y))
 	}
+	maxB := max(float64(waited), 1) // the axis needs a height even when no lease waited
 	// Calls come in waves (every worker starts together): average them
 	// over buckets of a twentieth of the window.
 	bucket := max((w.To-w.From)/20, 1)
@@ -116,7 +117,7 @@ func RevocationChart(r *Run) (*plot.Plot, error) {
 		legendItem{kind: itemLine, line: styles[0], text: "backlog: leases ended for Vault, still usable in the database"},
 		legendItem{kind: itemLine, line: styles[1], text: fmt.Sprintf("database load: revoke calls per second, averaged over %s, scaled (top = %s/s)", hmsSpan(bucket), thousands(loadPeak))},
 		legendItem{kind: itemNote, text: "Vault refuses an expired credential at once; the database accepts it until its revocation job runs (docs/revocation.md)"})
-	title := fmt.Sprintf("Revocation: %s leases waited; the database took %s calls/s at peak (%s)", thousands(maxB), thousands(float64(peak)), r.clock(peakAt))
+	title := fmt.Sprintf("Revocation: %s waited; the database took %s calls/s at peak (%s)", plural(waited, "lease"), thousands(float64(peak)), r.clock(peakAt))
 	if drained >= 0 {
 		title += fmt.Sprintf("; drained %s after the cliff", hmsSpan(drained-cliff))
 	} else {

@@ -57,3 +57,22 @@ func TestRevocationChartOnlyWhenLeasesWaited(t *testing.T) {
 	_, err = Chart(r, "revocation", "")
 	assert.NoError(t, err)
 }
+
+// A tiny run's title counts in the singular, and a backlog that never
+// outlasted a second is counted as none (the axis floor is not a lease).
+func TestRevocationTitleCountsLeases(t *testing.T) {
+	head := strings.SplitN(revocationLog, "\n", 3)[0] + "\n"
+	for _, c := range []struct{ lines, want string }{
+		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":1,"failures":0,"revoked":0,"irrevocable":0,"backlog":1}
+{"kind":"revocation","t":3601,"time":"2024-01-01T01:00:01Z","mount":"database","attempts":0,"failures":0,"revoked":1,"irrevocable":0,"backlog":0}`, "Revocation: 1 lease waited;"},
+		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":0}`, "Revocation: 0 leases waited;"},
+	} {
+		r, err := ReadEvents(strings.NewReader(head + c.lines + "\n"))
+		require.NoError(t, err)
+		p, err := Chart(r, "revocation", "")
+		require.NoError(t, err)
+		var b bytes.Buffer
+		require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
+		assert.Contains(t, b.String(), c.want)
+	}
+}
