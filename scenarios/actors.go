@@ -420,21 +420,31 @@ func (p *parser) keyword(n *yaml.Node, path, forms string, choices ...string) (s
 	return v, true
 }
 
-func (p *parser) renew(e entry) RenewPolicy {
-	var rp RenewPolicy
+// keywordOrMapping reads a policy written as a keyword among choices or as
+// a mapping: it returns the keyword ("" when invalid, already reported)
+// and whether the caller reads a mapping instead.
+func (p *parser) keywordOrMapping(e entry, forms string, choices ...string) (kw string, isMap bool) {
 	if !p.usable(e.val, e.path) {
-		return rp
+		return "", false
 	}
 	switch e.val.Kind {
 	case yaml.ScalarNode:
-		v, _ := p.keyword(e.val, e.path, renewForms, "watcher", "none")
+		kw, _ = p.keyword(e.val, e.path, forms, choices...)
+		return kw, false
+	case yaml.MappingNode:
+		return "", true
+	}
+	p.errAt(e.val, e.path, "expected %s, got %s", forms, describe(e.val))
+	return "", false
+}
+
+func (p *parser) renew(e entry) RenewPolicy {
+	var rp RenewPolicy
+	v, isMap := p.keywordOrMapping(e, renewForms, "watcher", "none")
+	if !isMap {
 		if v == "none" {
 			rp.Kind = RenewNone
 		}
-		return rp
-	case yaml.MappingNode:
-	default:
-		p.errAt(e.val, e.path, "expected %s, got %s", renewForms, describe(e.val))
 		return rp
 	}
 	f, _ := p.mapping(e.val, e.path, mapSpec{what: renewForms, keys: []string{"at", "jitter", "every", "increment"}})
@@ -483,18 +493,11 @@ func (p *parser) renewFields(e entry, f fields) RenewPolicy {
 
 func (p *parser) whenExhausted(e entry) ExhaustPolicy {
 	var ep ExhaustPolicy
-	if !p.usable(e.val, e.path) {
-		return ep
-	}
-	switch e.val.Kind {
-	case yaml.ScalarNode:
-		if v, _ := p.keyword(e.val, e.path, exhaustForms, "none", "reauth"); v == "reauth" {
+	v, isMap := p.keywordOrMapping(e, exhaustForms, "none", "reauth")
+	if !isMap {
+		if v == "reauth" {
 			ep.Kind = ExhaustReauth
 		}
-		return ep
-	case yaml.MappingNode:
-	default:
-		p.errAt(e.val, e.path, "expected %s, got %s", exhaustForms, describe(e.val))
 		return ep
 	}
 	f, _ := p.mapping(e.val, e.path, mapSpec{what: exhaustForms, keys: []string{"reauth"}})
@@ -515,21 +518,14 @@ func (p *parser) whenExhausted(e entry) ExhaustPolicy {
 
 func (p *parser) refresh(e entry) RefreshPolicy {
 	var rp RefreshPolicy
-	if !p.usable(e.val, e.path) {
-		return rp
-	}
-	switch e.val.Kind {
-	case yaml.ScalarNode:
-		switch v, _ := p.keyword(e.val, e.path, refreshForms, "watcher", "renew", "none"); v {
+	v, isMap := p.keywordOrMapping(e, refreshForms, "watcher", "renew", "none")
+	if !isMap {
+		switch v {
 		case "none":
 			rp.Kind = RefreshNone
 		case "renew":
 			rp.Kind = RefreshRenew
 		}
-		return rp
-	case yaml.MappingNode:
-	default:
-		p.errAt(e.val, e.path, "expected %s, got %s", refreshForms, describe(e.val))
 		return rp
 	}
 	f, _ := p.mapping(e.val, e.path, mapSpec{what: refreshForms, keys: []string{"at", "jitter", "every", "increment", "read_every"}})
@@ -574,18 +570,11 @@ func (p *parser) refresh(e entry) RefreshPolicy {
 // retry reads never or {attempts: N, backoff: D, max_backoff: D}.
 func (p *parser) retry(e entry) RetryPolicy {
 	var rp RetryPolicy
-	if !p.usable(e.val, e.path) {
-		return rp
-	}
-	switch e.val.Kind {
-	case yaml.ScalarNode:
-		if v, _ := p.keyword(e.val, e.path, retryForms, "never"); v == "never" {
+	v, isMap := p.keywordOrMapping(e, retryForms, "never")
+	if !isMap {
+		if v == "never" {
 			rp.Kind = RetryNever
 		}
-		return rp
-	case yaml.MappingNode:
-	default:
-		p.errAt(e.val, e.path, "expected %s, got %s", retryForms, describe(e.val))
 		return rp
 	}
 	f, _ := p.mapping(e.val, e.path, mapSpec{what: retryForms, keys: []string{"attempts", "backoff", "max_backoff"}})
