@@ -145,6 +145,17 @@ func (f fields) has(k string) bool {
 	return ok
 }
 
+// optional points *dst at read's value of key, when key is present and
+// read accepts it (read reports what it does not accept): the optional
+// rules of an expect block are pointers, nil when absent.
+func optional[T any](f fields, key string, read func(*yaml.Node, string) (T, bool), dst **T) {
+	if v, ok := f.get(key); ok {
+		if x, ok := read(v.val, v.path); ok {
+			*dst = &x
+		}
+	}
+}
+
 // mapSpec says what a mapping may contain.
 type mapSpec struct {
 	what      string   // "a role", used in "expected a mapping (what)"

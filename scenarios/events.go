@@ -396,11 +396,7 @@ func (p *parser) expect(st *state, e entry) {
 			x.NoCascadeLargerThan = &i
 		}
 	}
-	if v, ok := f.get("no_outage"); ok {
-		if b, ok := p.boolean(v.val, v.path); ok {
-			x.NoOutage = &b
-		}
-	}
+	optional(f, "no_outage", p.boolean, &x.NoOutage)
 	if v, ok := f.get("max_failed_requests"); ok {
 		const want = "a number of requests, 0 or more"
 		if n, ok := p.number(v.val, v.path, want); ok {
@@ -411,15 +407,7 @@ func (p *parser) expect(st *state, e entry) {
 			}
 		}
 	}
-	if v, ok := f.get("no_system_default_max"); ok {
-		if b, ok := p.boolean(v.val, v.path); ok {
-			x.NoSystemDefaultMax = &b
-		}
-	}
-	if v, ok := f.get("min_reauth_margin"); ok {
-		if d, ok := p.duration(v.val, v.path); ok {
-			x.MinReauthMargin = &d
-		}
-	}
+	optional(f, "no_system_default_max", p.boolean, &x.NoSystemDefaultMax)
+	optional(f, "min_reauth_margin", p.duration, &x.MinReauthMargin)
 	p.revocationExpect(x, f)
 }

@@ -184,11 +184,7 @@ func (p *parser) millis(n *yaml.Node, path string) (model.Millis, bool) {
 
 // revocationExpect reads the revocation rules of an expect block or policy.
 func (p *parser) revocationExpect(x *Expect, f fields) {
-	if v, ok := f.get("max_exposure_window"); ok {
-		if d, ok := p.duration(v.val, v.path); ok {
-			x.MaxExposureWindow = &d
-		}
-	}
+	optional(f, "max_exposure_window", p.duration, &x.MaxExposureWindow)
 	if v, ok := f.get("max_revocations_per_second"); ok {
 		const want = "a number of revocations per second per mount, more than 0"
 		if n, ok := p.number(v.val, v.path, want); ok {
@@ -199,9 +195,5 @@ func (p *parser) revocationExpect(x *Expect, f fields) {
 			}
 		}
 	}
-	if v, ok := f.get("no_irrevocable_leases"); ok {
-		if b, ok := p.boolean(v.val, v.path); ok {
-			x.NoIrrevocableLeases = &b
-		}
-	}
+	optional(f, "no_irrevocable_leases", p.boolean, &x.NoIrrevocableLeases)
 }
