@@ -294,7 +294,7 @@ func (p *parser) checkSets(st *state, checks []setCheck) {
 			r := roles[c.ev.Role]
 			before = validateRole(r)
 			for _, fv := range c.ev.Set {
-				setRoleField(&r, fv)
+				SetRoleField(&r.Auth, &r.Token, &r.Secrets, fv)
 			}
 			roles[c.ev.Role] = r
 			errs = validateRole(r)
@@ -334,22 +334,38 @@ func hasField(errs []model.FieldError, field string) bool {
 	return false
 }
 
-func setRoleField(r *Role, fv FieldValue) {
-	switch fv.Field {
-	case "token_ttl":
-		r.Auth.TokenTTL = fv.Value
-	case "token_max_ttl":
-		r.Auth.TokenMaxTTL = fv.Value
-	case "token_explicit_max_ttl":
-		r.Auth.TokenExplicitMaxTTL = fv.Value
-		r.Token.TokenExplicitMaxTTL = fv.Value
-	case "token_period":
-		r.Auth.TokenPeriod = fv.Value
-		r.Token.TokenPeriod = fv.Value
-	case "default_ttl":
-		r.Secrets.DefaultTTL = fv.Value
-	case "max_ttl":
-		r.Secrets.MaxTTL = fv.Value
+// SetRoleField writes one field of a role event's set into each of the
+// role values that has it (nil ones are skipped). The checks of events
+// here and the run's backend (sim) both change roles through it, so a
+// field names the same value in both.
+func SetRoleField(auth *model.AuthRole, token *model.TokenRole, secrets *model.SecretsRole, fv FieldValue) {
+	if auth != nil {
+		switch fv.Field {
+		case "token_ttl":
+			auth.TokenTTL = fv.Value
+		case "token_max_ttl":
+			auth.TokenMaxTTL = fv.Value
+		case "token_explicit_max_ttl":
+			auth.TokenExplicitMaxTTL = fv.Value
+		case "token_period":
+			auth.TokenPeriod = fv.Value
+		}
+	}
+	if token != nil {
+		switch fv.Field {
+		case "token_explicit_max_ttl":
+			token.TokenExplicitMaxTTL = fv.Value
+		case "token_period":
+			token.TokenPeriod = fv.Value
+		}
+	}
+	if secrets != nil {
+		switch fv.Field {
+		case "default_ttl":
+			secrets.DefaultTTL = fv.Value
+		case "max_ttl":
+			secrets.MaxTTL = fv.Value
+		}
 	}
 }
 

@@ -92,38 +92,7 @@ func (b *Backend) Apply(ev *scenarios.Event) {
 }
 
 func (b *Backend) changeRole(name string, set []scenarios.FieldValue) {
-	if r := b.AuthRole(name); r != nil {
-		for _, f := range set {
-			switch f.Field {
-			case "token_ttl":
-				r.TokenTTL = f.Value
-			case "token_max_ttl":
-				r.TokenMaxTTL = f.Value
-			case "token_explicit_max_ttl":
-				r.TokenExplicitMaxTTL = f.Value
-			case "token_period":
-				r.TokenPeriod = f.Value
-			}
-		}
-	}
-	if r := b.TokenRole(name); r != nil {
-		for _, f := range set {
-			switch f.Field {
-			case "token_explicit_max_ttl", "explicit_max_ttl":
-				r.TokenExplicitMaxTTL = f.Value
-			case "token_period", "period":
-				r.TokenPeriod = f.Value
-			}
-		}
-	}
-	if r := b.SecretsRole(name); r != nil {
-		for _, f := range set {
-			switch f.Field {
-			case "default_ttl":
-				r.DefaultTTL = f.Value
-			case "max_ttl":
-				r.MaxTTL = f.Value
-			}
-		}
+	for _, f := range set {
+		scenarios.SetRoleField(b.AuthRole(name), b.TokenRole(name), b.SecretsRole(name), f)
 	}
 }
