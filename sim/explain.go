@@ -637,7 +637,11 @@ func because(s *scenarios.Scenario, e *Explanation, chain []ancestorEnd) []strin
 		out = append(out, "renewing its token does not extend it: a lease has its own cap, counted from its own issue time")
 	}
 	if len(e.Dependents) > 0 {
-		out = append(out, "when it ends, the backend revokes with it: "+strings.Join(e.Dependents, ", "))
+		when := "when it ends"
+		if !e.Predicted.End.Set {
+			when = "it has no predicted end; if it is revoked" // a root token, or a periodic one its holder renews (§6.1)
+		}
+		out = append(out, when+", the backend revokes with it: "+strings.Join(e.Dependents, ", "))
 	}
 	return out
 }

@@ -226,7 +226,7 @@ func (e *evaluator) cascades(n int) []Violation {
 			continue
 		}
 		v := Violation{
-			What: fmt.Sprintf("%s: %s, ending %d tokens and %d leases in use at once (more than %d)", e.when(c.At), e.cause(c), c.Tokens, c.Leases, n),
+			What: fmt.Sprintf("%s: %s, ending %d token%s and %d lease%s in use at once (more than %d)", e.when(c.At), e.cause(c), c.Tokens, sim.Plural(c.Tokens), c.Leases, sim.Plural(c.Leases), n),
 			At:   c.At, HasAt: true, Entity: e.r.EntityID(c.Roots[0]), Layer: layerName(c.Cause, c.BoundBy),
 		}
 		// Every root must be fixed for the cliff to go.
