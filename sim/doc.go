@@ -36,10 +36,11 @@
 // reads the wall clock, starts a goroutine or iterates a map, and ties are
 // broken by an insertion counter, never by memory layout.
 //
-// # Random streams
+// # Random numbers
 //
-// Streams derives one math/rand/v2 PCG per Purpose from the run's seed and
-// the purpose's name (FNV-1a), so each purpose's numbers depend only on
-// (seed, purpose), not on which other streams exist or when they were
-// first used.
+// Draws are counter-based, not streams: the k-th number an entity draws for
+// a Purpose is splitmix64 of (seed, purpose, the entity's Key, k), where the
+// Key is its (class, actor, replica, generation). An entity's numbers thus
+// depend on nothing any other entity does, nor on how many events were
+// simulated before, which exact elision of uneventful renewals needs.
 package sim

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 
 	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/scenarios"
@@ -66,7 +65,8 @@ type entity struct {
 
 	grace    float64 // watcher grace, seconds (§7.1)
 	lastDur  model.Duration
-	attempts uint8 // consecutive failed renewals (outage backoff)
+	attempts uint8            // consecutive failed renewals (outage backoff)
+	draws    [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
 
 	retired    bool // its holder moved on to a newer one (not revoked: it lives to its own end)
 	replacedAt model.Instant
@@ -83,9 +83,10 @@ type replica struct {
 	lease    model.NodeID // its current credential, or None
 	gen      int32        // token generations issued
 	leaseGen int32
-	valid    bool  // has what its demand needs
-	retry    bool  // a retry is pending
-	attempts uint8 // consecutive failed logins/fetches
+	valid    bool   // has what its demand needs
+	retry    bool   // a retry is pending
+	attempts uint8  // consecutive failed logins/fetches
+	retries  uint32 // backoff numbers drawn for logins and fetches
 }
 
 type actor struct {
@@ -138,7 +139,7 @@ type Engine struct {
 	byName   map[string]int
 	services []service
 
-	renewRNG, graceRNG, faultRNG *rand.Rand
+	draws [numDraws]Draws // per purpose; see draw
 
 	outage      bool
 	outageUntil model.Instant // the latest end of the outages begun so far
@@ -164,9 +165,12 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		seed = opts.Seed
 	}
 	e := &Engine{s: s, b: NewBackend(s), seed: seed, opts: opts, byName: map[string]int{}}
-	st := NewStreams(seed)
-	e.renewRNG, e.graceRNG, e.faultRNG = st.Stream(PurposeRenewJitter), st.Stream(PurposeGrace), st.Stream(PurposeFaults)
-	e.rev = newRevoker(s, st)
+	e.draws = [numDraws]Draws{
+		drawRenew: NewDraws(seed, PurposeRenewJitter),
+		drawGrace: NewDraws(seed, PurposeGrace),
+		drawFault: NewDraws(seed, PurposeFaults),
+	}
+	e.rev = newRevoker(s, seed)
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.budgets = opts.budgets()
 	e.loop.Budget = e.budgets.Events
@@ -458,7 +462,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 		e.ents[n].client = e.loop.Schedule(e.loop.Now.Add(ac.a.Refresh.Every), orderClient, evRefresh, int32(n), 0)
 	case scenarios.RefreshFraction:
 		// consul-template's leaseCheckWait: threshold ± 0.05 of the lease (§7.3).
-		f := ac.a.Refresh.At + (e.renewRNG.Float64()*0.1 - 0.05)
+		f := ac.a.Refresh.At + (e.draw(n, drawRenew)*0.1 - 0.05)
 		at := e.loop.Now.Add(model.Duration(math.Max(1, math.Floor(float64(l.TTL)*f))))
 		e.ents[n].client = e.loop.Schedule(at, orderClient, evRefresh, int32(n), 0)
 	}
@@ -492,7 +496,7 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 	now := e.loop.Now
 	switch p.Kind {
 	case scenarios.RenewWatcher:
-		en.grace = e.watcherGrace(ttl, p.Increment)
+		en.grace = e.watcherGrace(n, ttl, p.Increment)
 		en.lastDur = ttl
 		if !renewable {
 			// A non-renewable secret: the watcher sleeps 2/3·L + g/3 once, then reports done.
@@ -503,7 +507,7 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 		e.setClient(n, now)
 	case scenarios.RenewFraction:
 		if renewable {
-			e.setClient(n, now.Add(e.fractionDelay(ttl, p)))
+			e.setClient(n, now.Add(e.fractionDelay(n, ttl, p)))
 		}
 	case scenarios.RenewEvery:
 		if renewable {
@@ -513,7 +517,7 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 		if e.policyOf(n).WhenExhausted.Kind == scenarios.ExhaustReauth && en.kind != KindLease {
 			// Nothing renews it; an agent still re-authenticates when its watcher,
 			// run as on a non-renewable token, reports done (§7.1).
-			e.setClient(n, now.Add(watcherSleep(ttl, e.watcherGrace(ttl, 0))))
+			e.setClient(n, now.Add(watcherSleep(ttl, e.watcherGrace(n, ttl, 0))))
 		}
 	}
 }
@@ -528,13 +532,40 @@ func (e *Engine) setClient(n model.NodeID, at model.Instant) {
 }
 
 // watcherGrace is calculateGrace (§7.1): with L = min(lease, increment if
-// > 0), grace ∈ [0.1·L, 0.2·L), drawn from the seeded grace stream.
-func (e *Engine) watcherGrace(lease, increment model.Duration) float64 {
+// > 0), grace ∈ [0.1·L, 0.2·L), drawn from n's grace numbers.
+func (e *Engine) watcherGrace(n model.NodeID, lease, increment model.Duration) float64 {
 	l := float64(lease)
 	if increment > 0 && float64(increment) < l {
 		l = float64(increment)
 	}
-	return 0.1*l + e.graceRNG.Float64()*0.1*l
+	return 0.1*l + e.draw(n, drawGrace)*0.1*l
+}
+
+// The engine's purposes, indexing Engine.draws and entity.draws.
+const (
+	drawRenew = iota // renew jitter: RenewFraction's jitter, refresh_at's ±0.05
+	drawGrace        // the watcher's grace
+	drawFault        // retry backoff after a failed renewal
+	numDraws
+)
+
+// draw is entity n's next number of purpose p, in [0, 1): the k-th of its
+// own, so it depends on the seed and n's (class, actor, replica, generation)
+// and on nothing any other entity does.
+func (e *Engine) draw(n model.NodeID, p int) float64 {
+	en := &e.ents[n]
+	k := en.draws[p]
+	en.draws[p]++
+	return e.draws[p].Float64(en.key(), uint64(k))
+}
+
+// key names entity n for its random numbers.
+func (en *entity) key() Key {
+	c := KeyToken
+	if en.kind == KindLease {
+		c = KeyLease
+	}
+	return Key{Class: c, Actor: en.actor, Replica: en.replica, Gen: en.gen}
 }
 
 // watcherSleep is 2/3 of the remaining TTL plus a third of the grace, in
@@ -543,10 +574,10 @@ func watcherSleep(remaining model.Duration, grace float64) model.Duration {
 	return model.Duration(math.Max(1, math.Floor(2.0/3.0*float64(remaining)+grace/3)))
 }
 
-func (e *Engine) fractionDelay(ttl model.Duration, p scenarios.RenewPolicy) model.Duration {
+func (e *Engine) fractionDelay(n model.NodeID, ttl model.Duration, p scenarios.RenewPolicy) model.Duration {
 	f := p.At
 	if p.Jitter > 0 {
-		f += (e.renewRNG.Float64()*2 - 1) * p.Jitter
+		f += (e.draw(n, drawRenew)*2 - 1) * p.Jitter
 	}
 	return model.Duration(math.Max(1, math.Floor(float64(ttl)*f)))
 }
@@ -585,7 +616,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 	switch p.Kind {
 	case scenarios.RenewWatcher:
 		if g.TTL > en.lastDur {
-			en.grace = e.watcherGrace(g.TTL, p.Increment)
+			en.grace = e.watcherGrace(n, g.TTL, p.Increment)
 		}
 		en.lastDur = g.TTL
 		if float64(g.TTL) <= 4*en.grace {
@@ -604,7 +635,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 		if p.Kind == scenarios.RenewEvery {
 			e.setClient(n, now.Add(p.Every))
 		} else {
-			e.setClient(n, now.Add(e.fractionDelay(g.TTL, p)))
+			e.setClient(n, now.Add(e.fractionDelay(n, g.TTL, p)))
 		}
 	}
 }
@@ -668,7 +699,7 @@ func (e *Engine) issuingToken(n model.NodeID) model.IssuingToken {
 func (e *Engine) renewFailed(n model.NodeID) {
 	en := &e.ents[n]
 	e.record(LogEvent{Kind: LogRenewFailed, Entity: n, Err: "backend unavailable"})
-	at := e.loop.Now.Add(e.backoff(en.attempts))
+	at := e.loop.Now.Add(backoff(en.attempts, e.draw(n, drawFault)))
 	if en.attempts < 255 {
 		en.attempts++
 	}
@@ -679,10 +710,12 @@ func (e *Engine) renewFailed(n model.NodeID) {
 	e.setClient(n, at)
 }
 
-func (e *Engine) backoff(attempt uint8) model.Duration {
+// backoff is the watcher's and agent's retry delay after attempt failures,
+// jittered by u ∈ [0, 1).
+func backoff(attempt uint8, u float64) model.Duration {
 	d := 10.0 * math.Pow(2, float64(min(attempt, 10)))
 	d = math.Min(d, 300)
-	d *= 0.5 + e.faultRNG.Float64()
+	d *= 0.5 + u
 	return model.Duration(math.Max(1, math.Round(d)))
 }
 
@@ -759,7 +792,8 @@ func (e *Engine) scheduleRetry(ai, r int) {
 		}
 		delay = rp.Delay(int(rep.attempts))
 	default:
-		delay = e.backoff(rep.attempts)
+		delay = backoff(rep.attempts, e.draws[drawFault].Float64(Key{Class: KeyReplica, Actor: int32(ai), Replica: int32(r)}, uint64(rep.retries)))
+		rep.retries++
 	}
 	rep.retry = true
 	at := e.loop.Now.Add(delay)
@@ -858,7 +892,7 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	e.record(LogEvent{Kind: kind, Entity: m, Cause: cause, By: by, Root: root})
 	if e.rev != nil && en.kind == KindLease {
 		// Invalid for Vault now; the database user goes when its job runs.
-		e.rev.ended(m, e.b.SecretsRole(e.actors[en.actor].a.Credential).Mount, e.loop.Now)
+		e.rev.ended(m, e.ents[m].key(), e.b.SecretsRole(e.actors[en.actor].a.Credential).Mount, e.loop.Now)
 	}
 	if !en.retired {
 		e.pendingLoss = append(e.pendingLoss, m)

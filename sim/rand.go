@@ -1,10 +1,10 @@
 package sim
 
-import "math/rand/v2"
+import "math"
 
-// Purpose names one random stream. Each purpose draws from its own stream so
-// that adding draws for one purpose (say, more fault injection) never shifts
-// the numbers another purpose sees.
+// Purpose names what random numbers are for. Each purpose has its own
+// numbers, so that adding draws for one purpose (say, more fault injection)
+// never changes the numbers another purpose sees.
 type Purpose string
 
 // The purposes the engine draws for.
@@ -16,44 +16,82 @@ const (
 	PurposeReauth      Purpose = "reauth"
 )
 
-// Streams hands out one seeded random stream per purpose, all derived from
-// a single run seed.
+// KeyClass tells apart the things that draw: a token and a lease of the same
+// replica and generation are different keys.
+type KeyClass uint8
+
+// The key classes.
+const (
+	KeyToken   KeyClass = 1 + iota // a token (own or child) of one replica
+	KeyLease                       // a lease of one replica
+	KeyReplica                     // the replica itself: its login and fetch retries
+)
+
+// Key names who draws: a replica of an actor, and the generation of its
+// token or lease. It is the same whatever else happens in the run (which
+// other entities exist, which events are simulated or skipped).
+type Key struct {
+	Class   KeyClass
+	Actor   int32
+	Replica int32
+	Gen     int32
+}
+
+// Draws is the random numbers of one purpose in one run, counter-based:
+// the k-th number of key is a pure function of (seed, purpose, key, k).
 //
-// The stream of purpose p is a PCG seeded with (seed, FNV-1a-64(p)), so it
-// depends only on the seed and the purpose's name: not on which streams
-// exist, nor on the order in which they are first asked for, nor on the
-// process (no map hash, no wall clock). Streams is not safe for concurrent
-// use.
-type Streams struct {
-	seed    uint64
-	streams []stream // few purposes, so a linear scan beats a map and has no iteration order to leak
+// A stream drawn in event order would hand every later draw of every other
+// entity a different number as soon as one entity's events were skipped or
+// added; exact elision of uneventful renewals (issue 10) needs an entity's
+// numbers to depend on nothing but the entity. The mixing function is
+// splitmix64's finaliser (Steele, Lea, Flood 2014), applied once per input
+// word; the purpose enters through FNV-1a of its name. Nothing depends on
+// the process (no map hash, no wall clock).
+type Draws struct {
+	base uint64
 }
 
-type stream struct {
-	purpose Purpose
-	rng     *rand.Rand
+// NewDraws returns the numbers of purpose p in a run seeded with seed.
+func NewDraws(seed uint64, p Purpose) Draws {
+	return Draws{base: mix64(mix64(seed) ^ fnv1a64(string(p)))}
 }
 
-// NewStreams returns the streams of a run seeded with seed.
-func NewStreams(seed uint64) *Streams {
-	return &Streams{seed: seed}
+// Uint64 is the k-th number of key: the k-th output of a splitmix64
+// generator whose state starts at the hash of (purpose's base, key).
+func (d Draws) Uint64(key Key, k uint64) uint64 {
+	h := mix64(d.base ^ uint64(key.Class)<<32 ^ uint64(uint32(key.Actor)))
+	h = mix64(h ^ uint64(uint32(key.Replica))<<32 ^ uint64(uint32(key.Gen)))
+	return mix64(h + k*splitmixGamma)
 }
 
-// Stream returns the stream of p, creating it on first use. Later calls
-// return the same *rand.Rand, which carries on where it was left.
-func (s *Streams) Stream(p Purpose) *rand.Rand {
-	for _, st := range s.streams {
-		if st.purpose == p {
-			return st.rng
-		}
-	}
-	r := rand.New(rand.NewPCG(s.seed, fnv1a64(string(p))))
-	s.streams = append(s.streams, stream{purpose: p, rng: r})
-	return r
+// Float64 is the k-th number of key as a uniform float64 in [0, 1).
+func (d Draws) Float64(key Key, k uint64) float64 {
+	return float64(d.Uint64(key, k)>>11) * 0x1p-53
+}
+
+// Norm is a standard normal drawn from the numbers k and k+1 of key
+// (Box–Muller), so a caller drawing normals steps k by 2.
+func (d Draws) Norm(key Key, k uint64) float64 {
+	u1 := float64(d.Uint64(key, k)>>11+1) * 0x1p-53 // (0, 1]: the log stays finite
+	u2 := d.Float64(key, k+1)
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+}
+
+// splitmixGamma is splitmix64's increment, 2⁶⁴/φ rounded to odd.
+const splitmixGamma = 0x9e3779b97f4a7c15
+
+// mix64 is splitmix64's step: add the golden-ratio increment, then the
+// finaliser. A bijection on uint64 whose outputs pass BigCrush for
+// consecutive inputs.
+func mix64(z uint64) uint64 {
+	z += splitmixGamma
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }
 
 // fnv1a64 is FNV-1a, 64-bit. It is written out rather than taken from
-// hash/fnv so the stream seeds visibly depend on nothing that could change.
+// hash/fnv so the numbers visibly depend on nothing that could change.
 func fnv1a64(s string) uint64 {
 	const (
 		offsetBasis = 14695981039346656037

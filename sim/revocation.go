@@ -2,7 +2,6 @@ package sim
 
 import (
 	"container/heap"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/leasesim/leasesim/model"
@@ -24,10 +23,10 @@ const irrevocableSleep model.Millis = 10
 // at its expiry instant as before; the revoker decides when the database
 // user is actually gone. It keeps its own clock in milliseconds, advanced
 // by the engine's whole seconds, its own event heap and its own random
-// stream: deterministic, single-threaded, and invisible to the engine.
+// random numbers: deterministic, single-threaded, and invisible to the engine.
 type revoker struct {
 	cfg     *scenarios.Revocation
-	rng     *rand.Rand
+	draws   Draws
 	now     model.Millis
 	horizon model.Millis
 	mounts  []revMount
@@ -68,6 +67,8 @@ type dbWindow struct {
 
 type revJob struct {
 	lease     model.NodeID
+	key       Key    // the lease's, for its random numbers
+	draws     uint64 // numbers drawn so far: the k of the next one
 	mount     int
 	expiredAt model.Millis // the instant the lease ended for Vault
 	attempts  int
@@ -126,12 +127,12 @@ type revSecond struct {
 	Attempts, Failures, Revoked, Irrevocable int
 }
 
-func newRevoker(s *scenarios.Scenario, st *Streams) *revoker {
+func newRevoker(s *scenarios.Scenario, seed uint64) *revoker {
 	cfg := s.Backend.Revocation
 	if cfg == nil {
 		return nil
 	}
-	r := &revoker{cfg: cfg, rng: st.Stream(PurposeRevocation), byPath: map[string]int{}, last: -1,
+	r := &revoker{cfg: cfg, draws: NewDraws(seed, PurposeRevocation), byPath: map[string]int{}, last: -1,
 		horizon: model.Millis(s.Horizon) * 1000, secs: map[revSecKey]*revSecond{}}
 	for _, ev := range s.Events {
 		switch ev.Do {
@@ -183,10 +184,10 @@ func (r *revoker) advance(t model.Millis) {
 // ended is the engine's hook: lease n ended for Vault at instant at (its
 // expiry, its cap, its token's cascade or an operator's revoke) and
 // becomes a revocation job on its mount's queue (§5.3, §6.1).
-func (r *revoker) ended(n model.NodeID, mount string, at model.Instant) {
+func (r *revoker) ended(n model.NodeID, key Key, mount string, at model.Instant) {
 	r.advance(ms(at))
 	j := len(r.jobs)
-	r.jobs = append(r.jobs, revJob{lease: n, mount: r.mount(mount), expiredAt: ms(at), revokedAt: -1, markedAt: -1})
+	r.jobs = append(r.jobs, revJob{lease: n, key: key, mount: r.mount(mount), expiredAt: ms(at), revokedAt: -1, markedAt: -1})
 	r.mounts[r.jobs[j].mount].pending++
 	r.enqueue(j)
 }
@@ -252,12 +253,14 @@ func (r *revoker) removeActive(i int) {
 	}
 }
 
-// attempt is one revoke against the database at t: how long it takes and
-// whether it fails. Every attempt draws the same numbers, whatever the
-// configuration, so that streams stay aligned across what-ifs.
-func (r *revoker) attempt(mount int, t, timeout model.Millis) (model.Millis, bool) {
-	m := &r.mounts[mount]
-	z, u := r.rng.NormFloat64(), r.rng.Float64()
+// attempt is job j's revoke against the database at t: how long it takes
+// and whether it fails. Every attempt draws three numbers of the job's own,
+// whatever the configuration, so that draws stay aligned across what-ifs.
+func (r *revoker) attempt(j int, t, timeout model.Millis) (model.Millis, bool) {
+	job := &r.jobs[j]
+	m := &r.mounts[job.mount]
+	z, u := r.draws.Norm(job.key, job.draws), r.draws.Float64(job.key, job.draws+2)
+	job.draws += 3
 	lat := model.RevokeLatency(m.cfg.P50, m.cfg.P99, z)
 	outage := false
 	for _, w := range r.windows {
@@ -277,7 +280,7 @@ func (r *revoker) start(j int) {
 	job := &r.jobs[j]
 	m := &r.mounts[job.mount]
 	job.attempts++
-	took, failed := r.attempt(job.mount, r.now, r.cfg.RequestTimeout)
+	took, failed := r.attempt(j, r.now, r.cfg.RequestTimeout)
 	r.second(r.now, job.mount).Attempts++
 	m.workers++
 	r.busy++
@@ -296,13 +299,20 @@ func (r *revoker) done(j int, failed bool) {
 		if model.AfterFailure(job.attempts) == model.Irrevocable {
 			r.mark(j)
 		} else {
-			r.push(revEvent{at: r.now + model.RevokeBackoff(job.attempts, r.rng.Float64()), kind: revRetry, job: j})
+			r.push(revEvent{at: r.now + model.RevokeBackoff(job.attempts, r.jitter(j)), kind: revRetry, job: j})
 		}
 	}
 	if r.blocked {
 		r.blocked = false
 		r.assign()
 	}
+}
+
+// jitter is job j's next backoff number, in [0, 1).
+func (r *revoker) jitter(j int) float64 {
+	job := &r.jobs[j]
+	job.draws++
+	return r.draws.Float64(job.key, job.draws-1)
 }
 
 func (r *revoker) revoked(j int, at model.Millis) {
@@ -336,7 +346,7 @@ func (r *revoker) pass() {
 			kept = append(kept, j)
 			continue
 		}
-		took, failed := r.attempt(job.mount, t, model.IrrevocableTimeout)
+		took, failed := r.attempt(j, t, model.IrrevocableTimeout)
 		r.second(t, job.mount).Attempts++
 		t += took
 		if failed {
