@@ -324,7 +324,8 @@ func thousands(v float64) string {
 
 // RenewalDetail draws the TTL an entity has left over time: a saw-tooth
 // of renewals under the ceiling of its hard end, which cuts the renewals
-// short as it approaches. id "" means DefaultRenewalEntity.
+// short as it approaches. A renewal is marked capped when it carried
+// Vault's capped-TTL warning, the report's definition (docs/run-report.md). id "" means DefaultRenewalEntity.
 func RenewalDetail(r *Run, id string) (*plot.Plot, error) {
 	if id == "" {
 		var err error
@@ -377,7 +378,7 @@ func RenewalDetail(r *Run, id string) (*plot.Plot, error) {
 		label string
 	}{
 		{rn.Renewals, renewGlyph, "renewal"},
-		{rn.Capped, capGlyph, "renewal cut short by the hard end"},
+		{rn.Capped, capGlyph, "capped renewal: Vault warned it cut the TTL"},
 	} {
 		if len(g.pts) == 0 {
 			continue
@@ -454,7 +455,7 @@ func renewalTitle(r *Run, e *Entity, rn Renewal) string {
 	case n == 0:
 		return fmt.Sprintf("%s was never renewed; it ended %s", e.ID, endPhrase(r, e))
 	case rn.CappedFrom != None:
-		return fmt.Sprintf("%s: renewals stopped extending it from %s; it ended %s", e.ID, r.clock(rn.CappedFrom), endPhrase(r, e))
+		return fmt.Sprintf("%s: Vault capped its renewals from %s (first warning); it ended %s", e.ID, r.clock(rn.CappedFrom), endPhrase(r, e))
 	case e.Replaced != None && e.HardEnd != None && e.Replaced < e.HardEnd:
 		return fmt.Sprintf("%s: its holder moved on %s before its hard end; it ended %s", e.ID, hm(e.HardEnd-e.Replaced), endPhrase(r, e))
 	}

@@ -114,6 +114,10 @@ type Grant struct {
 	Expire  int64 // None for a token that never expires (a root token, TTL 0)
 	HardEnd int64 // None when there is none
 	BoundBy string
+	// Capped: Vault warned that it cut the TTL short at the hard end
+	// (events.jsonl "warnings"). A grant that reaches the hard end exactly
+	// carries no warning and is not capped (semantics.md §1 step 6).
+	Capped bool
 }
 
 // KeptGrants says whether the reader kept every renewal of the entity.
@@ -466,7 +470,7 @@ func (p *parser) grant(ev *event) (Grant, error) {
 	case ev.hasExpire && ev.expire < ev.t:
 		return Grant{}, lineErr(p.line, "expire_t", "%d is before the event's t %d", ev.expire, ev.t)
 	}
-	g := Grant{T: ev.t, TTL: ev.ttl, Expire: None, HardEnd: None, BoundBy: ev.boundBy}
+	g := Grant{T: ev.t, TTL: ev.ttl, Expire: None, HardEnd: None, BoundBy: ev.boundBy, Capped: ev.ttlCapped}
 	if ev.hasExpire {
 		g.Expire = ev.expire
 	}

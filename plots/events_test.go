@@ -97,6 +97,8 @@ func TestReadEventsErrors(t *testing.T) {
 		{"cliff without offset", with(11, `{"kind":"cliff","root":"broker#1"}`), 12, "offset_seconds", "missing"},
 		{"blank line", insert(3, ""), 4, "", "empty line"},
 		{"text after the object", with(1, lines[1]+" x"), 2, "", "text after the object"},
+		{"warnings not an array", with(1, strings.Replace(lines[1], `"ttl":3600`, `"warnings":"capped","ttl":3600`, 1)), 2, "warnings", "want an array of strings"},
+		{"warnings of numbers", with(1, strings.Replace(lines[1], `"ttl":3600`, `"warnings":[1],"ttl":3600`, 1)), 2, "warnings", "want an array of strings"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +148,33 @@ func TestScanEvent(t *testing.T) {
 	for _, bad := range []string{`{"t":5,}`, `{"t":5 "kind":"x"}`, `{"t":05x}`, `{"a":[1,}`, `{"a":tru}`, `{"a":"\x"}`, `{"a":"` + "\x01" + `"}`, `[]`} {
 		var ev event
 		assert.Error(t, scanEvent([]byte(bad), &ev, intern), bad)
+	}
+}
+
+// A grant is capped when it carried Vault's capped-TTL warning, and only
+// then: not for the period warning, not for reaching the hard end exactly.
+func TestScanWarnings(t *testing.T) {
+	intern := func(b []byte) string { return string(b) }
+	for _, tt := range []struct {
+		warnings string
+		capped   bool
+	}{
+		{`null`, false},
+		{`[]`, false},
+		{`[ "TTL of \"24h\" exceeded the effective max_ttl of \"10h14m4s\"; TTL value is capped accordingly" ]`, true},
+		{`["period of \"1000h\" exceeded the effective max_ttl of \"768h\"; period value is capped accordingly"]`, false},
+		{`["period of \"1000h\" exceeded the effective max_ttl of \"768h\"; period value is capped accordingly","TTL of \"1h\" exceeded the effective max_ttl of \"5m\"; TTL value is capped accordingly"]`, true},
+		{`["Explicit max TTL specified both during creation call and in role; using the lesser value of 60 seconds"]`, false},
+	} {
+		var ev event
+		line := `{"t":5,"kind":"renew","warnings":` + tt.warnings + `,"ttl":60}`
+		require.NoError(t, scanEvent([]byte(line), &ev, intern), line)
+		assert.Equal(t, tt.capped, ev.ttlCapped, tt.warnings)
+		assert.Equal(t, int64(60), ev.ttl, "the fields after it are read")
+	}
+	for _, bad := range []string{`["a",]`, `["a"`, `["a" "b"]`, `[null]`} {
+		var ev event
+		assert.Error(t, scanEvent([]byte(`{"warnings":`+bad+`}`), &ev, intern), bad)
 	}
 }
 

@@ -8,10 +8,11 @@ import (
 
 // The event lines of a long run number in the hundreds of thousands, and
 // encoding/json spends seconds on them. Event lines are flat objects of
-// strings, integers and nulls, so this scanner reads them directly into an
-// event, checking the JSON grammar as it goes. Values it has no use for
-// (arrays, objects, booleans, fractions) are checked and skipped; the
-// header and the cliff lines, which hold arrays, go through encoding/json.
+// strings, integers and nulls (and a grant's warnings, an array of
+// strings), so this scanner reads them directly into an event, checking
+// the JSON grammar as it goes. Values it has no use for (other arrays,
+// objects, booleans, fractions) are checked and skipped; the header and
+// the cliff lines go through encoding/json.
 
 // event is one event line, as far as the charts need it.
 type event struct {
@@ -23,6 +24,9 @@ type event struct {
 	ttl, expire, hardEnd, failing int64
 	hasT, hasTTL, hasExpire       bool
 	hasHardEnd, hasFailing        bool
+	// ttlCapped: the grant carried Vault's capped-TTL warning (the
+	// report's first capped renewal is the first renewal with it).
+	ttlCapped bool
 }
 
 // fieldError is a problem with one field of a line.
@@ -136,8 +140,61 @@ func (s *scanner) field(key string, ev *event) error {
 		return s.str(key, &ev.root)
 	case "note":
 		return s.str(key, &ev.note)
+	case "warnings":
+		return s.warnings(key, ev)
 	}
 	return s.skipValue(0)
+}
+
+// warnings reads a grant's warnings (an array of strings, or null) and
+// notes whether one is Vault's capped-TTL warning (semantics.md §1 step 6):
+//
+//	TTL of "24h" exceeded the effective max_ttl of "10h14m4s"; TTL value is capped accordingly
+func (s *scanner) warnings(key string, ev *event) error {
+	if s.literal("null") {
+		return nil
+	}
+	if s.i >= len(s.b) || s.b[s.i] != '[' {
+		return &fieldError{key, "want an array of strings"}
+	}
+	s.i++
+	s.skipSpace()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return nil
+	}
+	for {
+		s.skipSpace()
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return &fieldError{key, "want an array of strings"}
+		}
+		w, err := s.rawString()
+		if err != nil {
+			return err
+		}
+		if isTTLCapped(w) {
+			ev.ttlCapped = true
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return s.fail("unterminated [")
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return s.fail("want ',' or ']'")
+		}
+	}
+}
+
+// isTTLCapped says whether w is Vault's capped-TTL warning, in the wording
+// of sdk/framework's CalculateTTL (the period warning, "period of …", is not).
+func isTTLCapped(w []byte) bool {
+	return bytes.HasPrefix(w, []byte(`TTL of "`)) && bytes.Contains(w, []byte(`" exceeded the effective max_ttl of "`))
 }
 
 // rawString reads a string token and returns its contents; a string with

@@ -251,11 +251,11 @@ type Renewal struct {
 	// Ceiling is the time left to the hard end; empty without one.
 	Ceiling []Point
 	// Renewals are the renewals (not the issue) and the TTL each granted;
-	// Capped are those the hard end cut short.
+	// Capped are those Vault warned it cut short at the hard end.
 	Renewals, Capped []Point
 	Failed           []int64 // refused renewals, in the window
 	MaxTTL           int64   // the longest TTL granted
-	CappedFrom       int64   // the first capped grant, or None
+	CappedFrom       int64   // the first capped renewal (report.json first_capped_renewal), or None
 	CappedBy         string  // the layer named by the first capped grant
 }
 
@@ -320,7 +320,9 @@ func RenewalSeries(r *Run, id string) (Renewal, error) {
 		if g.Expire < next { // expired before the next grant: flat at zero
 			saw = slices.Insert(saw, len(saw)-1, Point{g.Expire, 0})
 		}
-		capped := g.HardEnd != None && g.Expire == g.HardEnd && i > 0
+		// Capped is Vault's word, as in the report: a renewal that reaches
+		// the hard end exactly is granted in full, without a warning.
+		capped := g.Capped && i > 0
 		if i > 0 && rn.Window.contains(g.T) {
 			rn.Renewals = append(rn.Renewals, Point{g.T, float64(g.TTL)})
 			if capped {
