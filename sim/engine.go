@@ -148,6 +148,7 @@ type Engine struct {
 	stream      *eventsWriter // Options.LogTo
 	streamErr   error
 	pendingLoss []model.NodeID // entities whose end their holders have yet to react to
+	lossSpare   []model.NodeID // pendingLoss's other buffer, kept for the next cascade
 	notes       []string       // disagreements between observed tokens and the model
 
 	capped map[model.NodeID]CappedRenewal // first renewal the hard end cut short, per entity
@@ -272,8 +273,11 @@ func (e *Engine) newEntity(n model.NodeID, en entity) {
 func (e *Engine) token(n model.NodeID) *model.Token { return &e.tokens[e.ents[n].ref] }
 func (e *Engine) lease(n model.NodeID) *model.Lease { return &e.leases[e.ents[n].ref] }
 
-// alive reports whether n is a live entity (None is not).
-func (e *Engine) alive(n model.NodeID) bool { return n != model.None && !e.ents[n].ended }
+// alive reports whether n is a live entity (None is not). The hierarchy's
+// byte per node says it as entity.ended does (an entity ends exactly when
+// its node is revoked), without loading the entity: cascades ask it for
+// every replica.
+func (e *Engine) alive(n model.NodeID) bool { return n != model.None && e.hier.Alive(n) }
 
 // baseToken is the token replica r of actor ai draws credentials and child
 // tokens from: its own, or its via actor's first replica's.
@@ -866,11 +870,12 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 		e.hier.RevokeLease(n)
 		e.ended(n, n, cause, by)
 	} else {
+		ancestor := model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)}
 		e.hier.ExpireTree(n, func(m model.NodeID) {
 			if m == n {
 				e.ended(m, n, cause, by)
 			} else {
-				e.ended(m, n, Cascade, model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)})
+				e.ended(m, n, Cascade, ancestor)
 			}
 		})
 	}
@@ -888,8 +893,9 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	e.loop.Queue.Cancel(en.reauth)
 	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
 	e.cliffs.add(e, m)
-	kind := LogEnd
-	e.record(LogEvent{Kind: kind, Entity: m, Cause: cause, By: by, Root: root})
+	if e.logs() {
+		e.record(LogEvent{Kind: LogEnd, Entity: m, Cause: cause, By: by, Root: root})
+	}
 	if e.rev != nil && en.kind == KindLease {
 		// Invalid for Vault now; the database user goes when its job runs.
 		e.rev.ended(m, e.ents[m].key(), e.b.SecretsRole(e.actors[en.actor].a.Credential).Mount, e.loop.Now)
@@ -905,7 +911,8 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 // when their token still works.
 func (e *Engine) afterEnd() {
 	lost := e.pendingLoss
-	e.pendingLoss = e.pendingLoss[:0:0]
+	e.pendingLoss, e.lossSpare = e.lossSpare[:0], nil
+	react := lost[:0] // the ends a holder may react to, in place of lost
 	for _, m := range lost {
 		en := &e.ents[m]
 		ai, r := int(en.actor), int(en.replica)
@@ -917,8 +924,12 @@ func (e *Engine) afterEnd() {
 				}
 			}
 		}
+		if e.actors[ai].a.Retry.Kind != scenarios.RetryNever { // retry: never reads nothing again
+			react = append(react, m)
+		}
 	}
-	for _, m := range lost {
+	defer func() { e.lossSpare = lost[:0] }()
+	for _, m := range react {
 		en := &e.ents[m]
 		ai, r := int(en.actor), int(en.replica)
 		ac := &e.actors[ai]

@@ -239,6 +239,10 @@ func (e *Engine) grant(n model.NodeID) model.Grant {
 
 // record logs an event (when the run keeps its log) and notes an entity's
 // first capped renewal (always: the report lists it).
+// logs reports whether events are kept or streamed at all: callers on a
+// cascade's path skip building the events record would drop.
+func (e *Engine) logs() bool { return e.opts.RecordLog || e.stream != nil }
+
 func (e *Engine) record(ev LogEvent) {
 	if ev.Kind == LogRenew {
 		if g := e.grant(ev.Entity); g.Warnings.TTLCapped {

@@ -107,7 +107,9 @@ func (e *Engine) updateValidity(ai, r int) {
 	} else {
 		s.change(e.loop.Now, +1)
 	}
-	e.record(LogEvent{Kind: LogService, Entity: model.None, Actor: int32(ai), Replica: int32(r), Failing: int32(s.failing)})
+	if e.logs() {
+		e.record(LogEvent{Kind: LogService, Entity: model.None, Actor: int32(ai), Replica: int32(r), Failing: int32(s.failing)})
+	}
 }
 
 // onScript carries out one scripted operator action.
