@@ -97,3 +97,71 @@ func TestRenewBatchLease(t *testing.T) {
 	_, err = RenewLease(&l, dbView, role, tok, 0, at(110*Minute))
 	assert.ErrorIs(t, err, ErrNoValidToken)
 }
+
+// LeaseRenewal.Renew is RenewLease's own answer whenever it gives one:
+// over views, roles, increments, issue times, batch clamps and instants up
+// to past the ceiling, a renewal either leaves the lease untouched (and
+// RenewLease takes over) or leaves it exactly as RenewLease does, also
+// after a chain of renewals that switches between shapes.
+func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
+	views := []MountView{dbView, ResolveMount(untuned, Mount{Path: "database"}),
+		ResolveMount(untuned, Mount{Path: "database", DefaultLeaseTTL: h(2), MaxLeaseTTL: h(3)})}
+	roles := []SecretsRole{{Name: "app"}, {Name: "app", DefaultTTL: h(1), MaxTTL: h(4)},
+		{Name: "app", DefaultTTL: h(5), MaxTTL: h(4)}, {Name: "app", DefaultTTL: h(1)}}
+	toks := []IssuingToken{svcTok, {ID: "b", Type: TokenBatch, Valid: true, Expire: at(h(2))}}
+	incs := []Duration{0, h(1) / 2, h(3), h(30)}
+	var id uint32
+	fast := 0
+	for _, view := range views {
+		for _, role := range roles {
+			for _, tok := range toks {
+				for _, inc := range incs {
+					id++
+					r := NewLeaseRenewal(view, role, inc, id)
+					issue := at(h(1) / 3)
+					l, err := IssueLease(view, role, tok, issue)
+					require.NoError(t, err)
+					want := l
+					for now := issue; now <= issue.Add(h(30)); now = now.Add(h(1) / 4) {
+						before := l
+						if r.Renew(&l, now) {
+							fast++
+							_, err := RenewLease(&want, view, role, tok, inc, now)
+							require.NoError(t, err)
+							l.renewedBy, want.renewedBy = 0, 0
+							require.Equal(t, want, l, "%v %v %v inc %v at %v", view, role, tok, inc, now)
+							l.renewedBy = id
+							continue
+						}
+						require.Equal(t, before, l, "a refused fast renewal changes nothing")
+						_, werr := RenewLease(&want, view, role, tok, inc, now)
+						_, err := RenewLease(&l, view, role, tok, inc, now)
+						require.Equal(t, werr, err)
+						require.Equal(t, want, l)
+					}
+				}
+			}
+		}
+	}
+	require.Greater(t, fast, 100, "the fast path must be taken")
+
+	// A chain switching shapes: the grant is rewritten when the shape changes.
+	role := SecretsRole{Name: "app", DefaultTTL: h(1), MaxTTL: h(24)}
+	a, b := NewLeaseRenewal(dbView, role, 0, 1), NewLeaseRenewal(dbView, role, h(2), 2)
+	l, err := IssueLease(dbView, role, svcTok, 0)
+	require.NoError(t, err)
+	want := l
+	for i, r := range []*LeaseRenewal{a, a, b, b, a, b} {
+		now := at(Duration(i+1) * h(1) / 2)
+		require.True(t, r.Renew(&l, now))
+		inc := Duration(0)
+		if r == b {
+			inc = h(2)
+		}
+		_, err := RenewLease(&want, dbView, role, svcTok, inc, now)
+		require.NoError(t, err)
+		got := l
+		got.renewedBy = 0
+		require.Equal(t, want, got, "renewal %d", i)
+	}
+}

@@ -14,6 +14,9 @@ type Backend struct {
 	auth    map[string]*model.AuthRole
 	token   map[string]*model.TokenRole
 	secrets map[string]*model.SecretsRole
+	// version counts changes to mounts and roles, so that what the engine
+	// precomputed from them (renewal shapes) is redone after one.
+	version uint64
 }
 
 // NewBackend builds the backend of a validated scenario. Roles are copied,
@@ -59,7 +62,10 @@ func (b *Backend) View(path string) model.MountView {
 }
 
 // Tune replaces a mount's tuned values (a scripted tune event).
-func (b *Backend) Tune(m model.Mount) { b.mounts[m.Path] = m }
+func (b *Backend) Tune(m model.Mount) {
+	b.mounts[m.Path] = m
+	b.version++
+}
 
 // AuthRole returns the current auth role by name, or nil.
 func (b *Backend) AuthRole(name string) *model.AuthRole { return b.auth[name] }
@@ -92,6 +98,7 @@ func (b *Backend) Apply(ev *scenarios.Event) {
 }
 
 func (b *Backend) changeRole(name string, set []scenarios.FieldValue) {
+	b.version++
 	for _, f := range set {
 		scenarios.SetRoleField(b.AuthRole(name), b.TokenRole(name), b.SecretsRole(name), f)
 	}

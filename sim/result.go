@@ -229,13 +229,18 @@ type CappedRenewal struct {
 // Before is how long before the hard end the warning came.
 func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
 
-// grant is the entity's latest grant: what its last issue or renewal gave.
-func (e *Engine) grant(n model.NodeID) model.Grant {
+// grant is the entity's latest grant, in place: what its last issue or
+// renewal gave.
+func (e *Engine) grant(n model.NodeID) *model.Grant {
 	if e.ents[n].kind == KindLease {
-		return e.lease(n).Grant
+		return &e.lease(n).Grant
 	}
-	return e.token(n).Grant
+	return &e.token(n).Grant
 }
+
+// logging reports whether the run keeps or streams its events: record
+// does nothing more than note capped renewals when it does not.
+func (e *Engine) logging() bool { return e.opts.RecordLog || e.stream != nil }
 
 // record logs an event (when the run keeps its log) and notes an entity's
 // first capped renewal (always: the report lists it).
@@ -254,7 +259,7 @@ func (e *Engine) record(ev LogEvent) {
 			}
 		}
 	}
-	if !e.opts.RecordLog && e.stream == nil {
+	if !e.logging() {
 		return
 	}
 	ev.At = e.loop.Now
