@@ -153,9 +153,9 @@ type Engine struct {
 	log         []LogEvent
 	stream      *eventsWriter // Options.LogTo
 	streamErr   error
-	pendingLoss []model.NodeID // entities whose end their holders have yet to react to
-	lossSpare   []model.NodeID // pendingLoss's other buffer, kept for the next cascade
-	notes       []string       // disagreements between observed tokens and the model
+	pendingLoss []loss   // entities whose end their holders have yet to react to
+	lossSpare   []loss   // pendingLoss's other buffer, kept for the next cascade
+	notes       []string // disagreements between observed tokens and the model
 
 	capped map[model.NodeID]CappedRenewal // first renewal the hard end cut short, per entity
 
@@ -919,11 +919,19 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	}
 	if e.rev != nil && en.kind == KindLease {
 		// Invalid for Vault now; the database user goes when its job runs.
-		e.rev.ended(m, e.ents[m].key(), e.b.SecretsRole(e.actors[en.actor].a.Credential).Mount, e.loop.Now)
+		e.rev.ended(m, en.key(), e.rev.actorMount(e, en.actor), e.loop.Now)
 	}
 	if !en.retired {
-		e.pendingLoss = append(e.pendingLoss, m)
+		e.pendingLoss = append(e.pendingLoss, loss{m, en.actor, en.replica})
 	}
+}
+
+// loss is an entity that ended while in use, with its holder: afterEnd
+// reads a million of them after a cascade, sequentially, instead of
+// loading each one's entity again.
+type loss struct {
+	n              model.NodeID
+	actor, replica int32
 }
 
 // afterEnd lets the holders of what just ended react, after the whole
@@ -934,11 +942,10 @@ func (e *Engine) afterEnd() {
 	lost := e.pendingLoss
 	e.pendingLoss, e.lossSpare = e.lossSpare[:0], nil
 	react := lost[:0] // the ends a holder may react to, in place of lost
-	for _, m := range lost {
-		en := &e.ents[m]
-		ai, r := int(en.actor), int(en.replica)
+	for _, l := range lost {
+		ai, r := int(l.actor), int(l.replica)
 		e.updateValidity(ai, r)
-		if en.kind != KindLease && e.actors[ai].reps[r].token == m {
+		if e.actors[ai].reps[r].token == l.n { // a lease is never a replica's token
 			for _, d := range e.actors[ai].dependents {
 				for dr := range e.actors[d].reps {
 					e.updateValidity(d, dr)
@@ -946,20 +953,19 @@ func (e *Engine) afterEnd() {
 			}
 		}
 		if e.actors[ai].a.Retry.Kind != scenarios.RetryNever { // retry: never reads nothing again
-			react = append(react, m)
+			react = append(react, l)
 		}
 	}
 	defer func() { e.lossSpare = lost[:0] }()
-	for _, m := range react {
-		en := &e.ents[m]
-		ai, r := int(en.actor), int(en.replica)
+	for _, l := range react {
+		ai, r := int(l.actor), int(l.replica)
 		ac := &e.actors[ai]
 		rep := &ac.reps[r]
 		var lostToken bool
-		switch {
-		case en.kind != KindLease && rep.token == m:
+		switch l.n { // a replica's token and lease are different nodes
+		case rep.token:
 			lostToken = true
-		case en.kind == KindLease && rep.lease == m:
+		case rep.lease:
 		default:
 			continue
 		}

@@ -31,9 +31,10 @@ type revoker struct {
 	horizon model.Millis
 	mounts  []revMount
 	byPath  map[string]int
+	byActor []int32 // the mount index + 1 of each actor's credential, 0 until its first lease ends
 	windows []dbWindow
 
-	jobs   []revJob
+	jobs   chunks[revJob]
 	heap   revHeap
 	seq    int64
 	active []int // mounts whose queue has jobs, in round-robin order (queuesIndex)
@@ -52,7 +53,7 @@ type revoker struct {
 type revMount struct {
 	path    string
 	cfg     scenarios.MountRevoke
-	queue   []int // job indexes, FIFO
+	queue   chunks[int32] // job indexes, FIFO
 	head    int
 	workers int // running jobs of this mount
 	pending int // jobs not yet revoked nor irrevocable
@@ -155,6 +156,21 @@ func (r *revoker) mount(path string) int {
 	return len(r.mounts) - 1
 }
 
+// actorMount is the mount index of actor ai's credential, looked up once
+// per actor: a cascade ends a million leases of the same few actors, and
+// events never move a role to another mount.
+func (r *revoker) actorMount(e *Engine, ai int32) int {
+	if int(ai) >= len(r.byActor) {
+		r.byActor = append(r.byActor, make([]int32, len(e.actors)-len(r.byActor))...)
+	}
+	if m := r.byActor[ai]; m > 0 {
+		return int(m - 1)
+	}
+	m := r.mount(e.b.SecretsRole(e.actors[ai].a.Credential).Mount)
+	r.byActor[ai] = int32(m + 1)
+	return m
+}
+
 func (r *revoker) push(ev revEvent) {
 	r.seq++
 	ev.seq = r.seq
@@ -184,23 +200,24 @@ func (r *revoker) advance(t model.Millis) {
 // ended is the engine's hook: lease n ended for Vault at instant at (its
 // expiry, its cap, its token's cascade or an operator's revoke) and
 // becomes a revocation job on its mount's queue (§5.3, §6.1).
-func (r *revoker) ended(n model.NodeID, key Key, mount string, at model.Instant) {
+func (r *revoker) ended(n model.NodeID, key Key, mount int, at model.Instant) {
 	r.advance(ms(at))
-	j := len(r.jobs)
-	r.jobs = append(r.jobs, revJob{lease: n, key: key, mount: r.mount(mount), expiredAt: ms(at), revokedAt: -1, markedAt: -1})
-	r.mounts[r.jobs[j].mount].pending++
+	j := r.jobs.add(revJob{lease: n, key: key, mount: mount, expiredAt: ms(at), revokedAt: -1, markedAt: -1})
+	r.mounts[r.jobs.at(j).mount].pending++
 	r.enqueue(j)
 }
 
 // enqueue is AddJob: the job goes to the back of its mount's queue; an
 // idle dispatcher wakes at once.
 func (r *revoker) enqueue(j int) {
-	m := &r.mounts[r.jobs[j].mount]
-	if m.head == len(m.queue) {
-		m.queue, m.head = m.queue[:0], 0
-		r.active = append(r.active, r.jobs[j].mount)
+	mount := r.jobs.at(j).mount
+	m := &r.mounts[mount]
+	if m.head == m.queue.len() {
+		m.queue.reset()
+		m.head = 0
+		r.active = append(r.active, mount)
 	}
-	m.queue = append(m.queue, j)
+	m.queue.add(int32(j))
 	if !r.polling && !r.blocked {
 		r.assign()
 	}
@@ -221,9 +238,9 @@ func (r *revoker) assign() {
 			return
 		}
 		m := &r.mounts[q]
-		j := m.queue[m.head]
+		j := int(*m.queue.at(m.head))
 		m.head++
-		if m.head == len(m.queue) {
+		if m.head == m.queue.len() {
 			r.removeActive(r.last)
 		}
 		r.start(j)
@@ -257,7 +274,7 @@ func (r *revoker) removeActive(i int) {
 // and whether it fails. Every attempt draws three numbers of the job's own,
 // whatever the configuration, so that draws stay aligned across what-ifs.
 func (r *revoker) attempt(j int, t, timeout model.Millis) (model.Millis, bool) {
-	job := &r.jobs[j]
+	job := r.jobs.at(j)
 	m := &r.mounts[job.mount]
 	z, u := r.draws.Norm(job.key, job.draws), r.draws.Float64(job.key, job.draws+2)
 	job.draws += 3
@@ -277,7 +294,7 @@ func (r *revoker) attempt(j int, t, timeout model.Millis) (model.Millis, bool) {
 }
 
 func (r *revoker) start(j int) {
-	job := &r.jobs[j]
+	job := r.jobs.at(j)
 	m := &r.mounts[job.mount]
 	job.attempts++
 	took, failed := r.attempt(j, r.now, r.cfg.RequestTimeout)
@@ -289,7 +306,7 @@ func (r *revoker) start(j int) {
 
 // done is a worker finishing: success, or OnFailure's retry or irrevocable mark.
 func (r *revoker) done(j int, failed bool) {
-	job := &r.jobs[j]
+	job := r.jobs.at(j)
 	r.mounts[job.mount].workers--
 	r.busy--
 	if !failed {
@@ -310,13 +327,13 @@ func (r *revoker) done(j int, failed bool) {
 
 // jitter is job j's next backoff number, in [0, 1).
 func (r *revoker) jitter(j int) float64 {
-	job := &r.jobs[j]
+	job := r.jobs.at(j)
 	job.draws++
 	return r.draws.Float64(job.key, job.draws-1)
 }
 
 func (r *revoker) revoked(j int, at model.Millis) {
-	job := &r.jobs[j]
+	job := r.jobs.at(j)
 	job.revokedAt = at
 	r.mounts[job.mount].pending--
 	r.second(at, job.mount).Revoked++
@@ -324,7 +341,7 @@ func (r *revoker) revoked(j int, at model.Millis) {
 
 // mark is markLeaseIrrevocable: only the daily pass retries it.
 func (r *revoker) mark(j int) {
-	job := &r.jobs[j]
+	job := r.jobs.at(j)
 	job.markedAt = r.now
 	r.second(r.now, job.mount).Irrevocable++
 	r.irrevocable = append(r.irrevocable, j)
@@ -341,7 +358,7 @@ func (r *revoker) pass() {
 	t := r.now
 	kept := r.irrevocable[:0]
 	for _, j := range r.irrevocable {
-		job := &r.jobs[j]
+		job := r.jobs.at(j)
 		if !model.IrrevocableDue(job.expiredAt, r.now) {
 			kept = append(kept, j)
 			continue

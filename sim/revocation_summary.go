@@ -91,8 +91,8 @@ type RevocationSecond struct {
 // summary computes the run's revocation outputs at end.
 func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	endMs := ms(end)
-	out := &Revocation{Workers: r.cfg.Workers, RequestTimeout: r.cfg.RequestTimeout, Leases: len(r.jobs)}
-	windows := make([]model.Millis, 0, len(r.jobs))
+	out := &Revocation{Workers: r.cfg.Workers, RequestTimeout: r.cfg.RequestTimeout, Leases: r.jobs.len()}
+	windows := make([]model.Millis, 0, r.jobs.len())
 	loads := make([]MountLoad, len(r.mounts))
 	for i := range r.mounts {
 		loads[i].Mount = r.mounts[i].path
@@ -106,7 +106,8 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	}
 	// Jobs arrive at whole seconds: their backlog steps come from arrivals too.
 	arrivals := map[revSecKey]int{}
-	for _, j := range r.jobs {
+	for i := range r.jobs.len() {
+		j := r.jobs.at(i)
 		k := revSecKey{int64(j.expiredAt / 1000), j.mount}
 		if arrivals[k] == 0 {
 			if _, ok := r.secs[k]; !ok && k.sec <= int64(end) {
@@ -138,9 +139,9 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 		out.Seconds = append(out.Seconds, RevocationSecond{At: model.Instant(k.sec), Mount: r.mounts[k.mount].path,
 			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: backlog[k.mount]})
 	}
-	out.Retries = out.Attempts - len(r.jobs)
-	for i := range r.jobs {
-		j := &r.jobs[i]
+	out.Retries = out.Attempts - r.jobs.len()
+	for i := range r.jobs.len() {
+		j := r.jobs.at(i)
 		l := &loads[j.mount]
 		l.Leases++
 		revoked := j.revokedAt >= 0 && j.revokedAt <= endMs
@@ -197,9 +198,10 @@ func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) 
 	for _, c := range cs {
 		byAt[ms(c.At)] = nil
 	}
-	for i := range r.jobs {
-		if l, ok := byAt[r.jobs[i].expiredAt]; ok {
-			byAt[r.jobs[i].expiredAt] = append(l, i)
+	for i := range r.jobs.len() {
+		at := r.jobs.at(i).expiredAt
+		if l, ok := byAt[at]; ok {
+			byAt[at] = append(l, i)
 		}
 	}
 	var out []RevocationCliff
@@ -207,7 +209,7 @@ func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) 
 		rc := RevocationCliff{At: c.At, Drained: true}
 		var ws []model.Millis
 		for _, i := range byAt[ms(c.At)] {
-			j := &r.jobs[i]
+			j := r.jobs.at(i)
 			rc.Leases++
 			rc.Retries += j.attempts - 1
 			last := j.revokedAt

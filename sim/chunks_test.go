@@ -1,0 +1,33 @@
+package sim
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// chunks keeps every element at its index across block boundaries, and an
+// element's address does not move when more are added.
+func TestChunks(t *testing.T) {
+	for _, n := range []int{0, 1, 1 << chunkBits, 1<<chunkBits + 1, 3<<chunkBits + 7} {
+		var c chunks[int32]
+		for round := range 2 { // the second round reuses the blocks after reset
+			first := (*int32)(nil)
+			for i := range n {
+				require.Equal(t, i, c.add(int32(i*3+round)))
+				if i == 0 {
+					first = c.at(0)
+				}
+			}
+			require.Equal(t, n, c.len())
+			for i := range n {
+				require.Equal(t, int32(i*3+round), *c.at(i), "n=%d i=%d", n, i)
+			}
+			if n > 0 {
+				require.Same(t, first, c.at(0))
+			}
+			c.reset()
+			require.Equal(t, 0, c.len())
+		}
+	}
+}
