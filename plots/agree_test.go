@@ -77,7 +77,7 @@ func TestChartsAgreeWithReport(t *testing.T) {
 			res := sim.New(s, sim.Options{RecordLog: true}).Run()
 			var ev, js bytes.Buffer
 			require.NoError(t, sim.WriteEventsJSONL(&ev, res))
-			require.NoError(t, sim.WriteReportJSON(&js, res))
+			require.NoError(t, sim.WriteReportJSON(&js, res, sim.EntitiesAll))
 			var rep report
 			require.NoError(t, json.Unmarshal(js.Bytes(), &rep))
 			r, err := plots.ReadEvents(&ev)

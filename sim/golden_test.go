@@ -119,7 +119,7 @@ func runGoldens(t *testing.T, res *Result) (text, summary, entities []byte) {
 	t.Helper()
 	var tb, js bytes.Buffer
 	require.NoError(t, WriteRunText(&tb, res))
-	require.NoError(t, WriteReportJSON(&js, res))
+	require.NoError(t, WriteReportJSON(&js, res, EntitiesAll))
 	summary, entities = splitEntities(t, js.Bytes())
 	return tb.Bytes(), summary, entities
 }
@@ -131,7 +131,7 @@ func TestRunIsDeterministic(t *testing.T) {
 			out := func() (string, string) {
 				res := New(load(t, name), Options{RecordLog: true}).Run()
 				var rep, ev bytes.Buffer
-				require.NoError(t, WriteReportJSON(&rep, res))
+				require.NoError(t, WriteReportJSON(&rep, res, EntitiesAll))
 				require.NoError(t, WriteEventsJSONL(&ev, res))
 				return rep.String(), ev.String()
 			}

@@ -1000,7 +1000,7 @@ func propRun(s *scenarios.Scenario, opts Options, prime func(*Engine)) (*Engine,
 	}
 	res := e.Run()
 	var rep, ev bytes.Buffer
-	if err := WriteReportJSON(&rep, res); err != nil {
+	if err := WriteReportJSON(&rep, res, EntitiesAll); err != nil {
 		return e, res, nil, nil, err
 	}
 	if opts.RecordLog {
@@ -1171,7 +1171,7 @@ func TestEngineBudgetStopsRun(t *testing.T) {
 			assert.Equal(t, int64(200), res.Events, "generator seed %d\n%s", seed, src)
 			assert.Less(t, res.Horizon, model.Instant(s.Horizon), "it stopped before the horizon")
 			var rep bytes.Buffer
-			require.NoError(t, WriteReportJSON(&rep, res))
+			require.NoError(t, WriteReportJSON(&rep, res, EntitiesAll))
 			assert.Contains(t, rep.String(), `"outcome": "budget exhausted"`)
 		case <-time.After(10 * time.Second):
 			t.Fatalf("a run with Budget 200 did not stop within 10s; generator seed %d\n%s", seed, src)

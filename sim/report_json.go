@@ -3,6 +3,7 @@ package sim
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 
@@ -13,7 +14,9 @@ import (
 // (docs/run-report.md). Bump it on any incompatible change.
 const ReportVersion = 1
 
-type reportDoc struct {
+// reportHead is report.json up to its entities: the parts bounded by the
+// scenario, written whole. The entities follow, streamed one by one.
+type reportHead struct {
 	Version        int           `json:"version"`
 	Scenario       string        `json:"scenario"`
 	ScenarioSHA256 string        `json:"scenario_sha256"`
@@ -29,9 +32,6 @@ type reportDoc struct {
 	Outages        []outageJSON  `json:"outages"`
 	Impacts        []impactJSON  `json:"impact_windows"`
 	Services       []serviceJSON `json:"services"`
-	Entities       []entityJSON  `json:"entities"`
-	// Revocation appears only with the expiration manager model.
-	Revocation *revocationJSON `json:"revocation,omitempty"`
 }
 
 type cliffJSON struct {
@@ -39,6 +39,7 @@ type cliffJSON struct {
 	OffsetSeconds   int64    `json:"offset_seconds"`
 	Root            string   `json:"root"`
 	Roots           []string `json:"roots"`
+	RootsTotal      int      `json:"roots_total,omitempty"` // a folded report lists the first roots only
 	Cause           string   `json:"cause"`
 	BoundBy         string   `json:"bound_by"`
 	Set             string   `json:"set,omitempty"` // the --set path of bound_by (sim.LayerSetting)
@@ -92,6 +93,9 @@ type entityJSON struct {
 	ReplacedAt *string  `json:"replaced_at"`
 	HardEnd    *string  `json:"hard_end"`
 	Capped     *capJSON `json:"first_capped_renewal,omitempty"`
+	// ListedFor says why a folded report lists it (absent when every
+	// entity is listed).
+	ListedFor []string `json:"listed_for,omitempty"`
 }
 
 // capJSON is an entity's first renewal cut short by its hard end.
@@ -102,16 +106,95 @@ type capJSON struct {
 	Warnings             []string `json:"warnings"`
 }
 
-// WriteReportJSON writes report.json.
-func WriteReportJSON(w io.Writer, r *Result) error {
+// WriteReportJSON writes report.json, its entities listed as l says. It
+// streams: the entities are encoded one at a time, never the whole
+// document at once, so writing costs no memory in proportion to the run.
+// The bytes are those json.Encoder with a two-space indent would write.
+func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	folded := l.Folds(len(r.Entities))
+	doc := reportHeadOf(r)
+	if folded {
+		for i := range doc.Cliffs {
+			if c := &doc.Cliffs[i]; len(c.Roots) > cliffRootsListed {
+				c.RootsTotal, c.Roots = len(c.Roots), c.Roots[:cliffRootsListed]
+			}
+		}
+	}
+	head, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	bw.Write(head[:len(head)-len("\n}")])
+	listed, why := allEntities(r), map[int][]string(nil)
+	if folded {
+		listed, why = listedIndividually(r)
+		for _, f := range []struct {
+			name string
+			v    any
+		}{{"entities_folded", true}, {"entities_total", len(r.Entities)}, {"entity_groups", foldGroups(r)}} {
+			if err := writeField(bw, f.name, f.v); err != nil {
+				return err
+			}
+		}
+	}
+	bw.WriteString(",\n  \"entities\": [")
+	for k, i := range listed {
+		ej := entityJSONOf(r, &r.Entities[i])
+		ej.ListedFor = why[i]
+		b, err := json.MarshalIndent(ej, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if k > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if len(listed) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteByte(']')
+	if rev := revocationDoc(r); rev != nil {
+		if err := writeField(bw, "revocation", rev); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// allEntities is every entity index, for a report that lists them all.
+func allEntities(r *Result) []int {
+	out := make([]int, len(r.Entities))
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// writeField writes one more top-level field of an indented object whose
+// earlier fields are written. Write errors stick in w and surface at its
+// Flush.
+func writeField(w *bufio.Writer, name string, v any) error {
+	b, err := json.MarshalIndent(v, "  ", "  ")
+	if err != nil {
+		return fmt.Errorf("report.json %s: %w", name, err)
+	}
+	fmt.Fprintf(w, ",\n  %q: ", name)
+	_, err = w.Write(b)
+	return err
+}
+
+func reportHeadOf(r *Result) reportHead {
 	c := Clock{r.Scenario.Start}
-	doc := reportDoc{
+	doc := reportHead{
 		Version: ReportVersion, Scenario: r.Scenario.Name, ScenarioSHA256: r.Scenario.SHA256, Tool: Version, Seed: r.Seed, Start: c.RFC3339(0),
 		HorizonSeconds: int64(r.Horizon), Outcome: r.Outcome.String(), Events: r.Events, Headline: r.Headline(),
-		Notes: nonNil(r.Notes), Cliffs: []cliffJSON{}, Outages: []outageJSON{}, Impacts: []impactJSON{}, Services: []serviceJSON{}, Entities: []entityJSON{},
+		Notes: nonNil(r.Notes), Cliffs: []cliffJSON{}, Outages: []outageJSON{}, Impacts: []impactJSON{}, Services: []serviceJSON{},
 	}
 	doc.Cliffs = append(doc.Cliffs, cliffsJSON(r)...)
-	doc.Revocation = revocationDoc(r)
 	for _, o := range r.Outages {
 		doc.Outages = append(doc.Outages, outageJSON{Service: o.Service, From: c.RFC3339(o.From), To: c.RFC3339(o.To),
 			FromOffset: int64(o.From), ToOffset: int64(o.To), RecoverySeconds: o.Duration().Seconds(), Ongoing: o.Ongoing,
@@ -125,35 +208,40 @@ func WriteReportJSON(w io.Writer, r *Result) error {
 		doc.Services = append(doc.Services, serviceJSON{Service: s.Name, Replicas: s.Replicas, Demand: s.Demand,
 			FailedRequests: round3(s.FailedRequests), DownSeconds: s.Down.Seconds(), Outages: s.Outages})
 	}
-	for _, f := range r.Entities {
-		ej := entityJSON{ID: f.ID, Kind: string(f.Kind), Actor: f.Actor, IssuedAt: c.RFC3339(f.IssuedAt), EndCause: f.Cause.String()}
-		if f.Parent != "" {
-			ej.Parent = ptr(f.Parent)
-		}
-		if f.Ended {
-			ej.EndedAt = ptr(c.RFC3339(f.EndedAt))
-			if f.Cause != Revoked {
-				ej.BoundBy = ptr(f.BoundBy.String())
-			}
-		}
-		if f.Root != "" {
-			ej.Root = ptr(f.Root)
-		}
-		if f.Replaced {
-			ej.ReplacedAt = ptr(c.RFC3339(f.ReplacedAt))
-		}
-		if f.HardEnd.Set {
-			ej.HardEnd = ptr(c.RFC3339(f.HardEnd.At))
-		}
-		if fc := f.FirstCapped; fc != nil {
-			ej.Capped = &capJSON{At: c.RFC3339(fc.At), OffsetSeconds: int64(fc.At), BeforeHardEndSeconds: fc.Before().Seconds(),
-				Warnings: fc.Warnings.Messages()}
-		}
-		doc.Entities = append(doc.Entities, ej)
+	return doc
+}
+
+func entityJSONOf(r *Result, f *Fate) entityJSON {
+	c := Clock{r.Scenario.Start}
+	ej := entityJSON{ID: f.ID, Kind: string(f.Kind), Actor: f.Actor, IssuedAt: c.RFC3339(f.IssuedAt), EndCause: f.Cause.String()}
+	if f.Parent != "" {
+		ej.Parent = ptr(f.Parent)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	if f.Ended {
+		ej.EndedAt = ptr(c.RFC3339(f.EndedAt))
+		if f.Cause != Revoked {
+			ej.BoundBy = ptr(f.BoundBy.String())
+		}
+	}
+	if f.Root != "" {
+		ej.Root = ptr(f.Root)
+	}
+	if f.Replaced {
+		ej.ReplacedAt = ptr(c.RFC3339(f.ReplacedAt))
+	}
+	if f.HardEnd.Set {
+		ej.HardEnd = ptr(c.RFC3339(f.HardEnd.At))
+	}
+	if fc := f.FirstCapped; fc != nil {
+		cj := capOf(c, fc)
+		ej.Capped = &cj
+	}
+	return ej
+}
+
+func capOf(c Clock, fc *CappedRenewal) capJSON {
+	return capJSON{At: c.RFC3339(fc.At), OffsetSeconds: int64(fc.At), BeforeHardEndSeconds: fc.Before().Seconds(),
+		Warnings: fc.Warnings.Messages()}
 }
 
 func cliffsJSON(r *Result) []cliffJSON {

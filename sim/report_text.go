@@ -167,10 +167,11 @@ func table(b *strings.Builder, title string, n int, header string, rows func(io.
 	tw.Flush()
 }
 
-// writeFates lists the tokens of small actors one by one and folds the
-// rest — tokens of actors with many replicas, and every credential
-// generation — into one line per actor, kind and fate, so a fleet of
-// thousands stays readable.
+// writeFates lists the first and last tokens of small actors one by one
+// (listedTokens) and folds the rest — tokens of actors with many
+// replicas, the generations in between, and every credential generation
+// — into one line per actor, kind and fate, so a fleet of thousands over
+// years stays a page.
 func writeFates(b *strings.Builder, r *Result) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  entity\tparent\tissued\tended\tcause\tbound by\n")
@@ -181,22 +182,28 @@ func writeFates(b *strings.Builder, r *Result) {
 		cause    EndCause
 		by       model.Layer
 	}
-	var order []key
-	counts := map[key]int{}
-	replicas := map[string]int{}
-	for _, a := range r.Scenario.Actors {
-		replicas[a.Name] = a.Replicas
+	type fold struct {
+		key
+		n  int
+		by layerName
 	}
-	for _, f := range r.Entities {
-		if f.Kind == KindLease || replicas[f.Actor] > foldReplicas {
-			k := key{f.Actor, f.Kind, f.Replaced, f.Cause, f.BoundBy}
+	var folds []*fold
+	byKey := map[key]*fold{}
+	listed := inList{idx: listedTokens(r)}
+	for i, f := range r.Entities {
+		if !listed.has(i) {
+			k := key{f.Actor, f.Kind, f.Replaced, f.Cause, foldLayer(f.BoundBy)}
 			if k.cause == Alive || k.cause == Revoked {
 				k.by = model.Layer{}
 			}
-			if counts[k] == 0 {
-				order = append(order, k)
+			g := byKey[k]
+			if g == nil {
+				g = &fold{key: k}
+				byKey[k] = g
+				folds = append(folds, g)
 			}
-			counts[k]++
+			g.n++
+			g.by.add(f.BoundBy)
 			continue
 		}
 		ended := "—"
@@ -210,28 +217,29 @@ func writeFates(b *strings.Builder, r *Result) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", f.ID, parent, FormatOffset(f.IssuedAt), ended, f.Cause, layerOrDash(f))
 	}
 	tw.Flush()
-	if len(order) > 0 {
+	if len(folds) > 0 {
 		b.WriteString("  folded\n")
 		tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-		for _, k := range order {
-			what := string(k.kind)
-			if k.replaced {
+		for _, g := range folds {
+			what := string(g.kind)
+			if g.replaced {
 				what += ", replaced"
 			}
 			by := ""
-			if k.by.Kind != model.LayerNone {
-				by = k.by.String()
+			if g.key.by.Kind != model.LayerNone {
+				by = g.by.String()
 			}
-			fmt.Fprintf(tw, "    %s\t%s\t×%d\t%s\t%s\n", k.actor, what, counts[k], k.cause, by)
+			fmt.Fprintf(tw, "    %s\t%s\t×%d\t%s\t%s\n", g.actor, what, g.n, g.cause, by)
 		}
 		tw.Flush()
 	}
 }
 
-// writeCapped lists each token's first renewal cut short by its hard end,
-// with the warning Vault returned: the earliest sign, in an operator's
-// logs, that the token will end whatever its holder does. Tokens of large
-// actors and credentials are folded into one line per actor and kind.
+// writeCapped lists each listed token's first renewal cut short by its
+// hard end, with the warning Vault returned: the earliest sign, in an
+// operator's logs, that the token will end whatever its holder does. The
+// others — credentials, tokens of large actors, generations the entity
+// list folds — are folded into one line per actor and kind.
 func writeCapped(b *strings.Builder, r *Result) {
 	c := Clock{r.Scenario.Start}
 	type fold struct {
@@ -244,16 +252,13 @@ func writeCapped(b *strings.Builder, r *Result) {
 	var rows []Fate
 	var folds []*fold
 	byKey := map[string]*fold{}
-	replicas := map[string]int{}
-	for _, a := range r.Scenario.Actors {
-		replicas[a.Name] = a.Replicas
-	}
-	for _, f := range r.Entities {
+	listed := inList{idx: listedTokens(r)}
+	for i, f := range r.Entities {
 		fc := f.FirstCapped
 		if fc == nil {
 			continue
 		}
-		if f.Kind != KindLease && replicas[f.Actor] <= foldReplicas {
+		if listed.has(i) {
 			rows = append(rows, f)
 			continue
 		}

@@ -28,7 +28,7 @@ func TestCappedRenewalsCarryVaultsWarning(t *testing.T) {
 			res := New(load(t, name), Options{RecordLog: true}).Run()
 			var ev, rep bytes.Buffer
 			require.NoError(t, WriteEventsJSONL(&ev, res))
-			require.NoError(t, WriteReportJSON(&rep, res))
+			require.NoError(t, WriteReportJSON(&rep, res, EntitiesAll))
 
 			type line struct {
 				T        int64    `json:"t"`

@@ -27,6 +27,7 @@ type CompareOptions struct {
 	OutDir   string
 	Budgets  sim.Budgets
 	FailOn   []string // verdicts that exit 1
+	Files    outFlags
 }
 
 // NewCmdCompare builds `leasesim compare`.
@@ -53,7 +54,9 @@ overrides apply to the proposal.
 
 --out DIR writes each run's report.json, events.jsonl and charts into
 DIR/baseline and DIR/proposal, and an overlay of both runs' failed requests
-per second and cliffs as DIR/compare.svg and DIR/compare.png.`,
+per second and cliffs as DIR/compare.svg and DIR/compare.png. As with run,
+each log is written while its run goes (--log, --log-gzip) and report.json
+lists the entities as --entities says.`,
 		Example: `  leasesim compare jan-2024-replay jan-2024-fixed
   leasesim compare default-max-cliff --set roles.broker.token_max_ttl=168h --set actors.broker.when_exhausted=reauth
   leasesim compare today.yaml proposal.yaml -o json
@@ -81,12 +84,13 @@ per second and cliffs as DIR/compare.svg and DIR/compare.png.`,
 	addOutputFlag(cmd, &opts.Output)
 	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "PATH=VALUE override for the proposal (repeatable)")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write both runs' files and an overlay chart into this directory")
+	addOutFlags(cmd, &opts.Files)
 	addBudgetFlags(cmd, &opts.Budgets)
 	cmd.Flags().StringSliceVar(&opts.FailOn, "fail-on", nil, "exit 1 when the verdict is one of these: worse, mixed, same, better (e.g. --fail-on worse,mixed)")
 	return cmd
 }
 
-func compareRun(opts *CompareOptions) error {
+func compareRun(opts *CompareOptions) (err error) {
 	if err := outputFormat(opts.Output); err != nil {
 		return err
 	}
@@ -102,8 +106,18 @@ func compareRun(opts *CompareOptions) error {
 			return badInput(fmt.Errorf("--fail-on %s: want worse, mixed, same or better (comma-separated)", v))
 		}
 	}
-	record := opts.OutDir != ""
-	base, err := compareSide(opts.Baseline, nil, record, opts.Budgets)
+	files, err := opts.Files.format()
+	if err != nil {
+		return err
+	}
+	var out *compareStage
+	if opts.OutDir != "" {
+		if out, err = openCompareStage(opts.OutDir, files); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, out.abandon()) }()
+	}
+	base, err := compareSide(opts.Baseline, nil, out.side(0), opts.Budgets)
 	if err != nil {
 		return err
 	}
@@ -111,13 +125,13 @@ func compareRun(opts *CompareOptions) error {
 	if name == "" {
 		name = opts.Baseline
 	}
-	prop, err := compareSide(name, ovs, record, opts.Budgets)
+	prop, err := compareSide(name, ovs, out.side(1), opts.Budgets)
 	if err != nil {
 		return err
 	}
 	c := compare.Compare(base, prop)
-	if record {
-		if err := writeCompareFiles(opts.OutDir, c); err != nil {
+	if out != nil {
+		if err := out.finish(c, opts.IO.Err); err != nil {
 			return err
 		}
 	}
@@ -137,7 +151,7 @@ func compareRun(opts *CompareOptions) error {
 
 // compareSide loads one side (with overrides), explains and runs it, and
 // lists the settings of its text as run.
-func compareSide(name string, ovs []scenarios.Override, record bool, b sim.Budgets) (compare.Side, error) {
+func compareSide(name string, ovs []scenarios.Override, stage *runStage, b sim.Budgets) (compare.Side, error) {
 	file, data, err := scenarios.Read(name)
 	if err != nil {
 		return compare.Side{}, badInput(err)
@@ -160,7 +174,9 @@ func compareSide(name string, ovs []scenarios.Override, record bool, b sim.Budge
 		return compare.Side{}, badInput(err)
 	}
 	so := simOptions(b)
-	so.RecordLog = record
+	if stage != nil {
+		so.LogTo, so.LogLevel = stage.logTo(), stage.level
+	}
 	res := sim.New(s, so).Run()
 	if err := res.BudgetErr(); err != nil {
 		return compare.Side{}, err
@@ -168,42 +184,89 @@ func compareSide(name string, ovs []scenarios.Override, record bool, b sim.Budge
 	return compare.Side{Scenario: s, Label: scenarios.OverrideLabel(name, ovs), Result: res, Explain: exps, Leaves: leaves}, nil
 }
 
-// writeCompareFiles writes both runs' files and the overlay chart.
-func writeCompareFiles(dir string, c *compare.Comparison) (err error) {
-	// All or nothing, as run --out: staged, then committed as one set.
+// compareStage is a `compare --out DIR` set being written, all or
+// nothing as run --out: one staging directory in DIR holding each side's
+// set (its log streamed as its run goes) and the overlay.
+type compareStage struct {
+	dir, stage string
+	sides      [2]*runStage
+}
+
+// compareSides name the sides' directories in DIR.
+var compareSides = [2]string{"baseline", "proposal"}
+
+func openCompareStage(dir string, lf logFormat) (*compareStage, error) {
 	stage, err := newStage(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer func() { err = errors.Join(err, ioFailure(os.RemoveAll(stage))) }()
-	sides := []string{"baseline", "proposal"}
+	c := &compareStage{dir: dir, stage: stage}
+	for i, side := range compareSides {
+		if c.sides[i], err = openStageIn(filepath.Join(dir, side), filepath.Join(stage, side), lf); err != nil {
+			return nil, errors.Join(err, c.abandon())
+		}
+	}
+	return c, nil
+}
+
+// side is side i's set, nil without --out.
+func (c *compareStage) side(i int) *runStage {
+	if c == nil {
+		return nil
+	}
+	return c.sides[i]
+}
+
+// abandon removes what is left of the staging directory.
+func (c *compareStage) abandon() error {
+	if c == nil {
+		return nil
+	}
+	var errs []error
+	for _, s := range c.sides {
+		if s != nil {
+			errs = append(errs, s.abandon())
+		}
+	}
+	return errors.Join(append(errs, ioFailure(os.RemoveAll(c.stage)))...)
+}
+
+// finish writes both sides' report.json and charts and the overlay chart
+// and compare.json, then replaces the previous set in DIR. With --log none
+// there are no charts and so no overlay: notes says so.
+func (c *compareStage) finish(cmp *compare.Comparison, notes io.Writer) error {
 	var runs [2]*plots.Run
-	for i, side := range []compare.Side{c.Baseline, c.Proposal} {
-		if runs[i], err = stageRunFiles(filepath.Join(stage, sides[i]), side.Result, io.Discard); err != nil {
+	for i, side := range []compare.Side{cmp.Baseline, cmp.Proposal} {
+		var err error
+		if runs[i], err = c.sides[i].write(side.Result, io.Discard); err != nil {
 			return err
 		}
 	}
-	p, err := plots.Overlay(runs[0], runs[1], "baseline "+c.Baseline.Label, "proposal "+c.Proposal.Label, c.Verdict())
-	if err != nil {
-		return err
-	}
-	for _, format := range []string{"svg", "png"} {
-		if err := writeFile(filepath.Join(stage, "compare."+format), func(w io.Writer) error {
-			return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
-		}); err != nil {
+	if runs[0] != nil && runs[1] != nil {
+		p, err := plots.Overlay(runs[0], runs[1], "baseline "+cmp.Baseline.Label, "proposal "+cmp.Proposal.Label, cmp.Verdict())
+		if err != nil {
 			return err
 		}
+		for _, format := range []string{"svg", "png"} {
+			if err := writeFile(filepath.Join(c.stage, "compare."+format), func(w io.Writer) error {
+				return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
+			}); err != nil {
+				return err
+			}
+		}
+	} else {
+		fmt.Fprintln(notes, "leasesim: no charts: they are drawn from the event logs, and --log none writes none")
 	}
-	if err := writeFile(filepath.Join(stage, "compare.json"), func(w io.Writer) error { return compare.WriteJSON(w, c) }); err != nil {
+	if err := writeFile(filepath.Join(c.stage, "compare.json"), func(w io.Writer) error { return compare.WriteJSON(w, cmp) }); err != nil {
 		return err
 	}
-	for _, side := range sides {
-		if err := os.MkdirAll(filepath.Join(dir, side), 0o755); err != nil {
+	for i, side := range compareSides {
+		if err := os.MkdirAll(filepath.Join(c.dir, side), 0o755); err != nil {
 			return ioFailure(err)
 		}
-		if err := commitFiles(filepath.Join(stage, side), filepath.Join(dir, side), runFiles()); err != nil {
+		if err := commitFiles(c.sides[i].stage, filepath.Join(c.dir, side), runFiles()); err != nil {
 			return err
 		}
 	}
-	return commitFiles(stage, dir, []string{"compare.svg", "compare.png", "compare.json"})
+	return commitFiles(c.stage, c.dir, []string{"compare.svg", "compare.png", "compare.json"})
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/cobra"
+
 	"github.com/leasesim/leasesim/plots"
 	"github.com/leasesim/leasesim/sim"
 )
@@ -26,24 +28,6 @@ func runFiles() []string {
 	return names
 }
 
-// writeRunFiles writes report.json, events.jsonl (from the run's recorded
-// log) and the charts drawn from that events.jsonl into dir, all or nothing: every file is first
-// written into a staging directory inside dir, and the set replaces the
-// previous one only when all of them were written. A chart with nothing to
-// draw (a run that issues nothing has no renewal to show) is left out, and
-// why is written to notes.
-func writeRunFiles(dir string, res *sim.Result, notes io.Writer) (err error) {
-	stage, err := newStage(dir)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, ioFailure(os.RemoveAll(stage))) }()
-	if _, err := stageRunFiles(stage, res, notes); err != nil {
-		return err
-	}
-	return commitFiles(stage, dir, runFiles())
-}
-
 // newStage creates dir and a staging directory inside it.
 func newStage(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -54,22 +38,6 @@ func newStage(dir string) (string, error) {
 		return "", ioFailure(fmt.Errorf("cannot write into output directory: %w", err))
 	}
 	return stage, nil
-}
-
-// stageRunFiles writes a run's files into stage (created if need be) and
-// returns the run as the charts read it back from the staged events.jsonl.
-func stageRunFiles(stage string, res *sim.Result, notes io.Writer) (*plots.Run, error) {
-	if err := os.MkdirAll(stage, 0o755); err != nil {
-		return nil, ioFailure(err)
-	}
-	if err := writeFile(filepath.Join(stage, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res) }); err != nil {
-		return nil, err
-	}
-	events := filepath.Join(stage, "events.jsonl")
-	if err := writeFile(events, func(w io.Writer) error { return sim.WriteEventsJSONL(w, res) }); err != nil {
-		return nil, err
-	}
-	return drawStagedCharts(stage, events, notes)
 }
 
 // drawStagedCharts draws the charts into stage from the event log just
@@ -111,26 +79,73 @@ func drawStagedCharts(stage, events string, notes io.Writer) (*plots.Run, error)
 type runStage struct {
 	dir, stage string
 	events     string // the log's path in stage; "" with --log none
+	level      sim.LogLevel
+	listing    sim.EntityListing
 	f          *os.File
 	zw         *gzip.Writer
 	bw         *bufio.Writer
 }
 
-// openRunStage creates the staging directory and the log file: gzip
-// compressed (events.jsonl.gz) when gz is set.
-func openRunStage(dir string, level sim.LogLevel, gz bool) (*runStage, error) {
+// logFormat is what a run's --out set holds: which events its log keeps,
+// gzip-compressed or not, and how report.json lists the entities.
+type logFormat struct {
+	level   sim.LogLevel
+	gz      bool
+	listing sim.EntityListing
+}
+
+// outFlags are the flags that say what `run --out` and `compare --out`
+// write: --log, --log-gzip and --entities (the last also for -o json).
+type outFlags struct {
+	Log      string // all, lifecycle or none
+	LogGzip  bool
+	Entities string // auto, all or folded
+}
+
+func addOutFlags(cmd *cobra.Command, o *outFlags) {
+	cmd.Flags().StringVar(&o.Log, "log", "lifecycle", "what --out's event log holds: all, lifecycle or none")
+	cmd.Flags().BoolVar(&o.LogGzip, "log-gzip", false, "write --out's event log gzip-compressed, as events.jsonl.gz")
+	cmd.Flags().StringVar(&o.Entities, "entities", "auto", fmt.Sprintf("how -o json and report.json list entities: auto (every one up to %d, folded above), all, or folded", sim.FoldEntitiesAbove))
+}
+
+// format reads the flags; a bad value is bad input.
+func (o outFlags) format() (logFormat, error) {
+	level, err := sim.ParseLogLevel(o.Log)
+	if err != nil {
+		return logFormat{}, badInput(err)
+	}
+	listing, err := sim.ParseEntityListing(o.Entities)
+	if err != nil {
+		return logFormat{}, badInput(err)
+	}
+	return logFormat{level, o.LogGzip, listing}, nil
+}
+
+// openRunStage creates the staging directory in dir and the log file.
+func openRunStage(dir string, lf logFormat) (*runStage, error) {
 	stage, err := newStage(dir)
 	if err != nil {
 		return nil, err
 	}
-	s := &runStage{dir: dir, stage: stage}
-	if level == sim.LogNone {
+	return openStageIn(dir, stage, lf)
+}
+
+// openStageIn starts a run's set in stage (created if need be), bound for
+// dir: the log file, gzip compressed (events.jsonl.gz) when lf says so.
+// compare stages each side's set in a directory of its own stage.
+func openStageIn(dir, stage string, lf logFormat) (*runStage, error) {
+	s := &runStage{dir: dir, stage: stage, level: lf.level, listing: lf.listing}
+	if err := os.MkdirAll(stage, 0o755); err != nil {
+		return nil, errors.Join(ioFailure(err), s.abandon())
+	}
+	if lf.level == sim.LogNone {
 		return s, nil
 	}
 	s.events = filepath.Join(stage, "events.jsonl")
-	if gz {
+	if lf.gz {
 		s.events += ".gz"
 	}
+	var err error
 	if s.f, err = os.Create(s.events); err != nil {
 		return nil, errors.Join(ioFailure(err), s.abandon())
 	}
@@ -138,7 +153,7 @@ func openRunStage(dir string, level sim.LogLevel, gz bool) (*runStage, error) {
 	if writeHook != nil {
 		w = writeHook(filepath.Join(dir, filepath.Base(s.events)), w)
 	}
-	if gz {
+	if lf.gz {
 		s.zw = gzip.NewWriter(w)
 		w = s.zw
 	}
@@ -167,6 +182,16 @@ func (s *runStage) abandon() error {
 // from the log, and replaces the previous set in DIR, all or nothing.
 func (s *runStage) finish(res *sim.Result, notes io.Writer) (err error) {
 	defer func() { err = errors.Join(err, s.abandon()) }()
+	if _, err := s.write(res, notes); err != nil {
+		return err
+	}
+	return commitFiles(s.stage, s.dir, runFiles())
+}
+
+// write closes the streamed log and writes report.json and the charts
+// drawn from the log into the stage; it returns the run as the charts
+// read it (nil with --log none).
+func (s *runStage) write(res *sim.Result, notes io.Writer) (*plots.Run, error) {
 	if s.f != nil {
 		err := res.LogErr
 		if err == nil {
@@ -178,18 +203,17 @@ func (s *runStage) finish(res *sim.Result, notes io.Writer) (err error) {
 		err = errors.Join(err, s.f.Chmod(0o644), s.f.Close())
 		s.f = nil
 		if err != nil {
-			return ioFailure(fmt.Errorf("writing %s: %w", filepath.Join(s.dir, filepath.Base(s.events)), err))
+			return nil, ioFailure(fmt.Errorf("writing %s: %w", filepath.Join(s.dir, filepath.Base(s.events)), err))
 		}
 	}
-	if err := writeFile(filepath.Join(s.stage, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res) }); err != nil {
-		return err
+	if err := writeFile(filepath.Join(s.stage, "report.json"), func(w io.Writer) error { return sim.WriteReportJSON(w, res, s.listing) }); err != nil {
+		return nil, err
 	}
 	if s.events == "" {
 		fmt.Fprintln(notes, "leasesim: no charts: they are drawn from the event log, and --log none writes none")
-	} else if _, err := drawStagedCharts(s.stage, s.events, notes); err != nil {
-		return err
+		return nil, nil
 	}
-	return commitFiles(s.stage, s.dir, runFiles())
+	return drawStagedCharts(s.stage, s.events, notes)
 }
 
 // stageCharts draws every chart into stage side by side (they only read

@@ -25,8 +25,7 @@ type RunOptions struct {
 	SeedSet  bool
 	Budgets  sim.Budgets
 	Sets     []string
-	Log      string // --log: all, lifecycle or none
-	LogGzip  bool
+	Files    outFlags
 }
 
 // NewCmdRun builds `leasesim run`.
@@ -61,7 +60,19 @@ goes, so its size costs disk, not memory. --log says what it holds: all
 (every event), lifecycle (the default: every event except the renewals of
 leases that no hard end cut short — issues, ends, cascades, capped renewals,
 token renewals, failures, outages, scripted events; the charts draw the same
-from it) or none (no log, and so no charts).`,
+from it) or none (no log, and so no charts).
+
+--entities says how -o json and report.json list the entities: auto (the
+default) lists every one when the run issued at most 10,000 and folds a
+larger run; all lists every one, however many; folded always folds. A
+folded report says so ("entities_folded": true, "entities_total") and
+gives one group per actor and kind (counts by end cause, binding layer and
+replacement; first and last issue and end; the earliest capped renewal)
+and lists one by one only the entities that matter individually: the
+first and last tokens of small actors, the first roots of each cliff, the
+entities whose end began an outage, each group's earliest capped renewal.
+Its size follows the scenario, not the fleet or the horizon. The text
+report always folds.`,
 		Example: `  leasesim run default-max-cliff
   leasesim run jan-2024-replay -o json
   leasesim run my-fleet.yaml --seed 7 --out /tmp/run/
@@ -77,8 +88,7 @@ from it) or none (no log, and so no charts).`,
 	addOutputFlag(cmd, &opts.Output)
 	addSetFlag(cmd, &opts.Sets, "applied to the scenario before it runs")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the four charts (SVG and PNG) into this directory")
-	cmd.Flags().StringVar(&opts.Log, "log", "lifecycle", "what --out's events.jsonl holds: all, lifecycle or none")
-	cmd.Flags().BoolVar(&opts.LogGzip, "log-gzip", false, "write --out's event log gzip-compressed, as events.jsonl.gz")
+	addOutFlags(cmd, &opts.Files)
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's seed)")
 	addBudgetFlags(cmd, &opts.Budgets)
 	return cmd
@@ -130,9 +140,9 @@ func runRun(opts *RunOptions) error {
 	if err := checkBudgets(opts.Budgets); err != nil {
 		return err
 	}
-	level, err := sim.ParseLogLevel(opts.Log)
+	files, err := opts.Files.format()
 	if err != nil {
-		return badInput(err)
+		return err
 	}
 	s, err := loadWithSets(opts.Scenario, opts.Sets)
 	if err != nil {
@@ -143,10 +153,10 @@ func runRun(opts *RunOptions) error {
 	}
 	limitMemory(opts.Budgets)
 	so := simOptions(opts.Budgets)
-	so.Seed, so.SeedSet, so.LogLevel = opts.Seed, opts.SeedSet, level
+	so.Seed, so.SeedSet, so.LogLevel = opts.Seed, opts.SeedSet, files.level
 	var stage *runStage
 	if opts.OutDir != "" {
-		if stage, err = openRunStage(opts.OutDir, level, opts.LogGzip); err != nil {
+		if stage, err = openRunStage(opts.OutDir, files); err != nil {
 			return err
 		}
 		so.LogTo = stage.logTo()
@@ -175,7 +185,7 @@ func runRun(opts *RunOptions) error {
 		}
 	}
 	if opts.Output == "json" {
-		err = sim.WriteReportJSON(opts.IO.Out, res)
+		err = sim.WriteReportJSON(opts.IO.Out, res, files.listing)
 	} else {
 		err = sim.WriteRunText(opts.IO.Out, res)
 	}
