@@ -125,6 +125,9 @@ type Options struct {
 	// Progress, when set, is called every ProgressEvery events with the
 	// instant reached: the CLI shows it to people waiting on a long run.
 	Progress func(now model.Instant, events int64)
+	// Exact simulates every renewal as an event; otherwise steady renewals
+	// nothing else can touch are elided, with the same result (elide.go).
+	Exact bool
 }
 
 // Engine runs one scenario. It is single-threaded and deterministic: the
@@ -166,6 +169,11 @@ type Engine struct {
 
 	shapes   []shape // per actor: its leases' renewal, precomputed (shape.go)
 	shapeIDs uint32
+
+	elide        bool            // steady renewals may be elided (elide.go)
+	scripts      []model.Instant // scripted events' instants, in order
+	nextProgress int64           // Processed at which Options.Progress is next called
+	elided       int64           // renewals elided (counted in loop.Processed too)
 }
 
 // New prepares a run of a validated scenario.
@@ -181,6 +189,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		drawFault: NewDraws(seed, PurposeFaults),
 	}
 	e.rev = newRevoker(s, seed)
+	e.elide, e.scripts = opts.elides(), scriptTimes(s)
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.budgets = opts.budgets()
 	e.loop.Budget = e.budgets.Events
@@ -261,8 +270,12 @@ func (e *Engine) handle(ev Event, h Handle) {
 	if e.opts.Observe != nil {
 		e.opts.Observe(e)
 	}
-	if e.opts.Progress != nil && e.loop.Processed%ProgressEvery == 0 {
-		e.opts.Progress(e.loop.Now, e.loop.Processed)
+	if e.opts.Progress != nil && e.loop.Processed >= e.nextProgress {
+		// Elided renewals count too: Processed may jump past a multiple.
+		e.nextProgress = (e.loop.Processed/ProgressEvery + 1) * ProgressEvery
+		if e.loop.Processed >= ProgressEvery {
+			e.opts.Progress(e.loop.Now, e.loop.Processed)
+		}
 	}
 }
 
@@ -618,7 +631,6 @@ func (e *Engine) onRenew(n model.NodeID) {
 		e.renewFailed(n)
 		return
 	}
-	now := e.loop.Now
 	g, err := e.renewOnce(n, p.Increment)
 	if err != nil {
 		e.record(LogEvent{Kind: LogRenewFailed, Entity: n, Err: err.Error()})
@@ -636,7 +648,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 			e.done(n)
 			return
 		}
-		e.setClient(n, now.Add(watcherSleep(g.TTL, en.grace)))
+		e.nextRenewal(n, g, watcherSleep(g.TTL, en.grace))
 	case scenarios.RenewFraction, scenarios.RenewEvery:
 		// A cron job or sidecar keeps calling through Vault's capped-TTL
 		// warnings until the backend refuses or the entity ends; only a
@@ -646,9 +658,9 @@ func (e *Engine) onRenew(n model.NodeID) {
 			return
 		}
 		if p.Kind == scenarios.RenewEvery {
-			e.setClient(n, now.Add(p.Every))
+			e.nextRenewal(n, g, p.Every)
 		} else {
-			e.setClient(n, now.Add(e.fractionDelay(n, g.TTL, p)))
+			e.nextRenewal(n, g, e.fractionDelay(n, g.TTL, p))
 		}
 	}
 }
@@ -690,13 +702,7 @@ func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, er
 		g = &l.Grant
 	} else {
 		t := e.token(n)
-		roles := model.RenewRoles{}
-		if t.Origin == model.FromLogin {
-			roles.Auth = e.b.AuthRole(t.Role)
-		} else if t.Role != "" {
-			roles.Token = e.b.TokenRole(t.Role)
-		}
-		if _, err := model.RenewToken(t, e.b.View(t.Mount), roles, inc, now); err != nil {
+		if _, err := model.RenewToken(t, e.b.View(t.Mount), e.renewRoles(t), inc, now); err != nil {
 			return nil, err
 		}
 		g = &t.Grant

@@ -26,6 +26,7 @@ type RunOptions struct {
 	Budgets  sim.Budgets
 	Sets     []string
 	Files    outFlags
+	Exact    bool // --exact (--no-elide): every renewal an event
 }
 
 // NewCmdRun builds `leasesim run`.
@@ -72,7 +73,13 @@ and lists one by one only the entities that matter individually: the
 first and last tokens of small actors, the first roots of each cliff, the
 entities whose end began an outage, each group's earliest capped renewal.
 Its size follows the scenario, not the fleet or the horizon. The text
-report always folds.`,
+report always folds.
+
+Renewals that cannot change anything — a lease renewed with a fixed step,
+granted the same TTL each time, with nothing upstream or scripted able to
+touch it — are elided: done in one step and counted as events, with the
+same report as simulating each (docs/elision.md). --exact (or --no-elide)
+simulates every renewal as an event; --log all does too.`,
 		Example: `  leasesim run default-max-cliff
   leasesim run jan-2024-replay -o json
   leasesim run my-fleet.yaml --seed 7 --out /tmp/run/
@@ -90,6 +97,8 @@ report always folds.`,
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the four charts (SVG and PNG) into this directory")
 	addOutFlags(cmd, &opts.Files)
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's seed)")
+	cmd.Flags().BoolVar(&opts.Exact, "exact", false, "simulate every renewal as an event instead of eliding the steady ones (same report, slower)")
+	cmd.Flags().BoolVar(&opts.Exact, "no-elide", false, "the same as --exact")
 	addBudgetFlags(cmd, &opts.Budgets)
 	return cmd
 }
@@ -153,7 +162,7 @@ func runRun(opts *RunOptions) error {
 	}
 	limitMemory(opts.Budgets)
 	so := simOptions(opts.Budgets)
-	so.Seed, so.SeedSet, so.LogLevel = opts.Seed, opts.SeedSet, files.level
+	so.Seed, so.SeedSet, so.LogLevel, so.Exact = opts.Seed, opts.SeedSet, files.level, opts.Exact
 	var stage *runStage
 	if opts.OutDir != "" {
 		if stage, err = openRunStage(opts.OutDir, files); err != nil {

@@ -1,0 +1,208 @@
+package sim
+
+// Exact elision of uneventful renewals (issue 10, item 3; docs/elision.md).
+//
+// A lease whose holder renews it with a fixed step, and whose grant does
+// not change from one renewal to the next (same TTL, not cut short by the
+// hard end, no warning), goes through renewals that change nothing but its
+// expiry. When nothing else can touch the lease in that stretch, the
+// engine does them in one go: it counts them as events (Result.Events is
+// the event-by-event count), leaves the lease as the last of them left it,
+// and schedules a real renewal again only where something can happen.
+//
+// Nothing else can touch the lease when
+//   - no scripted event (tune, role write, revoke, outage, deploy…) is due
+//     after now: every change of role or mount values is one;
+//   - every token it depends on cannot end or be replaced: its ancestors,
+//     its replica's own token and its via actor's token, recursively, are
+//     each a non-expiring root token or a periodic token without hard end
+//     renewed by a watcher whose next renewal grants what the last one did
+//     (model.RenewalGrant says so), with no retry or proactive reauth
+//     pending for those replicas.
+//
+// The stretch ends at the horizon or before the first renewal the hard end
+// would cap, whichever comes first; the model's LeaseRenewalGrant computes
+// the grant at its last renewal and must give the same grant, else nothing
+// is elided. When a capped renewal falls before the horizon, the last
+// elideMargin steady renewals before it are simulated as events, so the
+// capped one is scheduled by a real renewal, as it is event by event.
+//
+// Elision is off when something needs every event: Options.Exact,
+// Options.Observe, and an event log at level all (the lifecycle level
+// leaves out the lease renewals elided here).
+
+import (
+	"slices"
+
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// elideMargin is how many steady renewals stay events before a capped one.
+const elideMargin = 2
+
+// elides reports whether a run with these options may elide renewals.
+func (o Options) elides() bool {
+	if o.Exact || o.Observe != nil {
+		return false
+	}
+	logs := o.RecordLog || o.LogTo != nil
+	return !logs || o.LogLevel != LogAll
+}
+
+// scriptTimes are the instants of the scripted events, in order.
+func scriptTimes(s *scenarios.Scenario) []model.Instant {
+	at := make([]model.Instant, len(s.Events))
+	for i := range s.Events {
+		at[i] = s.Events[i].At
+	}
+	slices.Sort(at)
+	return at
+}
+
+// nextScript is the instant of the first scripted event after now, if any.
+// (Those at now have run: they come before the clients' events.)
+func (e *Engine) nextScript(now model.Instant) (model.Instant, bool) {
+	i, _ := slices.BinarySearch(e.scripts, now+1)
+	if i == len(e.scripts) {
+		return 0, false
+	}
+	return e.scripts[i], true
+}
+
+// nextRenewal schedules lease or token n's next renewal step from now,
+// after a renewal that granted g, or elides the steady renewals ahead.
+func (e *Engine) nextRenewal(n model.NodeID, g *model.Grant, step model.Duration) {
+	if !e.elideRenewals(n, g, step) {
+		e.setClient(n, e.loop.Now.Add(step))
+	}
+}
+
+// fixedStep reports whether a renewal policy's steps stay the same while
+// the grant does: no random jitter drawn per renewal.
+func fixedStep(p scenarios.RenewPolicy) bool {
+	switch p.Kind {
+	case scenarios.RenewWatcher, scenarios.RenewEvery:
+		return true
+	case scenarios.RenewFraction:
+		return p.Jitter == 0
+	}
+	return false
+}
+
+// elideRenewals does lease n's steady renewals ahead at once, when it can
+// prove them steady and untouched (see the top of this file). The renewal
+// just made at now granted g; the next is due at now+step.
+func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Duration) bool {
+	en := &e.ents[n]
+	now := e.loop.Now
+	if !e.elide || en.kind != KindLease || e.loop.Stopping() {
+		return false
+	}
+	p := e.renewPolicy(n)
+	l := e.lease(n)
+	if !fixedStep(p) || l.BatchClamped || g.Warnings != (model.Warnings{}) || !g.HasHardEnd || step >= g.TTL {
+		return false
+	}
+	// Renewal k (at now + k·step) is uncapped while it ends by the hard
+	// end, and steady while no scripted event came before it.
+	last := min(e.loop.Horizon, g.HardEnd.Add(-g.TTL))
+	if s, ok := e.nextScript(now); ok {
+		last = min(last, s-1)
+	}
+	if last < now.Add(step) {
+		return false
+	}
+	k := int64(last.Sub(now) / step)
+	resume := now.Add(model.Duration(k+1)*step) <= e.loop.Horizon
+	if resume {
+		k -= elideMargin
+	}
+	if k < 1 || !e.upstreamQuiet(n) {
+		return false
+	}
+	at := now.Add(model.Duration(k) * step) // the last elided renewal
+	role := e.b.SecretsRole(e.policyOf(n).Credential)
+	if gk, err := model.LeaseRenewalGrant(l, e.b.View(role.Mount), *role, p.Increment, at); err != nil || gk != *g {
+		return false
+	}
+	// The lease as that renewal leaves it: the same grant, a later expiry.
+	l.ExpireTime = at.Add(g.TTL)
+	e.loop.Processed += k
+	e.elided += k
+	if resume {
+		e.loop.Queue.Reschedule(en.expiry, l.ExpireTime)
+		e.setClient(n, at.Add(step))
+		return true
+	}
+	// Nothing renews it before the horizon, and it cannot expire by then.
+	e.loop.Queue.Cancel(en.expiry)
+	en.expiry = NoHandle
+	return true
+}
+
+// upstreamQuiet reports whether no token lease n depends on can end or be
+// replaced before the next scripted event.
+func (e *Engine) upstreamQuiet(n model.NodeID) bool {
+	for p := e.hier.Parent(n); p != model.None; p = e.hier.Parent(p) {
+		if !e.immortal(p) {
+			return false
+		}
+	}
+	en := &e.ents[n]
+	return e.replicaQuiet(int(en.actor), int(en.replica))
+}
+
+// replicaQuiet: replica r of actor ai keeps its tokens, and so does the
+// first replica of its via actor (whose new token would make it re-read).
+func (e *Engine) replicaQuiet(ai, r int) bool {
+	ac := &e.actors[ai]
+	if ac.reps[r].retry || (ac.a.OwnToken() && !e.immortal(ac.reps[r].token)) {
+		return false
+	}
+	if ac.via >= 0 {
+		return e.replicaQuiet(ac.via, 0)
+	}
+	return true
+}
+
+// immortal reports whether token t lives on unchanged until a scripted
+// event: a non-expiring root token, or a token renewed by a watcher whose
+// pending renewal comes before its expiry and grants, by the model, what
+// the last one did with no hard end — so every later one does too.
+func (e *Engine) immortal(t model.NodeID) bool {
+	if !e.alive(t) {
+		return false
+	}
+	en := &e.ents[t]
+	if en.kind == KindLease || en.retired || en.reauth != NoHandle {
+		return false
+	}
+	tok := e.token(t)
+	if tok.NoExpiry {
+		return true
+	}
+	p := e.renewPolicy(t)
+	if p.Kind != scenarios.RenewWatcher || !tok.Renewable || tok.Type == model.TokenBatch {
+		return false
+	}
+	c, ok := e.loop.Queue.Event(en.client)
+	x, ok2 := e.loop.Queue.Event(en.expiry)
+	if !ok || !ok2 || c.Kind != evRenew || c.At >= x.At {
+		return false
+	}
+	g, err := model.RenewalGrant(tok, e.b.View(tok.Mount), e.renewRoles(tok), p.Increment, c.At)
+	return err == nil && !g.HasHardEnd && g.Warnings == (model.Warnings{}) && g.TTL == en.lastDur &&
+		float64(g.TTL) > 4*en.grace && watcherSleep(g.TTL, en.grace) < g.TTL
+}
+
+// renewRoles are the current roles a renewal of t reads (§4).
+func (e *Engine) renewRoles(t *model.Token) model.RenewRoles {
+	roles := model.RenewRoles{}
+	if t.Origin == model.FromLogin {
+		roles.Auth = e.b.AuthRole(t.Role)
+	} else if t.Role != "" {
+		roles.Token = e.b.TokenRole(t.Role)
+	}
+	return roles
+}
