@@ -3,7 +3,7 @@ package sim
 // The differential test of elision (issue 10, item 3): over generated
 // scenarios, a run that elides steady renewals and the same run event by
 // event (Options.Exact) must print the same text report and the same
-// report.json, byte for byte — fates in the same order, ends, causes,
+// report.json (every entity listed, and folded), byte for byte — fates in the same order, ends, causes,
 // layers, cliffs, outages, failed requests, first capped renewals, the
 // revocation section and the event count. Three generators feed it: the
 // property test's (every kind of actor and scripted event), explain's
@@ -123,7 +123,8 @@ func elideCompare(s *scenarios.Scenario, budget int64) (diff string, elided int6
 	rf := fast.Run()
 	for _, w := range []func(*bytes.Buffer, *Result) error{
 		func(b *bytes.Buffer, r *Result) error { return WriteRunText(b, r) },
-		func(b *bytes.Buffer, r *Result) error { return WriteReportJSON(b, r) },
+		func(b *bytes.Buffer, r *Result) error { return WriteReportJSON(b, r, EntitiesAll) },
+		func(b *bytes.Buffer, r *Result) error { return WriteReportJSON(b, r, EntitiesFolded) },
 	} {
 		var bx, bf bytes.Buffer
 		if err := w(&bx, rx); err != nil {
