@@ -147,7 +147,9 @@ func (h *Hierarchy) ExpireTree(n NodeID, revoked func(NodeID)) int {
 }
 
 // revokeSubtree walks n's subtree post-order. A token is emitted after all
-// of its child tokens, preceded by its leases (in creation order).
+// of its child tokens, preceded by its leases (in creation order). While it
+// runs, a revoked token may still be linked to its parent (only Alive and
+// the order of the calls are meant to be observed from revoked).
 func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 	count := 0
 	if cap(h.mark) < len(h.parent) {
@@ -170,10 +172,14 @@ func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 		}
 		st = st[:len(st)-1]
 		h.mark[top] = false
+		// All of top's children go with it, its child tokens already
+		// revoked (post-order): its list is dropped whole, not unlinked
+		// node by node.
 		for c := h.first[top]; c != None; {
 			nx := h.next[c]
+			h.parent[c], h.next[c], h.prev[c] = None, None, None
 			if h.kind[c] == LeaseNode {
-				h.kill(c)
+				h.alive[c] = false
 				count++
 				if revoked != nil {
 					revoked(c)
@@ -181,7 +187,12 @@ func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 			}
 			c = nx
 		}
-		h.kill(top)
+		h.first[top], h.last[top] = None, None
+		if top == n {
+			h.kill(top) // the subtree's root leaves its parent's list
+		} else {
+			h.alive[top] = false // its parent's loop unlinks it
+		}
 		count++
 		if revoked != nil {
 			revoked(top)

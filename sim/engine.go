@@ -156,9 +156,9 @@ type Engine struct {
 	log         []LogEvent
 	stream      *eventsWriter // Options.LogTo
 	streamErr   error
-	pendingLoss []loss   // entities whose end their holders have yet to react to
-	lossSpare   []loss   // pendingLoss's other buffer, kept for the next cascade
-	notes       []string // disagreements between observed tokens and the model
+	pendingLoss blocks[loss] // entities whose end their holders have yet to react to
+	lossSpare   blocks[loss] // pendingLoss's other buffer, kept for the next cascade
+	notes       []string     // disagreements between observed tokens and the model
 
 	capped map[model.NodeID]CappedRenewal // first renewal the hard end cut short, per entity
 
@@ -928,7 +928,7 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 		e.rev.ended(m, en.key(), e.rev.actorMount(e, en.actor), e.loop.Now)
 	}
 	if !en.retired {
-		e.pendingLoss = append(e.pendingLoss, loss{m, en.actor, en.replica})
+		e.pendingLoss.add(loss{m, en.actor, en.replica})
 	}
 }
 
@@ -946,9 +946,10 @@ type loss struct {
 // when their token still works.
 func (e *Engine) afterEnd() {
 	lost := e.pendingLoss
-	e.pendingLoss, e.lossSpare = e.lossSpare[:0], nil
-	react := lost[:0] // the ends a holder may react to, in place of lost
-	for _, l := range lost {
+	e.pendingLoss, e.lossSpare = e.lossSpare, blocks[loss]{}
+	react := 0 // the ends a holder may react to, kept in lost[:react]
+	for i := range lost.len() {
+		l := *lost.at(i)
 		ai, r := int(l.actor), int(l.replica)
 		e.updateValidity(ai, r)
 		if e.actors[ai].reps[r].token == l.n { // a lease is never a replica's token
@@ -959,11 +960,13 @@ func (e *Engine) afterEnd() {
 			}
 		}
 		if e.actors[ai].a.Retry.Kind != scenarios.RetryNever { // retry: never reads nothing again
-			react = append(react, l)
+			*lost.at(react) = l
+			react++
 		}
 	}
-	defer func() { e.lossSpare = lost[:0] }()
-	for _, l := range react {
+	defer func() { lost.reset(); e.lossSpare = lost }()
+	for i := range react {
+		l := *lost.at(i)
 		ai, r := int(l.actor), int(l.replica)
 		ac := &e.actors[ai]
 		rep := &ac.reps[r]

@@ -34,7 +34,7 @@ type revoker struct {
 	byActor []int32 // the mount index + 1 of each actor's credential, 0 until its first lease ends
 	windows []dbWindow
 
-	jobs   chunks[revJob]
+	jobs   blocks[revJob]
 	heap   revHeap
 	seq    int64
 	active []int // mounts whose queue has jobs, in round-robin order (queuesIndex)
@@ -53,7 +53,7 @@ type revoker struct {
 type revMount struct {
 	path    string
 	cfg     scenarios.MountRevoke
-	queue   chunks[int32] // job indexes, FIFO
+	queue   blocks[int32] // job indexes, FIFO
 	head    int
 	workers int // running jobs of this mount
 	pending int // jobs not yet revoked nor irrevocable

@@ -6,11 +6,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// chunks keeps every element at its index across block boundaries, and an
+// blocks keeps every element at its index across block boundaries, and an
 // element's address does not move when more are added.
-func TestChunks(t *testing.T) {
-	for _, n := range []int{0, 1, 1 << chunkBits, 1<<chunkBits + 1, 3<<chunkBits + 7} {
-		var c chunks[int32]
+func TestBlocks(t *testing.T) {
+	for _, n := range []int{0, 1, 1 << blockBits, 1<<blockBits + 1, 3<<blockBits + 7} {
+		var c blocks[int32]
 		for round := range 2 { // the second round reuses the blocks after reset
 			first := (*int32)(nil)
 			for i := range n {

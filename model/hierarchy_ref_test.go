@@ -1,0 +1,161 @@
+package model
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// refForest is the hierarchy's rules written the slow, obvious way
+// (semantics.md §3.2, §5.1, §6.1, §6.3): a parent per node, children found
+// by scanning in creation (id) order. The differential test below holds
+// the int32-linked Hierarchy to it.
+type refForest struct {
+	parent []NodeID
+	kind   []NodeKind
+	alive  []bool
+}
+
+func (r *refForest) children(n NodeID) []NodeID {
+	var out []NodeID
+	for i, p := range r.parent {
+		if p == n && r.alive[i] {
+			out = append(out, NodeID(i))
+		}
+	}
+	return out
+}
+
+func (r *refForest) add(parent NodeID, k NodeKind) NodeID {
+	r.parent, r.kind, r.alive = append(r.parent, parent), append(r.kind, k), append(r.alive, true)
+	return NodeID(len(r.parent) - 1)
+}
+
+func (r *refForest) kill(n NodeID, out *[]NodeID) {
+	r.alive[n], r.parent[n] = false, None
+	*out = append(*out, n)
+}
+
+// tree is RevokeTree's order: child tokens' subtrees, then the leases, then n.
+func (r *refForest) tree(n NodeID, out *[]NodeID) {
+	kids := r.children(n)
+	for _, c := range kids {
+		if r.kind[c] != LeaseNode {
+			r.tree(c, out)
+		}
+	}
+	for _, c := range kids {
+		if r.kind[c] == LeaseNode {
+			r.kill(c, out)
+		}
+	}
+	r.kill(n, out)
+}
+
+func (r *refForest) orphan(n NodeID, out *[]NodeID) {
+	for _, c := range r.children(n) {
+		if r.kind[c] == ServiceToken {
+			r.parent[c] = None
+		} else {
+			r.kill(c, out)
+		}
+	}
+	r.kill(n, out)
+}
+
+// Random forests under random adds and revocations: every revocation
+// reports the reference's nodes in the reference's order, and afterwards
+// every node's liveness, parent and live children agree.
+func TestHierarchyMatchesReference(t *testing.T) {
+	for seed := range uint64(25) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		var h Hierarchy
+		var r refForest
+		for step := range 400 {
+			n := NodeID(-1)
+			if len(r.parent) > 0 {
+				n = NodeID(rng.IntN(len(r.parent)))
+			}
+			var got, want []NodeID
+			switch op := rng.IntN(10); {
+			case op < 3 || n < 0: // a token: a root, or a child of n
+				parent, batch := None, rng.IntN(4) == 0
+				if n >= 0 && rng.IntN(3) > 0 {
+					parent = n
+				}
+				id, err := h.AddToken(parent, batch)
+				if parent != None && (!r.alive[parent] || r.kind[parent] != ServiceToken) {
+					require.Error(t, err)
+					break
+				}
+				require.NoError(t, err)
+				k := ServiceToken
+				if batch {
+					k = BatchToken
+				}
+				require.Equal(t, r.add(parent, k), id)
+			case op < 6: // a lease issued by n
+				if r.kind[n] == LeaseNode {
+					break // only tokens issue leases
+				}
+				id, err := h.AddLease(n)
+				if !r.alive[n] {
+					require.Error(t, err)
+					break
+				}
+				require.NoError(t, err)
+				idx := n
+				if r.kind[n] == BatchToken {
+					idx = r.parent[n]
+				}
+				require.Equal(t, r.add(idx, LeaseNode), id)
+			case op < 8: // its end, or an operator's revoke
+				if !r.alive[n] {
+					break
+				}
+				switch {
+				case r.kind[n] == LeaseNode:
+					h.RevokeLease(n)
+					r.kill(n, &want)
+					got = want
+				case rng.IntN(2) == 0:
+					h.ExpireTree(n, func(m NodeID) { got = append(got, m) })
+					r.tree(n, &want)
+				case r.kind[n] == BatchToken:
+					_, err := h.RevokeTree(n, nil)
+					require.ErrorIs(t, err, ErrBatchRevoke)
+				default:
+					_, err := h.RevokeTree(n, func(m NodeID) { got = append(got, m) })
+					require.NoError(t, err)
+					r.tree(n, &want)
+				}
+			default: // revoke-orphan
+				if !r.alive[n] || r.kind[n] != ServiceToken {
+					break
+				}
+				_, err := h.RevokeOrphan(n, func(m NodeID) { got = append(got, m) })
+				require.NoError(t, err)
+				r.orphan(n, &want)
+			}
+			require.Equal(t, want, got, "seed %d step %d: revocation order", seed, step)
+			refKids := make([][]NodeID, len(r.parent))
+			for i, p := range r.parent {
+				if p != None && r.alive[i] {
+					refKids[p] = append(refKids[p], NodeID(i))
+				}
+			}
+			for i := range r.parent {
+				m := NodeID(i)
+				require.Equal(t, r.alive[m], h.Alive(m), "seed %d step %d node %d alive", seed, step, m)
+				require.Equal(t, r.parent[m], h.Parent(m), "seed %d step %d node %d parent", seed, step, m)
+				var kids []NodeID
+				h.Children(m, func(c NodeID) { kids = append(kids, c) })
+				if want := refKids[m]; !slices.Equal(want, kids) {
+					t.Fatalf("seed %d step %d node %d (kind %d, alive %v): children %v (kind %d), want %v", seed, step, m, r.kind[m], r.alive[m], kids, r.kind[kids[0]], want)
+				}
+			}
+		}
+	}
+}
