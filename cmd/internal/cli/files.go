@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -41,26 +40,18 @@ func newStage(dir string) (string, error) {
 }
 
 // drawStagedCharts draws the charts into stage from the event log just
-// written there (gzip if its name ends .gz), as `plot` would, and returns
-// the run as read back.
-func drawStagedCharts(stage, events string, notes io.Writer) (*plots.Run, error) {
-	f, err := os.Open(events)
-	if err != nil {
-		return nil, ioFailure(err)
+// written there (gzip if its name ends .gz), read as `plot` reads it —
+// streaming, keeping the renewals of the renewal chart's entity only, so
+// memory follows the entities, not the log — and returns the run as read
+// back. res names the first cliff's root, the chart's likely entity.
+func drawStagedCharts(stage, events string, res *sim.Result, notes io.Writer) (*plots.Run, error) {
+	hint := ""
+	if len(res.Cliffs) > 0 {
+		hint = res.EntityID(res.Cliffs[0].Roots[0])
 	}
-	defer f.Close()
-	var r io.Reader = bufio.NewReader(f)
-	if strings.HasSuffix(events, ".gz") {
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, ioFailure(err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	run, err := plots.ReadEvents(r)
+	run, _, err := readEventsFile(events, "", true, hint, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", events, err)
+		return nil, err
 	}
 	absent, err := stageCharts(stage, run)
 	if err != nil {
@@ -213,7 +204,7 @@ func (s *runStage) write(res *sim.Result, notes io.Writer) (*plots.Run, error) {
 		fmt.Fprintln(notes, "leasesim: no charts: they are drawn from the event log, and --log none writes none")
 		return nil, nil
 	}
-	return drawStagedCharts(s.stage, s.events, notes)
+	return drawStagedCharts(s.stage, s.events, res, notes)
 }
 
 // stageCharts draws every chart into stage side by side (they only read
