@@ -13,9 +13,9 @@ package sim
 //     scenario holds at most 2M entities at once).
 //   - revoke: the leases case ended by a scripted revoke at 30m instead.
 //
-// Each sub-benchmark runs with Vault's default revocation model (every
-// ended lease becomes a job of the expiration manager) and, suffixed
-// /instant, with `revocation: instant`. Holders have `retry: never`, so
+// Each case runs with Vault's default revocation model (/vault: every
+// ended lease becomes a job of the expiration manager) and with
+// `revocation: instant` (/instant). Holders have `retry: never`, so
 // nothing is re-read after the end: the measurement is the cascade and its
 // bookkeeping (ends recorded, the cliff, services losing validity, the
 // revocation jobs), not N new issues. No log is kept (the default run).
@@ -27,7 +27,7 @@ package sim
 //	go test ./sim -run '^$' -bench Cascade -benchtime 1x -cascade.n 100000
 //
 // -cascade.cpuprofile FILE profiles the timed part alone, iteration i in
-// FILE.i (pick one case with -bench, e.g. 'Cascade/leases/N=1M/instant';
+// FILE.i (pick one case with -bench, e.g. 'Cascade/leases/N=1M/vault';
 // `go tool pprof -top FILE.*` merges them).
 //
 // Metrics: ms/cascade (CPU time of the end's instant, GC workers included),
@@ -100,9 +100,9 @@ func BenchmarkCascade(b *testing.B) {
 			tokens, revoke bool
 		}{{"leases", false, false}, {"tokens", true, false}, {"revoke", false, true}} {
 			for _, instant := range []bool{false, true} {
-				name := c.name + "/" + sizeName(n)
+				name := c.name + "/" + sizeName(n) + "/vault"
 				if instant {
-					name += "/instant"
+					name = c.name + "/" + sizeName(n) + "/instant"
 				}
 				b.Run(name, func(b *testing.B) { benchCascade(b, n, c.tokens, c.revoke, instant) })
 			}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -30,4 +31,11 @@ func TestBlocks(t *testing.T) {
 			require.Equal(t, 0, c.len())
 		}
 	}
+}
+
+// A cascade writes one revocation job and one loss per ended lease: their
+// sizes are the memory a million-lease cascade touches.
+func TestCascadeRecordSizes(t *testing.T) {
+	require.Equal(t, uintptr(56), unsafe.Sizeof(revJob{}))
+	require.Equal(t, uintptr(12), unsafe.Sizeof(loss{}))
 }

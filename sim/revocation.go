@@ -66,13 +66,15 @@ type dbWindow struct {
 	latency  model.Millis
 }
 
+// revJob is one ended lease's revocation, 56 bytes: a cascade makes a
+// million of them at once.
 type revJob struct {
 	lease     model.NodeID
 	key       Key    // the lease's, for its random numbers
-	draws     uint64 // numbers drawn so far: the k of the next one
-	mount     int
+	draws     uint32 // numbers drawn so far: the k of the next one
+	mount     int32
+	attempts  uint8        // by the workers, at most model.MaxRevokeAttempts
 	expiredAt model.Millis // the instant the lease ended for Vault
-	attempts  int
 	revokedAt model.Millis // -1 until revoked
 	markedAt  model.Millis // when marked irrevocable, -1 if never
 }
@@ -202,7 +204,7 @@ func (r *revoker) advance(t model.Millis) {
 // becomes a revocation job on its mount's queue (§5.3, §6.1).
 func (r *revoker) ended(n model.NodeID, key Key, mount int, at model.Instant) {
 	r.advance(ms(at))
-	j := r.jobs.add(revJob{lease: n, key: key, mount: mount, expiredAt: ms(at), revokedAt: -1, markedAt: -1})
+	j := r.jobs.add(revJob{lease: n, key: key, mount: int32(mount), expiredAt: ms(at), revokedAt: -1, markedAt: -1})
 	r.mounts[r.jobs.at(j).mount].pending++
 	r.enqueue(j)
 }
@@ -215,7 +217,7 @@ func (r *revoker) enqueue(j int) {
 	if m.head == m.queue.len() {
 		m.queue.reset()
 		m.head = 0
-		r.active = append(r.active, mount)
+		r.active = append(r.active, int(mount))
 	}
 	m.queue.add(int32(j))
 	if !r.polling && !r.blocked {
@@ -276,7 +278,7 @@ func (r *revoker) removeActive(i int) {
 func (r *revoker) attempt(j int, t, timeout model.Millis) (model.Millis, bool) {
 	job := r.jobs.at(j)
 	m := &r.mounts[job.mount]
-	z, u := r.draws.Norm(job.key, job.draws), r.draws.Float64(job.key, job.draws+2)
+	z, u := r.draws.Norm(job.key, uint64(job.draws)), r.draws.Float64(job.key, uint64(job.draws)+2)
 	job.draws += 3
 	lat := model.RevokeLatency(m.cfg.P50, m.cfg.P99, z)
 	outage := false
@@ -298,7 +300,7 @@ func (r *revoker) start(j int) {
 	m := &r.mounts[job.mount]
 	job.attempts++
 	took, failed := r.attempt(j, r.now, r.cfg.RequestTimeout)
-	r.second(r.now, job.mount).Attempts++
+	r.second(r.now, int(job.mount)).Attempts++
 	m.workers++
 	r.busy++
 	r.push(revEvent{at: r.now + took, kind: revDone, job: j, failed: failed})
@@ -312,11 +314,11 @@ func (r *revoker) done(j int, failed bool) {
 	if !failed {
 		r.revoked(j, r.now)
 	} else {
-		r.second(r.now, job.mount).Failures++
-		if model.AfterFailure(job.attempts) == model.Irrevocable {
+		r.second(r.now, int(job.mount)).Failures++
+		if model.AfterFailure(int(job.attempts)) == model.Irrevocable {
 			r.mark(j)
 		} else {
-			r.push(revEvent{at: r.now + model.RevokeBackoff(job.attempts, r.jitter(j)), kind: revRetry, job: j})
+			r.push(revEvent{at: r.now + model.RevokeBackoff(int(job.attempts), r.jitter(j)), kind: revRetry, job: j})
 		}
 	}
 	if r.blocked {
@@ -329,21 +331,21 @@ func (r *revoker) done(j int, failed bool) {
 func (r *revoker) jitter(j int) float64 {
 	job := r.jobs.at(j)
 	job.draws++
-	return r.draws.Float64(job.key, job.draws-1)
+	return r.draws.Float64(job.key, uint64(job.draws)-1)
 }
 
 func (r *revoker) revoked(j int, at model.Millis) {
 	job := r.jobs.at(j)
 	job.revokedAt = at
 	r.mounts[job.mount].pending--
-	r.second(at, job.mount).Revoked++
+	r.second(at, int(job.mount)).Revoked++
 }
 
 // mark is markLeaseIrrevocable: only the daily pass retries it.
 func (r *revoker) mark(j int) {
 	job := r.jobs.at(j)
 	job.markedAt = r.now
-	r.second(r.now, job.mount).Irrevocable++
+	r.second(r.now, int(job.mount)).Irrevocable++
 	r.irrevocable = append(r.irrevocable, j)
 	if r.passAt == 0 {
 		r.passAt = model.NextIrrevocablePass(r.now)
@@ -364,10 +366,10 @@ func (r *revoker) pass() {
 			continue
 		}
 		took, failed := r.attempt(j, t, model.IrrevocableTimeout)
-		r.second(t, job.mount).Attempts++
+		r.second(t, int(job.mount)).Attempts++
 		t += took
 		if failed {
-			r.second(t, job.mount).Failures++
+			r.second(t, int(job.mount)).Failures++
 			t += irrevocableSleep
 			kept = append(kept, j)
 			continue

@@ -108,7 +108,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	arrivals := map[revSecKey]int{}
 	for i := range r.jobs.len() {
 		j := r.jobs.at(i)
-		k := revSecKey{int64(j.expiredAt / 1000), j.mount}
+		k := revSecKey{int64(j.expiredAt / 1000), int(j.mount)}
 		if arrivals[k] == 0 {
 			if _, ok := r.secs[k]; !ok && k.sec <= int64(end) {
 				keys = append(keys, k)
@@ -211,7 +211,7 @@ func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) 
 		for _, i := range byAt[ms(c.At)] {
 			j := r.jobs.at(i)
 			rc.Leases++
-			rc.Retries += j.attempts - 1
+			rc.Retries += int(j.attempts) - 1
 			last := j.revokedAt
 			if j.markedAt >= 0 && j.markedAt <= endMs {
 				rc.Irrevocable++
