@@ -87,22 +87,23 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 		panic(fmt.Sprintf("sim: horizon %d is before now %d", l.Horizon, l.Now))
 	}
 	for {
-		next, ok := l.Queue.Peek()
+		next, ok := l.Queue.top() // found once, for the checks and the pop
 		if !ok {
 			return Drained
 		}
-		if next.At > l.Horizon {
+		if next.at > l.Horizon {
 			l.Now = l.Horizon
 			return HorizonReached
 		}
 		if l.Budget > 0 && l.Processed >= l.Budget {
 			return BudgetExhausted
 		}
-		if next.At < l.Now {
+		if next.at < l.Now {
+			ev := l.Queue.event(next)
 			panic(fmt.Sprintf("sim: event kind %d target %d at %d is before now %d (scheduled in the past)",
-				next.Kind, next.Target, next.At, l.Now))
+				ev.Kind, ev.Target, ev.At, l.Now))
 		}
-		ev, h, _ := l.Queue.Pop()
+		ev, h := l.Queue.pop(next)
 		l.Now = ev.At
 		l.Processed++
 		handle(ev, h)

@@ -88,16 +88,14 @@ func lessBit(a, b entry) int {
 }
 
 // slot holds the payload of one event and where it is queued: in the heap
-// (pos is its heap index) or in the calendar (next and prev link it into a
-// FIFO; at, order and seq are its key, kept here because the calendar has
-// no entry of its own).
+// (pos is its heap index) or in the calendar (at, order and seq are its
+// key there, because a calendar node holds only the slot and the seq).
+// 32 bytes: two to a cache line.
 type slot struct {
 	at     model.Instant // calendar events only
 	target int32
 	arg    int32
-	pos    int32 // heap index while in the heap; next free slot while free
-	next   int32 // calendar FIFO links: slot+1, 0 for none
-	prev   int32
+	pos    int32  // heap index while in the heap; next free slot while free
 	seq    uint32 // calendar events only
 	gen    uint8
 	kind   Kind
@@ -153,17 +151,47 @@ const (
 	calOrders = 4 // order classes 0..3 may use the calendar
 )
 
-// fifo is a list of calendar slots, linked through slot.next/prev (slot+1).
-type fifo struct{ head, tail int32 }
+// node is a calendar FIFO's element: an event's slot and the seq it was
+// queued with; it stands for the slot's event while the slot is in the
+// calendar with that seq. A Cancel or Reschedule leaves the node where it
+// is, so it goes stale; stale nodes are dropped when
+// they reach the head of their FIFO. Nothing is unlinked in the middle of a
+// list, so moving an event touches its own slot and the tail it joins,
+// not its neighbours.
+type node struct {
+	slot int32
+	seq  uint32 // 0: stale for good (renumber)
+}
+
+// chunk is a piece of a FIFO: chunkNodes nodes and the next chunk (index+1,
+// 0 for none), one cache line. Events that fall due at the same instant
+// are mostly queued at the same time, so they share chunks.
+const chunkNodes = 7
+
+type chunk struct {
+	nodes [chunkNodes]node
+	next  int32
+	_     int32
+}
+
+// fifo is a list of nodes in chunks: head and tail are chunk index+1 (0:
+// empty); nodes head.nodes[hpos:] ... tail.nodes[:tlen] are queued.
+type fifo struct {
+	head, tail int32
+	hpos, tlen uint16
+}
 
 // calendar holds events with cursor <= At < cursor+calSize, bucket At mod
 // calSize. cursor is the instant of the last Pop; no event is earlier, so
-// every bucket maps to one instant.
+// every bucket maps to one instant. A bucket's bit in used is set while
+// any of its FIFOs holds a node, stale or not.
 type calendar struct {
 	cursor model.Instant
-	count  int
+	count  int    // live events
 	lists  []fifo // bucket*calOrders + order; allocated on first use
 	used   [calSize / 64]uint64
+	chunks []chunk
+	free   int32 // free chunks, linked through next (index+1)
 }
 
 func (c *calendar) takes(at model.Instant, order uint8) bool {
@@ -234,19 +262,32 @@ func (q *Queue) top() (entry, bool) {
 		best, ok = q.heap[root], true
 	}
 	if q.cal.count > 0 {
-		b := q.cal.first()
-		for o := range calOrders {
-			if h := q.cal.lists[b*calOrders+o].head; h != 0 {
-				sl := &q.slots[h-1]
-				c := entry{at: sl.at, key: uint64(sl.order)<<orderShift | uint64(sl.seq)<<seqShift | uint64(h-1)}
-				if !ok || c.less(best) {
-					best, ok = c, true
-				}
-				break
-			}
+		c := q.calFirst()
+		if !ok || c.less(best) {
+			best, ok = c, true
 		}
 	}
 	return best, ok
+}
+
+// calFirst returns the calendar's least event (there must be one),
+// dropping the stale nodes in front of it.
+func (q *Queue) calFirst() entry {
+	c := &q.cal
+	for {
+		b := c.first()
+		for o := range calOrders {
+			l := &c.lists[b*calOrders+o]
+			for l.head != 0 {
+				n := c.chunks[l.head-1].nodes[l.hpos]
+				if sl := &q.slots[n.slot]; sl.cal && sl.seq == n.seq && n.seq != 0 {
+					return entry{at: sl.at, key: uint64(sl.order)<<orderShift | uint64(n.seq)<<seqShift | uint64(n.slot)}
+				}
+				c.popNode(l)
+			}
+		}
+		c.used[b>>6] &^= 1 << (b & 63) // only stale nodes were left
+	}
 }
 
 // Peek returns the next event without removing it, or false if the queue
@@ -266,6 +307,12 @@ func (q *Queue) Pop() (Event, Handle, bool) {
 	if !ok {
 		return Event{}, NoHandle, false
 	}
+	ev, h := q.pop(t)
+	return ev, h, true
+}
+
+// pop removes the event top just returned.
+func (q *Queue) pop(t entry) (Event, Handle) {
 	ev := q.event(t)
 	s := t.slot()
 	h := makeHandle(s, q.slots[s].gen)
@@ -275,7 +322,7 @@ func (q *Queue) Pop() (Event, Handle, bool) {
 	if t.at > q.cal.cursor {
 		q.cal.cursor = t.at
 	}
-	return ev, h, true
+	return ev, h
 }
 
 // Reschedule moves the event of h to at, keeping its Order, Kind, Target
@@ -331,7 +378,7 @@ func (q *Queue) Reset() {
 	q.seq = 0
 	q.freeHead, q.freeTail, q.freeCount = 0, 0, 0
 	clear(q.cal.lists)
-	q.cal = calendar{lists: q.cal.lists}
+	q.cal = calendar{lists: q.cal.lists, chunks: q.cal.chunks[:0]}
 }
 
 // orderOf returns the order class of the pending event in slot s.
@@ -359,48 +406,74 @@ func (q *Queue) calAppend(s int32, at model.Instant, order uint8, key uint64) {
 		c.lists = make([]fifo, calSize*calOrders)
 	}
 	b := int(at & calMask)
-	l := &c.lists[b*calOrders+int(order)]
+	seq := uint32(key >> seqShift & seqMask)
+	c.push(&c.lists[b*calOrders+int(order)], node{slot: s, seq: seq})
 	sl := &q.slots[s]
-	sl.cal, sl.at, sl.order, sl.seq = true, at, order, uint32(key>>seqShift&seqMask)
-	sl.next, sl.prev = 0, l.tail
-	if l.tail != 0 {
-		q.slots[l.tail-1].next = s + 1
-	} else {
-		l.head = s + 1
-	}
-	l.tail = s + 1
+	sl.cal, sl.at, sl.order, sl.seq = true, at, order, seq
 	c.used[b>>6] |= 1 << (b & 63)
 	c.count++
 }
 
-// calRemove unlinks slot s from its calendar FIFO.
+// calRemove takes slot s out of the calendar: its node goes stale. The
+// node of a popped event is at its FIFO's head: drop it now.
 func (q *Queue) calRemove(s int32) {
 	c := &q.cal
 	sl := &q.slots[s]
-	b := int(sl.at & calMask)
-	l := &c.lists[b*calOrders+int(sl.order)]
-	if sl.prev != 0 {
-		q.slots[sl.prev-1].next = sl.next
-	} else {
-		l.head = sl.next
-	}
-	if sl.next != 0 {
-		q.slots[sl.next-1].prev = sl.prev
-	} else {
-		l.tail = sl.prev
+	l := &c.lists[int(sl.at&calMask)*calOrders+int(sl.order)]
+	if l.head != 0 && c.chunks[l.head-1].nodes[l.hpos].slot == s {
+		c.popNode(l)
 	}
 	sl.cal = false
 	c.count--
-	if l.head == 0 {
-		bucket := c.lists[b*calOrders : (b+1)*calOrders]
-		empty := true
-		for _, f := range bucket {
-			empty = empty && f.head == 0
+}
+
+// push appends n to l.
+func (c *calendar) push(l *fifo, n node) {
+	if l.tail == 0 || l.tlen == chunkNodes {
+		k := c.newChunk()
+		if l.tail == 0 {
+			l.head, l.hpos = k, 0
+		} else {
+			c.chunks[l.tail-1].next = k
 		}
-		if empty {
-			c.used[b>>6] &^= 1 << (b & 63)
-		}
+		l.tail, l.tlen = k, 0
 	}
+	c.chunks[l.tail-1].nodes[l.tlen] = n
+	l.tlen++
+}
+
+// popNode drops l's head node, freeing its chunk when it is used up.
+func (c *calendar) popNode(l *fifo) {
+	l.hpos++
+	if l.head == l.tail {
+		if l.hpos < l.tlen {
+			return
+		}
+		c.freeChunk(l.head)
+		*l = fifo{}
+		return
+	}
+	if l.hpos < chunkNodes {
+		return
+	}
+	k := l.head
+	l.head, l.hpos = c.chunks[k-1].next, 0
+	c.freeChunk(k)
+}
+
+func (c *calendar) newChunk() int32 {
+	if k := c.free; k != 0 {
+		c.free = c.chunks[k-1].next
+		c.chunks[k-1].next = 0
+		return k
+	}
+	c.chunks = append(c.chunks, chunk{})
+	return int32(len(c.chunks))
+}
+
+func (c *calendar) freeChunk(k int32) {
+	c.chunks[k-1].next = c.free
+	c.free = k
 }
 
 // lookup returns the slot of a live handle.
@@ -454,6 +527,31 @@ func (q *Queue) renumber() {
 	slices.SortFunc(byseq, func(a, b int32) int {
 		return cmp.Compare(q.entryOf(a).seq(), q.entryOf(b).seq())
 	})
+	// Calendar nodes first, while the slots' seqs still tell live nodes
+	// from stale ones: live nodes take their event's new seq, stale ones go stale for
+	// good (an old seq could match a new one).
+	newSeq := make([]uint32, len(q.slots))
+	for rank, s := range byseq {
+		newSeq[s] = uint32(rank + 1)
+	}
+	for i := range q.cal.lists {
+		l := &q.cal.lists[i]
+		for k, pos := l.head, l.hpos; k != 0; k, pos = q.cal.chunks[k-1].next, 0 {
+			ch := &q.cal.chunks[k-1]
+			end := uint16(chunkNodes)
+			if k == l.tail {
+				end = l.tlen
+			}
+			for ; pos < end; pos++ {
+				n := &ch.nodes[pos]
+				if sl := &q.slots[n.slot]; sl.cal && sl.seq == n.seq && n.seq != 0 {
+					n.seq = newSeq[n.slot]
+				} else {
+					n.seq = 0
+				}
+			}
+		}
+	}
 	for rank, s := range byseq {
 		seq := uint64(rank + 1)
 		if sl := &q.slots[s]; sl.cal {

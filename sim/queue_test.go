@@ -576,3 +576,17 @@ func same[T comparable](t *testing.T, want, got T, msg string, args ...any) {
 		t.Fatalf("%s: got %v, want %v", fmt.Sprintf(msg, args...), got, want)
 	}
 }
+
+// TestQueue_RenumberWithStaleNodes: a Reschedule leaves a stale node in the
+// calendar; after renumber the moved event's new seq may equal the stale
+// node's old one, which must not bring the stale node back to life.
+func TestQueue_RenumberWithStaleNodes(t *testing.T) {
+	var q Queue
+	q.Push(ev(10, 0, 0))      // seq 1
+	q.Push(ev(10, 0, 1))      // seq 2
+	h := q.Push(ev(10, 0, 2)) // seq 3
+	require.True(t, q.Reschedule(h, 20))
+	q.Push(ev(15, 0, 3))
+	q.renumber() // live seqs 1, 2, 4, 5 become 1, 2, 3, 4: the stale node had 3
+	assert.Equal(t, []int32{0, 1, 3, 2}, drain(t, &q))
+}
