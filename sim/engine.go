@@ -191,6 +191,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 	e.rev = newRevoker(s, seed)
 	e.elide, e.scripts = opts.elides(), scriptTimes(s)
 	e.loop.Horizon = model.Instant(s.Horizon)
+	e.loop.Warm = e.warm
 	e.budgets = opts.budgets()
 	e.loop.Budget = e.budgets.Events
 	for i := range s.Actors {

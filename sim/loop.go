@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
 )
@@ -59,8 +60,13 @@ type Loop struct {
 	// renewal loop at one instant) so they stop instead of hanging.
 	Budget    int64
 	Processed int64 // events handled so far, over all calls to Run
-	stopping  bool
-	stopAs    Outcome
+	// Warm, when set, is told the targets of the events likely to run
+	// next (see warm), so that it can prefetch their state: a fleet's
+	// state does not fit in the caches, and misses overlapped with other
+	// work cost far less than misses waited for. It must change nothing.
+	Warm     func(target int32, stage int)
+	stopping bool
+	stopAs   Outcome
 }
 
 // Stop ends Run after the event being handled, with outcome o (a budget
@@ -104,6 +110,9 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 				ev.Kind, ev.Target, ev.At, l.Now))
 		}
 		ev, h := l.Queue.pop(next)
+		if l.Warm != nil {
+			l.warm(next)
+		}
 		l.Now = ev.At
 		l.Processed++
 		handle(ev, h)
@@ -121,4 +130,27 @@ func (l *Loop) Schedule(at model.Instant, order uint8, kind Kind, target, arg in
 		panic(fmt.Sprintf("sim: cannot schedule kind %d target %d at %d, before now %d", kind, target, at, l.Now))
 	}
 	return l.Queue.Push(Event{At: at, Order: order, Kind: kind, Target: target, Arg: arg})
+}
+
+// warm prefetches in stages for the events behind the one just popped in
+// its calendar FIFO: the queue slot of the one 6 places on; the first state
+// of the one 3 places on (Warm stage 2: its slot is cached by now, so its
+// target can be read); what that state leads to for the next one (stage 1:
+// its first state is cached by now); and the slot the next Push will take.
+// Each step reads only what an earlier one fetched, so none of them waits
+// for memory. (The distances were tuned on BenchmarkStandard at 100k.)
+func (l *Loop) warm(popped entry) {
+	q := &l.Queue
+	if s := q.ahead(popped, 6); s >= 0 {
+		prefetch(unsafe.Pointer(&q.slots[s]))
+	}
+	if q.freeCount > reuseDelay {
+		prefetch(unsafe.Pointer(&q.slots[q.freeHead]))
+	}
+	if s := q.ahead(popped, 3); s >= 0 {
+		l.Warm(q.slots[s].target, 2)
+	}
+	if s := q.ahead(popped, 1); s >= 0 {
+		l.Warm(q.slots[s].target, 1)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
 )
@@ -268,6 +269,38 @@ func (q *Queue) top() (entry, bool) {
 		}
 	}
 	return best, ok
+}
+
+// ahead returns the slot of the event k places behind the head of the
+// calendar FIFO the last pop took from (stale or not), or -1: the events
+// likely to run next, for warming caches. It changes nothing.
+func (q *Queue) ahead(t entry, k int) int32 {
+	c := &q.cal
+	if c.lists == nil {
+		return -1
+	}
+	l := &c.lists[int(t.at&calMask)*calOrders+int(t.order())]
+	if l.head == 0 {
+		return -1
+	}
+	ch, pos := l.head, int(l.hpos)+k
+	for pos >= chunkNodes {
+		if ch == l.tail {
+			return -1
+		}
+		ch, pos = c.chunks[ch-1].next, pos-chunkNodes
+	}
+	if ch == l.tail && pos >= int(l.tlen) {
+		return -1
+	}
+	return c.chunks[ch-1].nodes[pos].slot
+}
+
+// prefetch brings the slot of h's event towards the cache (Loop.warm).
+func (q *Queue) prefetch(h Handle) {
+	if s := int32(h) & indexMask; h >= 0 && int(s) < len(q.slots) {
+		prefetch(unsafe.Pointer(&q.slots[s]))
+	}
 }
 
 // calFirst returns the calendar's least event (there must be one),

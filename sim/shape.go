@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
 )
@@ -34,4 +35,23 @@ func (e *Engine) leaseRenewal(n model.NodeID, inc model.Duration) *model.LeaseRe
 		*s = shape{version: e.b.version, inc: inc, r: model.NewLeaseRenewal(e.b.View(role.Mount), *role, inc, id)}
 	}
 	return s.r
+}
+
+// warm prefetches the state an event for target reads (Loop.Warm): at
+// stage 2 its entity, at stage 1 (the entity cached by then) its lease and
+// its expiry's queue slot. target may be an actor's index rather than an
+// entity's: prefetching changes nothing.
+func (e *Engine) warm(target int32, stage int) {
+	if uint(target) >= uint(len(e.ents)) {
+		return
+	}
+	en := &e.ents[target]
+	if stage > 1 {
+		prefetch(unsafe.Pointer(en))
+		return
+	}
+	if en.kind == KindLease && uint(en.ref) < uint(len(e.leases)) {
+		prefetch(unsafe.Pointer(&e.leases[en.ref]))
+	}
+	e.loop.Queue.prefetch(en.expiry)
 }

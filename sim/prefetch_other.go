@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package sim
+
+import "unsafe"
+
+// prefetch is a hint only; without an instruction for it, it does nothing.
+func prefetch(unsafe.Pointer) {}
