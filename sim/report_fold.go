@@ -189,17 +189,20 @@ func foldGroups(r *Result) []groupJSON {
 		capped                *CappedRenewal
 		cappedID              string
 	}
+	type key struct {
+		actor string
+		kind  EntityKind
+	}
 	replicas := actorReplicas(r)
 	var groups []*group
-	byKey := map[string]*group{}
+	byKey := map[key]*group{}
 	for i := range r.Entities {
 		f := &r.Entities[i]
-		id := groupID(f.Actor, f.Kind)
-		g := byKey[id]
+		g := byKey[key{f.Actor, f.Kind}]
 		if g == nil {
-			g = &group{groupJSON: groupJSON{Group: id, Actor: f.Actor, Kind: string(f.Kind), Replicas: replicas[f.Actor]},
+			g = &group{groupJSON: groupJSON{Group: groupID(f.Actor, f.Kind), Actor: f.Actor, Kind: string(f.Kind), Replicas: replicas[f.Actor]},
 				firstIssue: f.IssuedAt, lastIssue: f.IssuedAt}
-			byKey[id] = g
+			byKey[key{f.Actor, f.Kind}] = g
 			groups = append(groups, g)
 		}
 		g.Entities++
@@ -351,8 +354,10 @@ func listedIndividually(r *Result) (idx []int, why map[int][]string) {
 				continue
 			}
 			for _, at := range starts[f.Actor] {
-				k := fmt.Sprint(f.Actor, "@", at)
-				if f.EndedAt == at && listed[k] < outageEndsListed {
+				if f.EndedAt != at {
+					continue
+				}
+				if k := fmt.Sprint(f.Actor, "@", at); listed[k] < outageEndsListed {
 					listed[k]++
 					add(i, listedOutageStart)
 				}
