@@ -78,9 +78,76 @@ func (e *Engine) scriptAhead(now model.Instant) bool {
 // nextRenewal schedules lease or token n's next renewal step from now,
 // after a renewal that granted g, or elides the steady renewals ahead.
 func (e *Engine) nextRenewal(n model.NodeID, g *model.Grant, step model.Duration) {
-	if !e.elideRenewals(n, g, step) {
-		e.setClient(n, e.loop.Now.Add(step))
+	if e.elideRenewals(n, g, step) {
+		return
 	}
+	at := e.loop.Now.Add(step)
+	if e.resumes != nil {
+		e.resumes[stepClass{step, at % model.Instant(step)}] = realChain
+	}
+	e.setClient(n, at)
+}
+
+// Resuming: a lease elided up to its first capped renewal renews by events
+// again a little before it, and its first such renewal was queued when it
+// was elided, not by the renewal before it. Among renewals due at one
+// instant it then runs before every renewal queued since, where event by
+// event it runs after those queued before its previous renewal. That
+// matters only for a renewal chain that meets it at every step — the same
+// step, at the same instants — and joined those instants before it: the two
+// then end or are re-read at the same instant in another order.
+//
+// Two cases are safe. A watcher renews at once when it starts, so a chain
+// that joins later is queued last at the instant it joins, event by event
+// and elided alike; a watcher's capped renewals shorten its step each time,
+// so it meets another chain at two steps in a row only while steady. And
+// leases elided at the same instant (a fleet read at once) resume in the
+// order they had then. So a lease resumes only when it is renewed by a
+// watcher, in a run where every chain of renewals, re-reads and retries is a
+// watcher's (others step by fixed or random delays, and join wherever their
+// previous step put them), and no other chain yet met at its step and
+// instants except leases elided at the same instant.
+
+// stepClass is the instants of a renewal chain: its step, and its
+// instants modulo the step.
+type stepClass struct {
+	step  model.Duration
+	phase model.Instant
+}
+
+// realChain marks a step class a chain renewed by events has been in.
+const realChain = model.Instant(-1 << 62)
+
+// watchersOnly reports whether every chain of renewals, re-reads and
+// retries in s is a watcher's, so that resuming may be safe (see above).
+// (Default retries, jittered, follow failures in outages: all scripted.)
+func watchersOnly(s *scenarios.Scenario) bool {
+	for i := range s.Actors {
+		a := &s.Actors[i]
+		switch {
+		case a.Renew.Kind != scenarios.RenewWatcher && a.Renew.Kind != scenarios.RenewNone,
+			a.Refresh.Kind != scenarios.RefreshWatcher && a.Refresh.Kind != scenarios.RefreshRenew && a.Refresh.Kind != scenarios.RefreshNone,
+			a.Retry.Kind == scenarios.RetryBackoff:
+			return false
+		}
+	}
+	return true
+}
+
+// mayResume reports whether lease n, renewed by policy p and elided from
+// now with step, may resume by events before the horizon; if so, its step
+// class is its elision instant's from now on.
+func (e *Engine) mayResume(p scenarios.RenewPolicy, step model.Duration) bool {
+	if e.resumes == nil || p.Kind != scenarios.RenewWatcher {
+		return false
+	}
+	now := e.loop.Now
+	c := stepClass{step, now % model.Instant(step)}
+	if t0, met := e.resumes[c]; met && t0 != now {
+		return false
+	}
+	e.resumes[c] = now
+	return true
 }
 
 // fixedStep reports whether a renewal policy's steps stay the same while
@@ -119,7 +186,7 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	if resume {
 		k -= elideMargin
 	}
-	if k < 1 || !e.upstreamQuiet(n) {
+	if k < 1 || !e.upstreamQuiet(n) || (resume && !e.mayResume(p, step)) {
 		return false
 	}
 	at := now.Add(model.Duration(k) * step) // the last elided renewal

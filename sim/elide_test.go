@@ -132,7 +132,7 @@ func tieScenario(seed uint64) string {
 	g.line("roles:")
 	g.line("  broker: %s", kv("mount", "auth/approle", "token_period", pick()))
 	for i := range 2 {
-		g.line("  db-%d: %s", i, kv("mount", "database", "default_ttl", pick(), "max_ttl", g.dur(model.Day, 30*model.Day).String()))
+		g.line("  db-%d: %s", i, kv("mount", "database", "default_ttl", pick(), "max_ttl", (model.Duration(2+g.r.IntN(3))*12*model.Hour).String()))
 	}
 	g.line("actors:")
 	g.line("  b0: %s", kv("login", "broker", "renew", "watcher", "when_exhausted", "reauth"))
@@ -140,9 +140,12 @@ func tieScenario(seed uint64) string {
 		refresh := []string{"watcher", "watcher", kv("every", pick())}[g.r.IntN(3)]
 		f := []string{"via", "b0", "credential", fmt.Sprintf("db-%d", g.r.IntN(2)), "refresh", refresh, "replicas", fmt.Sprint(3 + g.r.IntN(10))}
 		if g.chance(0.5) {
-			f = append(f, "start", (model.Duration(g.r.IntN(6)) * model.Hour).String())
+			f = append(f, "start", (model.Duration(g.r.IntN(3)) * 12 * model.Hour).String())
 		}
 		g.line("  f%d: %s", i, kv(f...))
+	}
+	if g.chance(0.5) {
+		return g.b.String() // nothing scripted: elision from the first renewal on
 	}
 	g.line("events:")
 	for range 1 + g.r.IntN(3) {
