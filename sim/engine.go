@@ -219,6 +219,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 			e.services = append(e.services, service{actor: i, replicas: len(ac.reps), rate: a.Demand / float64(len(ac.reps))})
 		}
 	}
+	e.reserve()
 	for i := range s.Actors {
 		e.loop.Schedule(e.startAt(i), orderClient, evStart, int32(i), 0)
 	}

@@ -296,6 +296,13 @@ func (q *Queue) ahead(t entry, k int) int32 {
 	return c.chunks[ch-1].nodes[pos].slot
 }
 
+// reserve makes room for n pending events.
+func (q *Queue) reserve(n int) {
+	if n > cap(q.slots) {
+		q.slots = slices.Grow(q.slots, n-len(q.slots))
+	}
+}
+
 // prefetch brings the slot of h's event towards the cache (Loop.warm).
 func (q *Queue) prefetch(h Handle) {
 	if s := int32(h) & indexMask; h >= 0 && int(s) < len(q.slots) {
