@@ -917,6 +917,10 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 }
 
 // ended records the end of one entity and cancels what was pending for it.
+// (Cancelled now, in the cascade's order, the timers' slots are read about
+// in the order they were allocated; left queued to be dropped when due, as
+// tried, each costs a cache miss in timer order: 2M dropped timers took
+// 240 ms against 30 ms of cancels here.)
 func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	en := &e.ents[m]
 	en.ended, en.endAt, en.cause, en.endBy, en.root = true, e.loop.Now, cause, by, root
