@@ -10,22 +10,22 @@ package sim
 // the event-by-event count), leaves the lease as the last of them left it,
 // and schedules a real renewal again only where something can happen.
 //
-// Nothing else can touch the lease when
-//   - no scripted event (tune, role write, revoke, outage, deploy…) is due
-//     after now: every change of role or mount values is one;
-//   - every token it depends on cannot end or be replaced: its ancestors,
+// Nothing else can touch the lease, up to the next scripted event (tune,
+// role write, revoke, outage, deploy…: every change of role or mount values
+// is one), when every token it depends on cannot end or be replaced: its ancestors,
 //     its replica's own token and its via actor's token, recursively, are
-//     each a non-expiring root token or a periodic token without hard end
-//     renewed by a watcher whose next renewal grants what the last one did
-//     (model.RenewalGrant says so), with no retry or proactive reauth
-//     pending for those replicas.
+// each a non-expiring root token or a periodic token without hard end
+// renewed by a watcher whose next renewal grants what the last one did
+// (model.RenewalGrant says so), with no retry or proactive reauth pending
+// for those replicas.
 //
-// The stretch ends at the horizon or before the first renewal the hard end
-// would cap, whichever comes first; the model's LeaseRenewalGrant computes
-// the grant at its last renewal and must give the same grant, else nothing
-// is elided. When a capped renewal falls before the horizon, the last
-// elideMargin steady renewals before it are simulated as events, so the
-// capped one is scheduled by a real renewal, as it is event by event.
+// The stretch ends at the horizon, before the next scripted event or before
+// the first renewal the hard end would cap, whichever comes first; the
+// model's LeaseRenewalGrant computes the grant at its last renewal and must
+// give the same grant, else nothing is elided. When the stretch ends before
+// the horizon, the lease resumes: its last elideMargin steady renewals are
+// simulated as events, so the one after them is scheduled by a real
+// renewal, as it is event by event — when resuming is safe (see below).
 //
 // Elision is off when something needs every event: Options.Exact,
 // Options.Observe, and an event log at level all (the lifecycle level
@@ -60,19 +60,15 @@ func scriptTimes(s *scenarios.Scenario) []model.Instant {
 	return at
 }
 
-// scriptAhead reports whether a scripted event is due after now, by the
-// horizon. (Those at now have run: they come before the clients' events.)
-//
-// Elision stops at none: a lease would resume renewing by events before
-// it, and its resumed renewals are queued when it was elided, so among
-// renewals at one instant they may run in another order than event by
-// event — harmless while they are steady, but a scripted change can make
-// that order matter (leases renewed in step, all refused after a tune, are
-// re-read in that order, which numbers the new ones). The differential
-// test's tie generator found it.
-func (e *Engine) scriptAhead(now model.Instant) bool {
+// nextScript is the instant of the first scripted event after now, by the
+// horizon, if any. (Those at now have run: they come before the clients'
+// events.)
+func (e *Engine) nextScript(now model.Instant) (model.Instant, bool) {
 	i, _ := slices.BinarySearch(e.scripts, now+1)
-	return i < len(e.scripts) && e.scripts[i] <= e.loop.Horizon
+	if i == len(e.scripts) || e.scripts[i] > e.loop.Horizon {
+		return 0, false
+	}
+	return e.scripts[i], true
 }
 
 // nextRenewal schedules lease or token n's next renewal step from now,
@@ -88,14 +84,16 @@ func (e *Engine) nextRenewal(n model.NodeID, g *model.Grant, step model.Duration
 	e.setClient(n, at)
 }
 
-// Resuming: a lease elided up to its first capped renewal renews by events
-// again a little before it, and its first such renewal was queued when it
-// was elided, not by the renewal before it. Among renewals due at one
+// Resuming: a lease elided up to its first capped renewal or a scripted
+// event renews by events again a little before it, and its first such
+// renewal was queued when it was elided, not by the renewal before it. Among renewals due at one
 // instant it then runs before every renewal queued since, where event by
 // event it runs after those queued before its previous renewal. That
 // matters only for a renewal chain that meets it at every step — the same
 // step, at the same instants — and joined those instants before it: the two
-// then end or are re-read at the same instant in another order.
+// then end or are re-read at the same instant in another order, or a
+// broker renewing in step with its leases re-authenticates after a tune and
+// re-reads a lease that event by event it renewed first.
 //
 // Two cases are safe. A watcher renews at once when it starts, so a chain
 // that joins later is queued last at the instant it joins, event by event
@@ -168,7 +166,7 @@ func fixedStep(p scenarios.RenewPolicy) bool {
 func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Duration) bool {
 	en := &e.ents[n]
 	now := e.loop.Now
-	if !e.elide || en.kind != KindLease || e.loop.Stopping() || e.scriptAhead(now) {
+	if !e.elide || en.kind != KindLease || e.loop.Stopping() {
 		return false
 	}
 	p := e.renewPolicy(n)
@@ -176,8 +174,12 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	if !fixedStep(p) || l.BatchClamped || g.Warnings != (model.Warnings{}) || !g.HasHardEnd || step >= g.TTL {
 		return false
 	}
-	// Renewal k (at now + k·step) is uncapped while it ends by the hard end.
+	// Renewal k (at now + k·step) is uncapped while it ends by the hard
+	// end, and steady while no scripted event came before it.
 	last := min(e.loop.Horizon, g.HardEnd.Add(-g.TTL))
+	if s, ok := e.nextScript(now); ok {
+		last = min(last, s-1)
+	}
 	if last < now.Add(step) {
 		return false
 	}
@@ -210,7 +212,7 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 }
 
 // upstreamQuiet reports whether no token lease n depends on can end or be
-// replaced: none is scripted (see scriptAhead), so none may end unscripted.
+// replaced before the next scripted event.
 func (e *Engine) upstreamQuiet(n model.NodeID) bool {
 	for p := e.hier.Parent(n); p != model.None; p = e.hier.Parent(p) {
 		if !e.immortal(p) {
