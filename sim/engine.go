@@ -925,9 +925,11 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	en := &e.ents[m]
 	en.ended, en.endAt, en.cause, en.endBy, en.root = true, e.loop.Now, cause, by, root
 	e.live--
-	e.loop.Queue.Cancel(en.expiry)
-	e.loop.Queue.Cancel(en.client)
-	e.loop.Queue.Cancel(en.reauth)
+	for _, h := range [...]Handle{en.expiry, en.client, en.reauth} {
+		if h != NoHandle { // most have no reauth; a hard end's root, no expiry
+			e.loop.Queue.Cancel(h)
+		}
+	}
 	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
 	e.cliffs.add(e, m)
 	if e.logs() {

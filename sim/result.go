@@ -36,6 +36,7 @@ type cliffTracker struct {
 	cur      Cliff
 	root     model.NodeID
 	active   bool
+	marked   int32  // the actor marked last, -1 for none: a cascade's ends come actor by actor
 	seen     []bool // services marked in cur, by service index
 	services []int  // the marked services, in marking order
 	all      []Cliff
@@ -47,7 +48,7 @@ type cliffTracker struct {
 
 func (t *cliffTracker) begin(e *Engine, root model.NodeID, cause EndCause, by model.Layer) {
 	t.cur = Cliff{At: e.loop.Now, Cause: cause, BoundBy: by, Lifetime: e.loop.Now.Sub(e.issueTime(root))}
-	t.root = root
+	t.root, t.marked = root, -1
 	if len(t.seen) < len(e.services) {
 		t.seen = make([]bool, len(e.services))
 	}
@@ -71,7 +72,10 @@ func (t *cliffTracker) add(e *Engine, m model.NodeID) {
 	// Which services lose what they use: this entity's actor, and for a
 	// token, every actor drawing on it through via.
 	ai := int(en.actor)
-	t.mark(e, ai)
+	if en.actor != t.marked { // marking is idempotent: once per run of one actor's ends
+		t.mark(e, ai)
+		t.marked = en.actor
+	}
 	if en.kind != KindLease && e.actors[ai].reps[en.replica].token == m {
 		for _, d := range e.actors[ai].dependents {
 			t.mark(e, d)
