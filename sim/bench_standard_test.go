@@ -265,7 +265,8 @@ func benchStandard(b *testing.B, n, days int, revoke bool) {
 func checkBenchRun(b *testing.B, res *Result, n, days int, revoke bool) {
 	b.Helper()
 	var leases, ended int
-	for _, f := range res.Entities {
+	for i := range res.NumEntities() {
+		f := res.Facts(i)
 		if f.Kind != KindLease {
 			continue
 		}
@@ -273,7 +274,7 @@ func checkBenchRun(b *testing.B, res *Result, n, days int, revoke bool) {
 		if f.Ended {
 			ended++
 			if f.Cause != Cascade {
-				b.Fatalf("%s ended as %s at %d: the workload should only renew", f.ID, f.Cause, f.EndedAt)
+				b.Fatalf("%s ended as %s at %d: the workload should only renew", res.EntityID(model.NodeID(i)), f.Cause, f.EndedAt)
 			}
 		}
 	}

@@ -155,7 +155,7 @@ func compareLives(res *Result, exps []Explanation, st *diffStats) []string {
 	}
 	var bad []string
 	left := map[string]bool{} // entities left out, by run id
-	for _, f := range res.Entities {
+	for _, f := range res.Fates() {
 		if !strings.HasSuffix(f.ID, "#1") {
 			continue
 		}

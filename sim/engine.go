@@ -160,7 +160,7 @@ type Engine struct {
 	lossSpare   blocks[loss] // pendingLoss's other buffer, kept for the next cascade
 	notes       []string     // disagreements between observed tokens and the model
 
-	capped map[model.NodeID]CappedRenewal // first renewal the hard end cut short, per entity
+	capped cappedRenewals // first renewal the hard end cut short, per entity
 
 	budgets Budgets
 	live    int64 // entities issued and not ended

@@ -142,13 +142,13 @@ func checkCounts(res *Result) string {
 		}
 	}
 	endedFates := 0
-	for _, f := range res.Entities {
+	for _, f := range res.Fates() {
 		if f.Ended {
 			endedFates++
 		}
 	}
-	if len(res.Entities) != len(res.engine.ents) || endedFates != ends {
-		return fmt.Sprintf("the result has %d entities, %d ended; the log %d issued, %d ended", len(res.Entities), endedFates, len(res.engine.ents), ends)
+	if len(res.Fates()) != len(res.engine.ents) || endedFates != ends {
+		return fmt.Sprintf("the result has %d entities, %d ended; the log %d issued, %d ended", len(res.Fates()), endedFates, len(res.engine.ents), ends)
 	}
 	// A cliff's in-use tokens and leases are the ends of entities still
 	// in use rooted at its roots at its instant; the replaced entities it
@@ -228,11 +228,11 @@ func checkReportJSON(res *Result, report []byte) string {
 	if err := json.Unmarshal(report, &doc); err != nil {
 		return "report.json does not parse: " + err.Error()
 	}
-	if len(doc.Cliffs) != len(res.Cliffs) || len(doc.Outages) != len(res.Outages) || len(doc.Entities) != len(res.Entities) ||
+	if len(doc.Cliffs) != len(res.Cliffs) || len(doc.Outages) != len(res.Outages) || len(doc.Entities) != len(res.Fates()) ||
 		len(doc.Services) != len(res.Services) || doc.Events != res.Events {
 		return fmt.Sprintf("report.json has %d cliffs, %d outages, %d entities, %d services, %d events; the run %d, %d, %d, %d, %d",
 			len(doc.Cliffs), len(doc.Outages), len(doc.Entities), len(doc.Services), doc.Events,
-			len(res.Cliffs), len(res.Outages), len(res.Entities), len(res.Services), res.Events)
+			len(res.Cliffs), len(res.Outages), len(res.Fates()), len(res.Services), res.Events)
 	}
 	for i, c := range doc.Cliffs {
 		r := &res.Cliffs[i]

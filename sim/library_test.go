@@ -84,7 +84,7 @@ func TestRunDefaultMaxCliff(t *testing.T) {
 	assert.True(t, res.Outages[0].Ongoing, "nobody logs the broker in again")
 	// Children whose own hard end falls on the same instant are counted in
 	// the broker's cascade: ancestors' expiries go first.
-	for _, f := range res.Entities {
+	for _, f := range res.Fates() {
 		if f.Kind == KindChildToken {
 			assert.Equal(t, Cascade, f.Cause, f.ID)
 		}
@@ -132,7 +132,7 @@ func TestRunJan2024Fixed(t *testing.T) {
 	assert.Empty(t, res.Cliffs)
 	assert.Empty(t, res.Outages)
 	assert.Equal(t, model.Instant(400*86400), res.Horizon)
-	for _, f := range res.Entities {
+	for _, f := range res.Fates() {
 		if f.Ended && f.Cause == MaxTTL && !f.Replaced {
 			t.Errorf("%s reached its hard end while in use", f.ID)
 		}

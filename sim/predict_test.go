@@ -91,7 +91,7 @@ actors:
 			}
 			// run agrees
 			res := New(s, Options{}).Run()
-			f := res.Entities[0]
+			f := res.Fates()[0]
 			require.True(t, f.Ended)
 			assert.Equal(t, c.end, FormatOffset(f.EndedAt))
 			assert.Equal(t, c.by, f.BoundBy.String())

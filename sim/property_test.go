@@ -983,7 +983,7 @@ func (c *propChecker) final(e *Engine, res *Result) {
 			c.failf(e, "%s is alive at the horizon %d with ExpireTime %d", e.EntityID(n), res.Horizon, exp)
 		}
 	}
-	for _, f := range res.Entities {
+	for _, f := range res.Fates() {
 		if f.Ended && f.EndedAt > res.Horizon {
 			c.failf(e, "%s ended at %d, after the horizon %d", f.ID, f.EndedAt, res.Horizon)
 		}

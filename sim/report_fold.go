@@ -62,25 +62,26 @@ const listEach = 50
 // actor and kind. Credentials and large actors are folded.
 func listedTokens(r *Result) []int {
 	type key struct {
-		actor string
+		actor int32
 		kind  EntityKind
 	}
-	replicas := actorReplicas(r)
-	small := func(f *Fate) bool { return f.Kind != KindLease && replicas[f.Actor] <= foldReplicas }
+	small := func(i int) (key, bool) {
+		kind, actor := r.engine.who(model.NodeID(i))
+		return key{actor, kind}, kind != KindLease && r.Scenario.Actors[actor].Replicas <= foldReplicas
+	}
 	total := map[key]int{}
-	for i := range r.Entities {
-		if f := &r.Entities[i]; small(f) {
-			total[key{f.Actor, f.Kind}]++
+	for i := range r.NumEntities() {
+		if k, ok := small(i); ok {
+			total[k]++
 		}
 	}
 	seen := map[key]int{}
 	var out []int
-	for i := range r.Entities {
-		f := &r.Entities[i]
-		if !small(f) {
+	for i := range r.NumEntities() {
+		k, ok := small(i)
+		if !ok {
 			continue
 		}
-		k := key{f.Actor, f.Kind}
 		if n := seen[k]; n < listEach || n >= total[k]-listEach {
 			out = append(out, i)
 		}
@@ -187,7 +188,7 @@ func foldGroups(r *Result) []groupJSON {
 		anyEnded              bool
 		ends                  []end
 		capped                *CappedRenewal
-		cappedID              string
+		cappedAt              int // the entity of capped
 	}
 	type key struct {
 		actor string
@@ -196,9 +197,12 @@ func foldGroups(r *Result) []groupJSON {
 	replicas := actorReplicas(r)
 	var groups []*group
 	byKey := map[key]*group{}
-	for i := range r.Entities {
-		f := &r.Entities[i]
-		g := byKey[key{f.Actor, f.Kind}]
+	var g *group // the last entity's: runs of one actor and kind skip the map
+	for i := range r.NumEntities() {
+		f := r.Facts(i)
+		if g == nil || g.Actor != f.Actor || g.Kind != string(f.Kind) {
+			g = byKey[key{f.Actor, f.Kind}]
+		}
 		if g == nil {
 			g = &group{groupJSON: groupJSON{Group: groupID(f.Actor, f.Kind), Actor: f.Actor, Kind: string(f.Kind), Replicas: replicas[f.Actor]},
 				firstIssue: f.IssuedAt, lastIssue: f.IssuedAt}
@@ -239,7 +243,7 @@ func foldGroups(r *Result) []groupJSON {
 				g.Capped = &groupCapJSON{LeastBefore: fc.Before().Seconds(), MostBefore: fc.Before().Seconds()}
 			}
 			if g.capped == nil || fc.At < g.capped.At {
-				g.capped, g.cappedID = fc, f.ID
+				g.capped, g.cappedAt = fc, i
 			}
 			g.Capped.Entities++
 			g.Capped.LeastBefore = min(g.Capped.LeastBefore, fc.Before().Seconds())
@@ -265,7 +269,7 @@ func foldGroups(r *Result) []groupJSON {
 			j.Ends = append(j.Ends, ej)
 		}
 		if g.capped != nil {
-			j.Capped.Entity, j.Capped.capJSON = g.cappedID, capOf(c, g.capped)
+			j.Capped.Entity, j.Capped.capJSON = r.EntityID(model.NodeID(g.cappedAt)), capOf(c, g.capped)
 		}
 		out = append(out, j)
 	}
@@ -348,8 +352,8 @@ func listedIndividually(r *Result) (idx []int, why map[int][]string) {
 			starts[o.Service] = append(starts[o.Service], o.From)
 		}
 		listed := map[string]int{} // per service and start
-		for i := range r.Entities {
-			f := &r.Entities[i]
+		for i := range r.NumEntities() {
+			f := r.Facts(i)
 			if !f.Ended || f.Replaced {
 				continue
 			}
@@ -364,19 +368,24 @@ func listedIndividually(r *Result) (idx []int, why map[int][]string) {
 			}
 		}
 	}
-	first := map[string]int{} // group → entity with the earliest capped renewal
-	var order []string
-	for i := range r.Entities {
-		f := &r.Entities[i]
-		if f.FirstCapped == nil {
+	type group struct {
+		actor int32
+		kind  EntityKind
+	}
+	first := map[group]int{} // group → entity with the earliest capped renewal
+	var order []group
+	for i := range r.NumEntities() {
+		fc := r.engine.firstCapped(model.NodeID(i))
+		if fc == nil {
 			continue
 		}
-		g := groupID(f.Actor, f.Kind)
+		kind, actor := r.engine.who(model.NodeID(i))
+		g := group{actor, kind}
 		j, ok := first[g]
 		if !ok {
 			order = append(order, g)
 		}
-		if !ok || f.FirstCapped.At < r.Entities[j].FirstCapped.At {
+		if !ok || fc.At < r.engine.firstCapped(model.NodeID(j)).At {
 			first[g] = i
 		}
 	}

@@ -112,7 +112,7 @@ type capJSON struct {
 // The bytes are those json.Encoder with a two-space indent would write.
 func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	folded := l.Folds(len(r.Entities))
+	folded := l.Folds(r.NumEntities())
 	doc := reportHeadOf(r)
 	if folded {
 		for i := range doc.Cliffs {
@@ -132,7 +132,7 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 		for _, f := range []struct {
 			name string
 			v    any
-		}{{"entities_folded", true}, {"entities_total", len(r.Entities)}, {"entity_groups", foldGroups(r)}} {
+		}{{"entities_folded", true}, {"entities_total", r.NumEntities()}, {"entity_groups", foldGroups(r)}} {
 			if err := writeField(bw, f.name, f.v); err != nil {
 				return err
 			}
@@ -140,7 +140,8 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 	}
 	bw.WriteString(",\n  \"entities\": [")
 	for k, i := range listed {
-		ej := entityJSONOf(r, &r.Entities[i])
+		f := r.Fate(i)
+		ej := entityJSONOf(r, &f)
 		ej.ListedFor = why[i]
 		b, err := json.MarshalIndent(ej, "    ", "  ")
 		if err != nil {
@@ -167,7 +168,7 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 
 // allEntities is every entity index, for a report that lists them all.
 func allEntities(r *Result) []int {
-	out := make([]int, len(r.Entities))
+	out := make([]int, r.NumEntities())
 	for i := range out {
 		out[i] = i
 	}
@@ -250,7 +251,7 @@ func cliffsJSON(r *Result) []cliffJSON {
 	for i := range r.Cliffs {
 		f := &r.Cliffs[i]
 		cj := cliffJSON{At: c.RFC3339(f.At), OffsetSeconds: int64(f.At), Root: r.EntityID(f.Roots[0]), Cause: f.Cause.String(),
-			BoundBy: f.BoundByName(), Set: LayerSetting(r.Scenario, f.BoundBy, r.Entities[f.Roots[0]].Actor).Path, LifetimeSeconds: f.Lifetime.Seconds(), TokensRevoked: f.Tokens, LeasesRevoked: f.Leases,
+			BoundBy: f.BoundByName(), Set: LayerSetting(r.Scenario, f.BoundBy, r.Facts(int(f.Roots[0])).Actor).Path, LifetimeSeconds: f.Lifetime.Seconds(), TokensRevoked: f.Tokens, LeasesRevoked: f.Leases,
 			RetiredRevoked: f.Retired, Services: []string{}}
 		for _, n := range f.Roots {
 			cj.Roots = append(cj.Roots, r.EntityID(n))

@@ -26,8 +26,8 @@ type reportDoc struct {
 func encodeWhole(t *testing.T, r *Result) []byte {
 	t.Helper()
 	doc := reportDoc{reportHead: reportHeadOf(r), Entities: []entityJSON{}, Revocation: revocationDoc(r)}
-	for i := range r.Entities {
-		doc.Entities = append(doc.Entities, entityJSONOf(r, &r.Entities[i]))
+	for i := range r.Fates() {
+		doc.Entities = append(doc.Entities, entityJSONOf(r, &r.Fates()[i]))
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -51,7 +51,7 @@ func TestStreamedReportIsTheWholeDocument(t *testing.T) {
 			// auto lists every entity up to FoldEntitiesAbove.
 			var auto bytes.Buffer
 			require.NoError(t, WriteReportJSON(&auto, res, EntitiesAuto))
-			assert.Equal(t, len(res.Entities) <= FoldEntitiesAbove, bytes.Equal(want, auto.Bytes()), "auto folds only above %d entities", FoldEntitiesAbove)
+			assert.Equal(t, len(res.Fates()) <= FoldEntitiesAbove, bytes.Equal(want, auto.Bytes()), "auto folds only above %d entities", FoldEntitiesAbove)
 		})
 	}
 }
@@ -61,7 +61,7 @@ func TestReportWithNoEntity(t *testing.T) {
 	s, err := scenarios.Parse("empty.yaml", []byte("name: empty\ndescription: the backend is down throughout\nstart: 2024-01-01T00:00:00Z\nhorizon: 1d\nseed: 1\nactors:\n  app: {token: {ttl: 1h}}\nevents:\n  - {at: 0s, do: outage, until: 1d}\n"))
 	require.NoError(t, err)
 	res := New(s, Options{}).Run()
-	require.Empty(t, res.Entities)
+	require.Empty(t, res.Fates())
 	for _, l := range []EntityListing{EntitiesAll, EntitiesFolded} {
 		var got bytes.Buffer
 		require.NoError(t, WriteReportJSON(&got, res, l))
@@ -103,9 +103,9 @@ func checkFolded(t *testing.T, res *Result, report []byte) {
 	}
 	require.NoError(t, json.Unmarshal(report, &doc))
 	require.True(t, doc.Folded)
-	require.Equal(t, len(res.Entities), doc.Total)
+	require.Equal(t, len(res.Fates()), doc.Total)
 	byGroup, ends, alive := map[string]int{}, map[string]int{}, map[string]int{}
-	for _, f := range res.Entities {
+	for _, f := range res.Fates() {
 		g := groupID(f.Actor, f.Kind)
 		byGroup[g]++
 		ends[fmt.Sprintf("%s %s %t", g, f.Cause, f.Replaced)]++
@@ -125,19 +125,19 @@ func checkFolded(t *testing.T, res *Result, report []byte) {
 		assert.Equal(t, g.Entities, n, "%s: its ends count each entity once", g.Group)
 		sum += g.Entities
 	}
-	assert.Equal(t, len(res.Entities), sum, "the groups count every entity once")
+	assert.Equal(t, len(res.Fates()), sum, "the groups count every entity once")
 	for k, n := range ends {
 		assert.Zero(t, n, "fate %s", k)
 	}
 	ids := map[string]int{}
-	for i, f := range res.Entities {
+	for i, f := range res.Fates() {
 		ids[f.ID] = i
 	}
 	for _, e := range doc.List {
 		require.NotEmpty(t, e.ListedFor, "%s is listed for a reason", e.ID)
 		i, ok := ids[e.ID]
 		require.True(t, ok, e.ID)
-		want := entityJSONOf(res, &res.Entities[i])
+		want := entityJSONOf(res, &res.Fates()[i])
 		want.ListedFor = e.ListedFor
 		assert.Equal(t, want, e)
 	}
@@ -177,7 +177,7 @@ func TestFoldedReportSizeDoesNotGrowWithTheFleet(t *testing.T) {
 		require.NoError(t, WriteReportJSON(&b, res, EntitiesFolded))
 		checkFolded(t, res, b.Bytes())
 		require.NoError(t, WriteRunText(&text, res))
-		return b.Len(), len(res.Entities), text.String()
+		return b.Len(), len(res.Fates()), text.String()
 	}
 	small, n1, smallText := size(1_000)
 	large, n2, largeText := size(10_000)
@@ -242,14 +242,14 @@ actors: {broker: {login: r, when_exhausted: {reauth: {at: 0.8}}}}
 `))
 	require.NoError(t, err)
 	res := New(s, Options{}).Run()
-	require.Greater(t, len(res.Entities), 3*listEach)
+	require.Greater(t, len(res.Fates()), 3*listEach)
 	var b bytes.Buffer
 	require.NoError(t, WriteRunText(&b, res))
 	out := b.String()
 	_, fates, _ := strings.Cut(out, "\nEntities")
 	assert.Equal(t, 2*listEach, strings.Count(fates, "\n  broker#"), "tokens listed one by one")
 	assert.Contains(t, out, "broker#1 ")
-	assert.Contains(t, out, fmt.Sprintf("broker#%d ", len(res.Entities)))
+	assert.Contains(t, out, fmt.Sprintf("broker#%d ", len(res.Fates())))
 	assert.NotContains(t, out, fmt.Sprintf("broker#%d ", listEach+1))
-	assert.Regexp(t, fmt.Sprintf(`broker\s+token\s+×%d\s`, len(res.Entities)-2*listEach), out)
+	assert.Regexp(t, fmt.Sprintf(`broker\s+token\s+×%d\s`, len(res.Fates())-2*listEach), out)
 }

@@ -123,7 +123,7 @@ func WriteRunText(w io.Writer, r *Result) error {
 			for _, x := range f.Services {
 				svcs = append(svcs, r.Services[x].Name)
 			}
-			set := LayerSetting(r.Scenario, f.BoundBy, r.Entities[f.Roots[0]].Actor).Path
+			set := LayerSetting(r.Scenario, f.BoundBy, r.Facts(int(f.Roots[0])).Actor).Path
 			if set == "" {
 				set = "—" // an operator's revoke, or an ancestor: no setting decides it
 			}
@@ -190,8 +190,9 @@ func writeFates(b *strings.Builder, r *Result) {
 	var folds []*fold
 	byKey := map[key]*fold{}
 	listed := inList{idx: listedTokens(r)}
-	for i, f := range r.Entities {
+	for i := range r.NumEntities() {
 		if !listed.has(i) {
+			f := r.Facts(i)
 			k := key{f.Actor, f.Kind, f.Replaced, f.Cause, foldLayer(f.BoundBy)}
 			if k.cause == Alive || k.cause == Revoked {
 				k.by = model.Layer{}
@@ -206,6 +207,7 @@ func writeFates(b *strings.Builder, r *Result) {
 			g.by.add(f.BoundBy)
 			continue
 		}
+		f := r.Fate(i)
 		ended := "—"
 		if f.Ended {
 			ended = FormatOffset(f.EndedAt) + "  " + SinceIssue(f.EndedAt.Sub(f.IssuedAt))
@@ -251,18 +253,23 @@ func writeCapped(b *strings.Builder, r *Result) {
 	}
 	var rows []Fate
 	var folds []*fold
-	byKey := map[string]*fold{}
+	type foldKey struct {
+		actor string
+		kind  EntityKind
+	}
+	byKey := map[foldKey]*fold{}
 	listed := inList{idx: listedTokens(r)}
-	for i, f := range r.Entities {
-		fc := f.FirstCapped
+	for i := range r.NumEntities() {
+		fc := r.engine.firstCapped(model.NodeID(i))
 		if fc == nil {
 			continue
 		}
 		if listed.has(i) {
-			rows = append(rows, f)
+			rows = append(rows, r.Fate(i))
 			continue
 		}
-		k := f.Actor + "\x00" + string(f.Kind)
+		f := r.Facts(i)
+		k := foldKey{f.Actor, f.Kind}
 		g := byKey[k]
 		if g == nil {
 			g = &fold{actor: f.Actor, kind: f.Kind, first: *fc, least: fc.Before(), most: fc.Before()}

@@ -233,6 +233,30 @@ type CappedRenewal struct {
 // Before is how long before the hard end the warning came.
 func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
 
+// cappedRenewals holds each entity's first capped renewal, where a year
+// of a million leases caps every one of them in its last hour: a position
+// per entity, not a map of a million entries.
+type cappedRenewals struct {
+	pos   []int32 // by entity: 1 + its index in first, 0 if none (entities past the end: none)
+	first []CappedRenewal
+}
+
+func (c *cappedRenewals) note(n model.NodeID, cr CappedRenewal) {
+	if int(n) >= len(c.pos) {
+		c.pos = append(c.pos, make([]int32, int(n)+1-len(c.pos))...)
+	}
+	c.first = append(c.first, cr)
+	c.pos[n] = int32(len(c.first))
+}
+
+// firstCapped is entity n's first capped renewal, or nil.
+func (e *Engine) firstCapped(n model.NodeID) *CappedRenewal {
+	if int(n) >= len(e.capped.pos) || e.capped.pos[n] == 0 {
+		return nil
+	}
+	return &e.capped.first[e.capped.pos[n]-1]
+}
+
 // grant is the entity's latest grant, in place: what its last issue or
 // renewal gave.
 func (e *Engine) grant(n model.NodeID) *model.Grant {
@@ -254,13 +278,8 @@ func (e *Engine) logs() bool { return e.opts.RecordLog || e.stream != nil }
 
 func (e *Engine) record(ev LogEvent) {
 	if ev.Kind == LogRenew {
-		if g := e.grant(ev.Entity); g.Warnings.TTLCapped {
-			if _, seen := e.capped[ev.Entity]; !seen {
-				if e.capped == nil {
-					e.capped = map[model.NodeID]CappedRenewal{}
-				}
-				e.capped[ev.Entity] = CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings}
-			}
+		if g := e.grant(ev.Entity); g.Warnings.TTLCapped && e.firstCapped(ev.Entity) == nil {
+			e.capped.note(ev.Entity, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
 		}
 	}
 	if !e.logging() {
@@ -327,9 +346,17 @@ func (e *Engine) EntityID(n model.NodeID) string {
 	return id.String()
 }
 
-// Fate is what became of one entity.
+// Fate is what became of one entity, with the names of it and its kin.
 type Fate struct {
 	ID, Parent string
+	Root       string // the entity whose end ended it, for cascades
+	Facts
+}
+
+// Facts is what became of one entity, without names: all a fold or a
+// tally reads, and nothing to format or allocate per entity (a year of a
+// million leases has two million of them).
+type Facts struct {
 	Kind       EntityKind
 	Actor      string
 	IssuedAt   model.Instant
@@ -337,7 +364,6 @@ type Fate struct {
 	EndedAt    model.Instant
 	Cause      EndCause
 	BoundBy    model.Layer
-	Root       string // the entity whose end ended it, for cascades
 	Replaced   bool
 	ReplacedAt model.Instant
 	HardEnd    model.End
@@ -362,7 +388,6 @@ type Result struct {
 	Outcome  Outcome
 	Events   int64 // events processed
 	Horizon  model.Instant
-	Entities []Fate
 	Cliffs   []Cliff
 	Outages  []Outage
 	Impacts  []Impact
@@ -375,6 +400,35 @@ type Result struct {
 	Revocation *Revocation
 
 	engine *Engine
+	fates  []Fate // Fates, once asked for
+}
+
+// NumEntities is the number of tokens and leases the run issued.
+func (r *Result) NumEntities() int { return len(r.engine.ents) }
+
+// Facts is what became of entity i (issue order; i is its model.NodeID),
+// without names.
+func (r *Result) Facts(i int) Facts { return r.engine.facts(model.NodeID(i)) }
+
+// Fate is what became of entity i, named.
+func (r *Result) Fate(i int) Fate {
+	if r.fates != nil {
+		return r.fates[i]
+	}
+	return r.engine.fate(model.NodeID(i))
+}
+
+// Fates is every entity's fate in issue order, built on the first call:
+// what a consumer looking entities up by id needs. Reports and tallies
+// walk Facts instead, which names nothing.
+func (r *Result) Fates() []Fate {
+	if r.fates == nil {
+		r.fates = make([]Fate, r.NumEntities())
+		for i := range r.fates {
+			r.fates[i] = r.engine.fate(model.NodeID(i))
+		}
+	}
+	return r.fates
 }
 
 // EntityID names an entity of this run (see Engine.EntityID).
@@ -392,24 +446,6 @@ func (e *Engine) result(o Outcome) *Result {
 		now = e.loop.Horizon
 	}
 	r := &Result{Scenario: e.s, Seed: e.seed, Outcome: o, Events: e.loop.Processed, Horizon: now, Log: e.log, Notes: e.notes, engine: e}
-	for i := range e.ents {
-		n := model.NodeID(i)
-		en := &e.ents[i]
-		f := Fate{ID: e.EntityID(n), Kind: en.kind, Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
-			Ended: en.ended, EndedAt: en.endAt, Cause: en.cause, BoundBy: en.endBy,
-			Replaced: en.retired, ReplacedAt: en.replacedAt}
-		if en.parent != model.None {
-			f.Parent = e.EntityID(en.parent)
-		}
-		if en.cause == Cascade || en.cause == Orphaned {
-			f.Root = e.EntityID(en.root)
-		}
-		f.HardEnd = e.grant(n).End()
-		if c, ok := e.capped[n]; ok {
-			f.FirstCapped = &c
-		}
-		r.Entities = append(r.Entities, f)
-	}
 	r.Cliffs = e.cliffs.cliffs()
 	for i := range e.services {
 		s := &e.services[i]
@@ -430,6 +466,35 @@ func (e *Engine) result(o Outcome) *Result {
 		r.Revocation = e.rev.summary(e, now)
 	}
 	return r
+}
+
+// facts is what became of entity n, as the run left it.
+func (e *Engine) facts(n model.NodeID) Facts {
+	en := &e.ents[n]
+	f := Facts{Kind: en.kind, Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
+		Ended: en.ended, EndedAt: en.endAt, Cause: en.cause, BoundBy: en.endBy,
+		Replaced: en.retired, ReplacedAt: en.replacedAt, HardEnd: e.grant(n).End()}
+	f.FirstCapped = e.firstCapped(n)
+	return f
+}
+
+// who is entity n's kind and actor index.
+func (e *Engine) who(n model.NodeID) (EntityKind, int32) {
+	en := &e.ents[n]
+	return en.kind, en.actor
+}
+
+// fate is facts with the names of n, its parent and its cascade's root.
+func (e *Engine) fate(n model.NodeID) Fate {
+	f := Fate{ID: e.EntityID(n), Facts: e.facts(n)}
+	en := &e.ents[n]
+	if en.parent != model.None {
+		f.Parent = e.EntityID(en.parent)
+	}
+	if en.cause == Cascade || en.cause == Orphaned {
+		f.Root = e.EntityID(en.root)
+	}
+	return f
 }
 
 // Impact is a window in which at least one service was down: overlapping

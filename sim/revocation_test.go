@@ -160,7 +160,7 @@ func TestRevocationLeavesValidityAlone(t *testing.T) {
 			a, b := New(instant, Options{}).Run(), New(vault, Options{}).Run()
 			require.Nil(t, a.Revocation)
 			require.NotNil(t, b.Revocation)
-			assert.Equal(t, a.Entities, b.Entities)
+			assert.Equal(t, a.Fates(), b.Fates())
 			assert.Equal(t, a.Cliffs, b.Cliffs)
 			assert.Equal(t, a.Outages, b.Outages)
 			assert.Equal(t, a.Services, b.Services)

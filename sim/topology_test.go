@@ -24,7 +24,7 @@ func TestRunNestedChain(t *testing.T) {
 	assert.Equal(t, 6, c.Tokens, "trust, the broker's child token and 4 app child tokens")
 	assert.Equal(t, 4, c.Leases)
 	byID := map[string]Fate{}
-	for _, f := range res.Entities {
+	for _, f := range res.Fates() {
 		byID[f.ID] = f
 	}
 	for id, parent := range map[string]string{"broker.token#1": "trust#1", "app[3].token#1": "broker.token#1"} {
@@ -121,7 +121,7 @@ func TestRunRootTokens(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			res := New(parse(t, c.src), Options{RecordLog: true}).Run()
 			got := map[string]model.Instant{}
-			for _, f := range res.Entities {
+			for _, f := range res.Fates() {
 				got[f.ID] = f.EndedAt
 			}
 			assert.Equal(t, c.wantEnd, got)

@@ -181,8 +181,8 @@ type evaluator struct {
 
 func newEvaluator(s *scenarios.Scenario, res *sim.Result, exps []sim.Explanation) *evaluator {
 	e := &evaluator{s: s, r: res, exps: exps, clk: sim.Clock{Start: s.Start}, byID: map[string]int{}}
-	for i := range res.Entities {
-		e.byID[res.Entities[i].ID] = i
+	for i := range res.Fates() {
+		e.byID[res.Fates()[i].ID] = i
 	}
 	return e
 }
@@ -232,7 +232,7 @@ func (e *evaluator) cascades(n int) []Violation {
 		// Every root must be fixed for the cliff to go.
 		var roots []*sim.Fate
 		for _, r := range c.Roots {
-			f := &e.r.Entities[r]
+			f := &e.r.Fates()[r]
 			roots = append(roots, f)
 			v.keys = append(v.keys, rootKey(f))
 		}
@@ -269,14 +269,14 @@ func layerName(cause sim.EndCause, by model.Layer) string {
 // outage, on the service's own chain: an in-use entity of the service that
 // ended then, and the root of its cascade.
 func (e *evaluator) outageRoot(o sim.Outage) *sim.Fate {
-	for i := range e.r.Entities {
-		f := &e.r.Entities[i]
+	for i := range e.r.Fates() {
+		f := &e.r.Fates()[i]
 		if f.Actor != o.Service || !f.Ended || f.EndedAt != o.From || f.Replaced {
 			continue
 		}
 		if f.Root != "" {
 			if j, ok := e.byID[f.Root]; ok {
-				return &e.r.Entities[j]
+				return &e.r.Fates()[j]
 			}
 		}
 		return f
@@ -381,8 +381,8 @@ func (e *evaluator) systemDefault() []Violation {
 			keys: []string{x.ID}, cands: e.ownMaxFixes(x.Actor, x.Kind, life),
 		})
 	}
-	for i := range e.r.Entities {
-		f := &e.r.Entities[i]
+	for i := range e.r.Fates() {
+		f := &e.r.Fates()[i]
 		id := groupID(f)
 		if seen[id] || !f.HardEnd.Set || f.HardEnd.By.Kind != model.LayerSystemMax {
 			continue
@@ -410,8 +410,8 @@ func replicas(n int) string {
 // re-authenticated) at least d before that end; reaching it in use fails.
 func (e *evaluator) reauthMargin(d model.Duration) []Violation {
 	var out []Violation
-	for i := range e.r.Entities {
-		f := &e.r.Entities[i]
+	for i := range e.r.Fates() {
+		f := &e.r.Fates()[i]
 		if f.Kind == sim.KindLease || !f.HardEnd.Set {
 			continue
 		}

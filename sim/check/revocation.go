@@ -111,7 +111,7 @@ func (e *evaluator) irrevocable() []Violation {
 // rootOf is the cascade root of a lease, or "".
 func (e *evaluator) rootOf(lease string) string {
 	if i, ok := e.byID[lease]; ok {
-		return e.r.Entities[i].Root
+		return e.r.Fates()[i].Root
 	}
 	return ""
 }
@@ -124,10 +124,10 @@ func (e *evaluator) leaseRootFixes(lease string) []candidate {
 	if !ok {
 		return nil
 	}
-	f := &e.r.Entities[i]
+	f := &e.r.Fates()[i]
 	if f.Root != "" {
 		if j, ok := e.byID[f.Root]; ok {
-			f = &e.r.Entities[j]
+			f = &e.r.Fates()[j]
 		}
 	}
 	return e.rootsFixes([]*sim.Fate{f})

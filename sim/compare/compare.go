@@ -78,12 +78,12 @@ func Compare(base, prop Side) *Comparison {
 	used := make([]bool, len(prop.Result.Cliffs))
 	for i := range base.Result.Cliffs {
 		bc := &base.Result.Cliffs[i]
-		actor := base.Result.Entities[bc.Roots[0]].Actor
+		actor := base.Result.Facts(int(bc.Roots[0])).Actor
 		ch := CliffChange{Change: "removed", Actor: actor, Cause: bc.Cause, BoundBy: bc.BoundBy, By: bc.BoundByName(),
 			Set: sim.LayerSetting(base.Scenario, bc.BoundBy, actor).Path, Baseline: bc}
 		for j := range prop.Result.Cliffs {
 			pc := &prop.Result.Cliffs[j]
-			if used[j] || pc.Cause != bc.Cause || pc.BoundBy != bc.BoundBy || prop.Result.Entities[pc.Roots[0]].Actor != actor {
+			if used[j] || pc.Cause != bc.Cause || pc.BoundBy != bc.BoundBy || prop.Result.Facts(int(pc.Roots[0])).Actor != actor {
 				continue
 			}
 			used[j] = true
@@ -99,7 +99,7 @@ func Compare(base, prop Side) *Comparison {
 	for j := range prop.Result.Cliffs {
 		if !used[j] {
 			pc := &prop.Result.Cliffs[j]
-			actor := prop.Result.Entities[pc.Roots[0]].Actor
+			actor := prop.Result.Facts(int(pc.Roots[0])).Actor
 			c.Cliffs = append(c.Cliffs, CliffChange{Change: "added", Actor: actor, Cause: pc.Cause, BoundBy: pc.BoundBy,
 				By: pc.BoundByName(), Set: sim.LayerSetting(prop.Scenario, pc.BoundBy, actor).Path, Proposal: pc})
 		}

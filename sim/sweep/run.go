@@ -376,8 +376,8 @@ func Measure(r *sim.Result) Metrics {
 	for _, w := range r.Impacts {
 		m.Censored = m.Censored || w.Ongoing
 	}
-	for i := range r.Entities {
-		f := &r.Entities[i]
+	for i := range r.NumEntities() {
+		f := r.Facts(i)
 		if !f.Ended {
 			continue
 		}
