@@ -293,7 +293,7 @@ func (e *Engine) newEntity(n model.NodeID, en entity) {
 		panic(fmt.Sprintf("sim: entity %d out of step with hierarchy node %d", len(e.ents), n))
 	}
 	en.expiry, en.client, en.reauth, en.root = NoHandle, NoHandle, NoHandle, model.None
-	e.ents = append(e.ents, en)
+	e.ents = push(e.ents, en)
 	e.live++
 	e.checkBudgets()
 }
@@ -374,7 +374,7 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	rep.gen++
 	rep.attempts = 0
 	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), gen: rep.gen, parent: parent, ref: int32(len(e.tokens))})
-	e.tokens = append(e.tokens, tok)
+	e.tokens = push(e.tokens, tok)
 	if old := rep.token; e.alive(old) {
 		e.retire(old)
 	}
@@ -478,7 +478,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	rep.leaseGen++
 	rep.attempts = 0
 	e.newEntity(n, entity{kind: KindLease, actor: int32(ai), replica: int32(r), gen: rep.leaseGen, parent: e.hier.Parent(n), ref: int32(len(e.leases))})
-	e.leases = append(e.leases, l)
+	e.leases = push(e.leases, l)
 	if old := rep.lease; e.alive(old) {
 		e.retire(old)
 	}
