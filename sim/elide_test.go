@@ -193,20 +193,25 @@ events:
 
 // elideCompare runs s exactly and elided and returns how the reports
 // differ ("" if they do not), the renewals elided, and whether the exact
-// run stayed within the budget.
-func elideCompare(s *scenarios.Scenario, budget int64) (diff string, elided int64, ok bool) {
-	exact := New(s, Options{Budget: budget, Exact: true})
+// run stayed within the budget. With log, the event logs at their default
+// level (lifecycle, which leaves elision on) must not differ either.
+func elideCompare(s *scenarios.Scenario, budget int64, log bool) (diff string, elided int64, ok bool) {
+	exact := New(s, Options{Budget: budget, Exact: true, RecordLog: log, LogLevel: LogLifecycle})
 	rx := exact.Run()
 	if rx.Outcome.Exhausted() {
 		return "", 0, false
 	}
-	fast := New(s, Options{Budget: budget})
+	fast := New(s, Options{Budget: budget, RecordLog: log, LogLevel: LogLifecycle})
 	rf := fast.Run()
-	for _, w := range []func(*bytes.Buffer, *Result) error{
+	writers := []func(*bytes.Buffer, *Result) error{
 		func(b *bytes.Buffer, r *Result) error { return WriteRunText(b, r) },
 		func(b *bytes.Buffer, r *Result) error { return WriteReportJSON(b, r, EntitiesAll) },
 		func(b *bytes.Buffer, r *Result) error { return WriteReportJSON(b, r, EntitiesFolded) },
-	} {
+	}
+	if log {
+		writers = append(writers, func(b *bytes.Buffer, r *Result) error { return WriteEventsJSONL(b, r) })
+	}
+	for _, w := range writers {
 		var bx, bf bytes.Buffer
 		if err := w(&bx, rx); err != nil {
 			return err.Error(), 0, true
@@ -245,7 +250,7 @@ func TestElisionMatchesExact(t *testing.T) {
 				skipped++
 				continue
 			}
-			diff, n, ok := elideCompare(s, elideBudget)
+			diff, n, ok := elideCompare(s, elideBudget, seed%4 == 0) // the log, for a quarter
 			if !ok {
 				skipped++
 				continue
@@ -284,7 +289,7 @@ func TestElisionLibrary(t *testing.T) {
 		require.NoError(t, err)
 		s, err := scenarios.Parse(f, src)
 		require.NoError(t, err)
-		diff, _, _ := elideCompare(s, 0)
+		diff, _, _ := elideCompare(s, 0, true)
 		require.Empty(t, diff, f)
 	}
 }
@@ -302,7 +307,7 @@ func TestElisionStandardWorkload(t *testing.T) {
 	require.NotEqual(t, string(src), small, "the scenario's replica count moved")
 	s, err := scenarios.Parse("standard-2k-365d.yaml", []byte(small))
 	require.NoError(t, err)
-	diff, elided, ok := elideCompare(s, 1<<40)
+	diff, elided, ok := elideCompare(s, 1<<40, false)
 	require.True(t, ok)
 	require.Empty(t, diff)
 	require.Greater(t, elided, int64(2000*12000), "most renewals elided")
