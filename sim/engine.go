@@ -158,6 +158,7 @@ type Engine struct {
 	streamErr   error
 	pendingLoss blocks[loss] // entities whose end their holders have yet to react to
 	lossSpare   blocks[loss] // pendingLoss's other buffer, kept for the next cascade
+	lossBatch   lossBatch    // services' losses gathered in afterEnd (service.go)
 	notes       []string     // disagreements between observed tokens and the model
 
 	capped cappedRenewals // first renewal the hard end cut short, per entity
@@ -960,6 +961,7 @@ func (e *Engine) afterEnd() {
 	lost := e.pendingLoss
 	e.pendingLoss, e.lossSpare = e.lossSpare, blocks[loss]{}
 	react := 0 // the ends a holder may react to, kept in lost[:react]
+	e.batchLosses()
 	for i := range lost.len() {
 		l := *lost.at(i)
 		ai, r := int(l.actor), int(l.replica)
@@ -976,6 +978,8 @@ func (e *Engine) afterEnd() {
 			react++
 		}
 	}
+	e.flushLosses()
+	e.lossBatch.on = false
 	defer func() { lost.reset(); e.lossSpare = lost }()
 	for i := range react {
 		l := *lost.at(i)

@@ -101,6 +101,15 @@ func (e *Engine) updateValidity(ai, r int) {
 		return
 	}
 	rep.valid = valid
+	if !valid && e.lossBatch.on {
+		if e.lossBatch.s != ac.service {
+			e.flushLosses()
+			e.lossBatch.s = ac.service
+		}
+		e.lossBatch.n++
+		return
+	}
+	e.flushLosses()
 	s := &e.services[ac.service]
 	if valid {
 		s.change(e.loop.Now, -1)
@@ -109,6 +118,27 @@ func (e *Engine) updateValidity(ai, r int) {
 	}
 	if e.logs() {
 		e.record(LogEvent{Kind: LogService, Entity: model.None, Actor: int32(ai), Replica: int32(r), Failing: int32(s.failing)})
+	}
+}
+
+// lossBatch gathers the replicas one service loses in a row at one instant
+// (a cascade's losses, with no log kept: the log has a line per change),
+// to apply them as one change. k changes of +1 at one instant are one of
+// +k: the demand integral grows by rate·failing·0 after the first, the
+// window opens at the first, the peak is the last.
+type lossBatch struct {
+	on   bool
+	s, n int // service, replicas lost
+}
+
+// batchLosses starts gathering losses (only when no log is kept).
+func (e *Engine) batchLosses() { e.lossBatch = lossBatch{on: !e.logs()} }
+
+// flushLosses applies the gathered losses; gathering goes on if it was on.
+func (e *Engine) flushLosses() {
+	if b := &e.lossBatch; b.n > 0 {
+		e.services[b.s].change(e.loop.Now, b.n)
+		b.n = 0
 	}
 }
 
