@@ -78,6 +78,7 @@ type entity struct {
 	parent     model.NodeID     // at issue, for reports (the hierarchy forgets it on revocation)
 	root       model.NodeID     // for Cascade: the entity whose end revoked it
 	draws      [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
+	capped     int32            // 1 + index of its first capped renewal in Engine.capped; 0: none (fills padding)
 	replacedAt model.Instant
 	endAt      model.Instant
 	endBy      model.Layer
@@ -161,7 +162,7 @@ type Engine struct {
 	lossBatch   lossBatch    // services' losses gathered in afterEnd (service.go)
 	notes       []string     // disagreements between observed tokens and the model
 
-	capped cappedRenewals // first renewal the hard end cut short, per entity
+	capped []CappedRenewal // first renewals the hard end cut short (entity.capped)
 
 	budgets Budgets
 	live    int64 // entities issued and not ended

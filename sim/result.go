@@ -233,28 +233,20 @@ type CappedRenewal struct {
 // Before is how long before the hard end the warning came.
 func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
 
-// cappedRenewals holds each entity's first capped renewal, where a year
-// of a million leases caps every one of them in its last hour: a position
-// per entity, not a map of a million entries.
-type cappedRenewals struct {
-	pos   []int32 // by entity: 1 + its index in first, 0 if none (entities past the end: none)
-	first []CappedRenewal
-}
-
-func (c *cappedRenewals) note(n model.NodeID, cr CappedRenewal) {
-	if int(n) >= len(c.pos) {
-		c.pos = append(c.pos, make([]int32, int(n)+1-len(c.pos))...)
-	}
-	c.first = append(c.first, cr)
-	c.pos[n] = int32(len(c.first))
+// noteCapped keeps entity n's first capped renewal: where a year of a
+// million leases caps every one of them in its last hour, a position in
+// the entity (whose line a renewal has loaded), not a map of a million.
+func (e *Engine) noteCapped(n model.NodeID, cr CappedRenewal) {
+	e.capped = push(e.capped, cr)
+	e.ents[n].capped = int32(len(e.capped))
 }
 
 // firstCapped is entity n's first capped renewal, or nil.
 func (e *Engine) firstCapped(n model.NodeID) *CappedRenewal {
-	if int(n) >= len(e.capped.pos) || e.capped.pos[n] == 0 {
-		return nil
+	if k := e.ents[n].capped; k > 0 {
+		return &e.capped[k-1]
 	}
-	return &e.capped.first[e.capped.pos[n]-1]
+	return nil
 }
 
 // grant is the entity's latest grant, in place: what its last issue or
@@ -279,7 +271,7 @@ func (e *Engine) logs() bool { return e.opts.RecordLog || e.stream != nil }
 func (e *Engine) record(ev LogEvent) {
 	if ev.Kind == LogRenew {
 		if g := e.grant(ev.Entity); g.Warnings.TTLCapped && e.firstCapped(ev.Entity) == nil {
-			e.capped.note(ev.Entity, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
+			e.noteCapped(ev.Entity, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
 		}
 	}
 	if !e.logging() {
