@@ -50,25 +50,49 @@ func (o Options) elides() bool {
 	return !logs || o.LogLevel != LogAll
 }
 
-// scriptTimes are the instants of the scripted events, in order.
-func scriptTimes(s *scenarios.Scenario) []model.Instant {
-	at := make([]model.Instant, len(s.Events))
+// elision is the engine's elision state.
+type elision struct {
+	on      bool
+	scripts []model.Instant // scripted events' instants, in order
+	elided  int64           // renewals elided (counted in loop.Processed too)
+	// resumes are the step classes met (see Resuming below): the instant
+	// leases in a class were elided at, or realChain; nil when no lease
+	// may resume in this run.
+	resumes map[stepClass]model.Instant
+	memo    immortalMemo
+}
+
+// immortalMemo is the last immortal answer: a fleet's leases, elided at
+// one instant, ask it of the same token. The token's expiry tells whether
+// it was renewed since; scripted events, which could change the answer,
+// run before the instant's renewals.
+type immortalMemo struct {
+	t          model.NodeID
+	at, expire model.Instant
+	ok, set    bool
+}
+
+func newElision(s *scenarios.Scenario, opts Options) elision {
+	el := elision{on: opts.elides(), scripts: make([]model.Instant, len(s.Events))}
 	for i := range s.Events {
-		at[i] = s.Events[i].At
+		el.scripts[i] = s.Events[i].At
 	}
-	slices.Sort(at)
-	return at
+	slices.Sort(el.scripts)
+	if el.on && watchersOnly(s) {
+		el.resumes = map[stepClass]model.Instant{}
+	}
+	return el
 }
 
 // nextScript is the instant of the first scripted event after now, by the
 // horizon, if any. (Those at now have run: they come before the clients'
 // events.)
 func (e *Engine) nextScript(now model.Instant) (model.Instant, bool) {
-	i, _ := slices.BinarySearch(e.scripts, now+1)
-	if i == len(e.scripts) || e.scripts[i] > e.loop.Horizon {
+	i, _ := slices.BinarySearch(e.el.scripts, now+1)
+	if i == len(e.el.scripts) || e.el.scripts[i] > e.loop.Horizon {
 		return 0, false
 	}
-	return e.scripts[i], true
+	return e.el.scripts[i], true
 }
 
 // nextRenewal schedules lease or token n's next renewal step from now,
@@ -78,8 +102,8 @@ func (e *Engine) nextRenewal(n model.NodeID, g *model.Grant, step model.Duration
 		return
 	}
 	at := e.loop.Now.Add(step)
-	if e.resumes != nil {
-		e.resumes[stepClass{step, at % model.Instant(step)}] = realChain
+	if c, ok := classOf(step, at); ok && e.el.resumes != nil {
+		e.el.resumes[c] = realChain
 	}
 	e.setClient(n, at)
 }
@@ -107,10 +131,16 @@ func (e *Engine) nextRenewal(n model.NodeID, g *model.Grant, step model.Duration
 // instants except leases elided at the same instant.
 
 // stepClass is the instants of a renewal chain: its step, and its
-// instants modulo the step.
-type stepClass struct {
-	step  model.Duration
-	phase model.Instant
+// instants modulo the step, packed in one number (a cheap map key).
+type stepClass uint64
+
+// classOf is the step class of a chain stepping by step through at; false
+// for steps of 2^32 s (136 years) or more, which no lease resumes with.
+func classOf(step model.Duration, at model.Instant) (stepClass, bool) {
+	if step <= 0 || step >= 1<<32 {
+		return 0, false
+	}
+	return stepClass(uint64(step)<<32 | uint64(at%model.Instant(step))), true
 }
 
 // realChain marks a step class a chain renewed by events has been in.
@@ -136,15 +166,18 @@ func watchersOnly(s *scenarios.Scenario) bool {
 // now with step, may resume by events before the horizon; if so, its step
 // class is its elision instant's from now on.
 func (e *Engine) mayResume(p scenarios.RenewPolicy, step model.Duration) bool {
-	if e.resumes == nil || p.Kind != scenarios.RenewWatcher {
+	if e.el.resumes == nil || p.Kind != scenarios.RenewWatcher {
 		return false
 	}
 	now := e.loop.Now
-	c := stepClass{step, now % model.Instant(step)}
-	if t0, met := e.resumes[c]; met && t0 != now {
+	c, ok := classOf(step, now)
+	if !ok {
 		return false
 	}
-	e.resumes[c] = now
+	if t0, met := e.el.resumes[c]; met && t0 != now {
+		return false
+	}
+	e.el.resumes[c] = now
 	return true
 }
 
@@ -166,7 +199,7 @@ func fixedStep(p scenarios.RenewPolicy) bool {
 func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Duration) bool {
 	en := &e.ents[n]
 	now := e.loop.Now
-	if !e.elide || en.kind != KindLease || e.loop.Stopping() {
+	if !e.el.on || en.kind != KindLease || e.loop.Stopping() {
 		return false
 	}
 	p := e.renewPolicy(n)
@@ -199,7 +232,7 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	// The lease as that renewal leaves it: the same grant, a later expiry.
 	l.ExpireTime = at.Add(g.TTL)
 	e.loop.Processed += k
-	e.elided += k
+	e.el.elided += k
 	if resume {
 		e.loop.Queue.Reschedule(en.expiry, l.ExpireTime)
 		e.setClient(n, at.Add(step))
@@ -252,6 +285,18 @@ func (e *Engine) immortal(t model.NodeID) bool {
 	if tok.NoExpiry {
 		return true
 	}
+	m := &e.el.memo
+	if !m.set || m.t != t || m.at != e.loop.Now || m.expire != tok.ExpireTime {
+		*m = immortalMemo{t: t, at: e.loop.Now, expire: tok.ExpireTime, ok: e.steadyToken(t), set: true}
+	}
+	return m.ok
+}
+
+// steadyToken is immortal's answer for a live, unreplaced token t with an
+// expiry.
+func (e *Engine) steadyToken(t model.NodeID) bool {
+	en := &e.ents[t]
+	tok := e.token(t)
 	p := e.renewPolicy(t)
 	if p.Kind != scenarios.RenewWatcher || !tok.Renewable || tok.Type == model.TokenBatch {
 		return false

@@ -172,11 +172,8 @@ type Engine struct {
 	shapes   []shape // per actor: its leases' renewal, precomputed (shape.go)
 	shapeIDs uint32
 
-	elide        bool                        // steady renewals may be elided (elide.go)
-	scripts      []model.Instant             // scripted events' instants, in order
-	nextProgress int64                       // Processed at which Options.Progress is next called
-	elided       int64                       // renewals elided (counted in loop.Processed too)
-	resumes      map[stepClass]model.Instant // step classes met: elision instant, or realChain (elide.go)
+	el           elision // steady renewals elided (elide.go)
+	nextProgress int64   // Processed at which Options.Progress is next called
 }
 
 // New prepares a run of a validated scenario.
@@ -192,10 +189,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		drawFault: NewDraws(seed, PurposeFaults),
 	}
 	e.rev = newRevoker(s, seed)
-	e.elide, e.scripts = opts.elides(), scriptTimes(s)
-	if e.elide && watchersOnly(s) {
-		e.resumes = map[stepClass]model.Instant{}
-	}
+	e.el = newElision(s, opts)
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.loop.Warm = e.warm
 	e.budgets = opts.budgets()
