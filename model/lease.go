@@ -68,6 +68,40 @@ func IssueLease(view MountView, role SecretsRole, tok IssuingToken, now Instant)
 	return l, nil
 }
 
+// LeaseIssue is IssueLease precomputed for one mount view and secrets
+// role (§5.1): an issue's grant does not depend on the instant, except for
+// its ceiling, which starts at the issue. Issue gives IssueLease's lease
+// for a service token; a batch token's clamp and a final use go to
+// IssueLease. TestLeaseIssueMatchesIssueLease checks the two agree.
+type LeaseIssue struct {
+	view MountView
+	role SecretsRole
+	l    Lease // IssueLease by a service token at instant 0
+	err  error
+}
+
+// NewLeaseIssue prepares the issues of leases under view and role.
+func NewLeaseIssue(view MountView, role SecretsRole) *LeaseIssue {
+	l, err := IssueLease(view, role, IssuingToken{Valid: true}, 0)
+	return &LeaseIssue{view: view, role: role, l: l, err: err}
+}
+
+// Issue is IssueLease(view, role, tok, now) with p's view and role.
+func (p *LeaseIssue) Issue(tok IssuingToken, now Instant) (Lease, error) {
+	if tok.Type == TokenBatch || tok.UsesLeft == 1 {
+		return IssueLease(p.view, p.role, tok, now)
+	}
+	if p.err != nil {
+		return Lease{}, p.err
+	}
+	l := p.l
+	l.IssueTime, l.ExpireTime = now, now.Add(l.TTL)
+	if l.Grant.HasHardEnd {
+		l.Grant.HardEnd = now.Add(Duration(l.Grant.HardEnd))
+	}
+	return l, nil
+}
+
 // RenewLease implements lease renewal (semantics.md §5.2, vault/expiration.go
 // Renew → secretCredsRenew): the role's *current* default_ttl and max_ttl,
 // increment replaces, increment 0 gives the role default (not sticky), the

@@ -165,3 +165,26 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 		require.Equal(t, want, got, "renewal %d", i)
 	}
 }
+
+func TestLeaseIssueMatchesIssueLease(t *testing.T) {
+	views := []MountView{dbView, ResolveMount(untuned, Mount{Path: "database"}),
+		ResolveMount(untuned, Mount{Path: "database", DefaultLeaseTTL: h(2), MaxLeaseTTL: h(3)}),
+		ResolveMount(System{MaxLeaseTTL: h(1) / 2}, Mount{Path: "database"})}
+	roles := []SecretsRole{{Name: "app"}, {Name: "app", DefaultTTL: h(1), MaxTTL: h(4)},
+		{Name: "app", DefaultTTL: h(5), MaxTTL: h(4)}, {Name: "app", DefaultTTL: h(1)}}
+	toks := []IssuingToken{svcTok, {Valid: true, Type: TokenService}, {ID: "b", Type: TokenBatch, Valid: true, Expire: at(h(2))},
+		{ID: "u", Valid: true, UsesLeft: 1}, {ID: "u2", Valid: true, UsesLeft: 2}}
+	for _, view := range views {
+		for _, role := range roles {
+			p := NewLeaseIssue(view, role)
+			for _, tok := range toks {
+				for _, now := range []Instant{0, at(h(1) / 3), at(h(1)), at(h(24 * 365))} {
+					want, werr := IssueLease(view, role, tok, now)
+					got, err := p.Issue(tok, now)
+					require.Equal(t, werr, err, "%v %v %v at %v", view, role, tok, now)
+					require.Equal(t, want, got, "%v %v %v at %v", view, role, tok, now)
+				}
+			}
+		}
+	}
+}

@@ -169,7 +169,8 @@ type Engine struct {
 
 	rev *revoker // the expiration manager's revocation work; nil: instant
 
-	shapes   []shape // per actor: its leases' renewal, precomputed (shape.go)
+	shapes   []shape      // per actor: its leases' renewal, precomputed (shape.go)
+	issues   []issueShape // per actor: its leases' issue, precomputed (issue.go)
 	shapeIDs uint32
 
 	el           elision // steady renewals elided (elide.go)
@@ -455,13 +456,12 @@ func (e *Engine) fetchLease(ai, r int) bool {
 		e.updateValidity(ai, r)
 		return false
 	}
-	role := e.b.SecretsRole(ac.a.Credential)
 	tok := e.token(tokNode)
 	it := model.IssuingToken{Type: tok.Type, Valid: true, Expire: tok.ExpireTime}
 	if tok.Type == model.TokenBatch {
 		it.ID = e.EntityID(tokNode) // provenance of the clamp; service tokens need none
 	}
-	l, err := model.IssueLease(e.b.View(role.Mount), *role, it, e.loop.Now)
+	l, err := e.leaseIssue(ai).Issue(it, e.loop.Now)
 	if err != nil {
 		e.record(LogEvent{Kind: LogIssueFailed, Entity: model.None, Actor: int32(ai), Replica: int32(r), Err: err.Error()})
 		e.updateValidity(ai, r)
