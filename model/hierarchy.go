@@ -1,6 +1,9 @@
 package model
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // NodeID identifies a token or lease in a Hierarchy. IDs are dense indexes
 // handed out in creation order; None means "no node".
@@ -98,6 +101,9 @@ func (h *Hierarchy) AddLease(tok NodeID) (NodeID, error) {
 
 func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
 	id := NodeID(len(h.parent))
+	if len(h.parent) == cap(h.parent) {
+		h.grow(max(len(h.parent), 64))
+	}
 	h.parent = append(h.parent, parent)
 	h.first = append(h.first, None)
 	h.last = append(h.last, None)
@@ -114,6 +120,19 @@ func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
 		h.last[parent] = id
 	}
 	return id
+}
+
+// grow makes room for n more nodes at once: append grows a large slice by
+// a quarter, and a fleet re-reading a million credentials would copy the
+// seven columns over four times.
+func (h *Hierarchy) grow(n int) {
+	h.parent = slices.Grow(h.parent, n)
+	h.first = slices.Grow(h.first, n)
+	h.last = slices.Grow(h.last, n)
+	h.next = slices.Grow(h.next, n)
+	h.prev = slices.Grow(h.prev, n)
+	h.kind = slices.Grow(h.kind, n)
+	h.alive = slices.Grow(h.alive, n)
 }
 
 // RevokeTree implements tree revocation (semantics.md §6.1,

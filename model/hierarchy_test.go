@@ -126,3 +126,22 @@ func TestBoundedByAncestor(t *testing.T) {
 	assert.Equal(t, own, BoundedByAncestor(own, End{}, "s"), "parent without end")
 	assert.Equal(t, End{Set: true, At: 50, By: Layer{LayerAncestor, "s"}}, BoundedByAncestor(End{}, par, "s"), "periodic child of a mortal parent")
 }
+
+// A fleet's nodes are added without copying the columns over at every
+// quarter: they double.
+func TestHierarchyColumnsDouble(t *testing.T) {
+	var h Hierarchy
+	root, err := h.AddToken(None, false)
+	require.NoError(t, err)
+	grew := 0
+	for range 100_000 {
+		c := cap(h.parent)
+		_, err := h.AddLease(root)
+		require.NoError(t, err)
+		if cap(h.parent) != c {
+			grew++
+		}
+	}
+	assert.LessOrEqual(t, grew, 12)
+	assert.Equal(t, len(h.parent), len(h.alive))
+}
