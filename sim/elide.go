@@ -38,7 +38,11 @@ import (
 	"github.com/leasesim/leasesim/scenarios"
 )
 
-// elideMargin is how many steady renewals stay events before a capped one.
+// elideMargin is how many steady renewals stay events when a lease
+// resumes before its stretch's end. The first may run ahead of a capped
+// watcher that steps into its instants for one step, and the second meets
+// that watcher's next renewal: with two, both meetings are steady renewals
+// of the lease, which change nothing the other reads.
 const elideMargin = 2
 
 // elides reports whether a run with these options may elide renewals.
@@ -110,9 +114,10 @@ func (e *Engine) nextRenewal(n model.NodeID, g *model.Grant, step model.Duration
 
 // Resuming: a lease elided up to its first capped renewal or a scripted
 // event renews by events again a little before it, and its first such
-// renewal was queued when it was elided, not by the renewal before it. Among renewals due at one
-// instant it then runs before every renewal queued since, where event by
-// event it runs after those queued before its previous renewal. That
+// renewal was queued when it was elided, not by the renewal before it.
+// Among renewals due at one instant it then runs before every renewal
+// queued since, where event by event it runs after those queued before its
+// previous renewal. That
 // matters only for a renewal chain that meets it at every step — the same
 // step, at the same instants — and joined those instants before it: the two
 // then end or are re-read at the same instant in another order, or a
