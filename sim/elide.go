@@ -66,14 +66,17 @@ type elision struct {
 	memo    immortalMemo
 }
 
-// immortalMemo is the last immortal answer: a fleet's leases, elided at
-// one instant, ask it of the same token. The token's expiry tells whether
-// it was renewed since; scripted events, which could change the answer,
-// run before the instant's renewals.
+// immortalMemo is the last immortal answer: a fleet's leases, renewed at
+// many instants between two renewals of their broker's token, ask it of
+// the same token. The answer depends on the token's state, which a renewal
+// changes (and with it the expiry and the pending renewal's instant), and
+// on the backend's mounts and roles, which only a scripted event changes
+// (Backend.version); so those are its key, not the instant.
 type immortalMemo struct {
-	t          model.NodeID
-	at, expire model.Instant
-	ok, set    bool
+	t               model.NodeID
+	expire, renewAt model.Instant
+	version         uint64
+	ok, set         bool
 }
 
 func newElision(s *scenarios.Scenario, opts Options) elision {
@@ -290,9 +293,13 @@ func (e *Engine) immortal(t model.NodeID) bool {
 	if tok.NoExpiry {
 		return true
 	}
+	var renewAt model.Instant = -1
+	if c, ok := e.loop.Queue.Event(en.client); ok {
+		renewAt = c.At
+	}
 	m := &e.el.memo
-	if !m.set || m.t != t || m.at != e.loop.Now || m.expire != tok.ExpireTime {
-		*m = immortalMemo{t: t, at: e.loop.Now, expire: tok.ExpireTime, ok: e.steadyToken(t), set: true}
+	if !m.set || m.t != t || m.expire != tok.ExpireTime || m.renewAt != renewAt || m.version != e.b.version {
+		*m = immortalMemo{t: t, expire: tok.ExpireTime, renewAt: renewAt, version: e.b.version, ok: e.steadyToken(t), set: true}
 	}
 	return m.ok
 }

@@ -312,3 +312,38 @@ func TestElisionStandardWorkload(t *testing.T) {
 	require.Empty(t, diff)
 	require.Greater(t, elided, int64(2000*12000), "most renewals elided")
 }
+
+// TestElisionAfterUpstreamRoleWrite: a role write gives the broker's
+// periodic token a hard end (§4: renewals re-read the role), so the broker
+// logs in again near it and its leases are re-read while the old ones live
+// on to their own expiry. Leases renewed between the write and the
+// broker's next renewal must not be elided as if the broker were still
+// steady (a planted "always steady" fails this test).
+func TestElisionAfterUpstreamRoleWrite(t *testing.T) {
+	for _, at := range []string{"26h", "30h", "47h"} {
+		src := fmt.Sprintf(`name: role-write-under-fleet
+description: a broker's periodic token gets a max after a role write
+start: 2024-01-01T00:00:00Z
+horizon: 20d
+seed: 3
+backend:
+  mounts:
+    auth/approle: {}
+    database: {default_lease_ttl: 1h, max_lease_ttl: 8760h}
+roles:
+  broker: {mount: auth/approle, token_period: 24h}
+  app-db: {mount: database, default_ttl: 1h, max_ttl: 8760h}
+actors:
+  broker: {login: broker, renew: watcher, when_exhausted: reauth}
+  fleet: {via: broker, credential: app-db, refresh: watcher, replicas: 20}
+events:
+  - {at: %s, do: role, role: broker, set: {token_period: 0, token_ttl: 1h, token_max_ttl: 5d}}
+`, at)
+		s, err := scenarios.Parse("role-write.yaml", []byte(src))
+		require.NoError(t, err)
+		diff, elided, ok := elideCompare(s, 0, true)
+		require.True(t, ok)
+		require.Empty(t, diff, "role write at %s", at)
+		require.Positive(t, elided, "role write at %s: nothing was elided, so nothing was tested", at)
+	}
+}
