@@ -240,6 +240,7 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	// The lease as that renewal leaves it: the same grant, a later expiry.
 	l.ExpireTime = at.Add(g.TTL)
 	e.loop.Processed += k
+	e.loop.Elided += k
 	e.el.elided += k
 	if resume {
 		e.loop.Queue.Reschedule(en.expiry, l.ExpireTime)

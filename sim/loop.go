@@ -56,10 +56,12 @@ type Loop struct {
 	// later ones stay queued. It has no "unset" value: the zero Horizon
 	// stops at instant 0.
 	Horizon model.Instant
-	// Budget caps Processed; 0 means no cap. It bounds runaway runs (a
-	// renewal loop at one instant) so they stop instead of hanging.
+	// Budget caps the events handled one by one (Processed − Elided); 0
+	// means no cap. It bounds runaway runs (a renewal loop at one instant)
+	// so they stop instead of hanging: work, which elided events are not.
 	Budget    int64
-	Processed int64 // events handled so far, over all calls to Run
+	Processed int64 // events so far, over all calls to Run, elided ones included
+	Elided    int64 // events done in closed form, not one by one (sim/elide.go)
 	// Warm, when set, is told the targets of the events likely to run
 	// next (see warm), so that it can prefetch their state: a fleet's
 	// state does not fit in the caches, and misses overlapped with other
@@ -101,7 +103,7 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 			l.Now = l.Horizon
 			return HorizonReached
 		}
-		if l.Budget > 0 && l.Processed >= l.Budget {
+		if l.Budget > 0 && l.Processed-l.Elided >= l.Budget {
 			return BudgetExhausted
 		}
 		if next.at < l.Now {

@@ -106,7 +106,7 @@ simulates every renewal as an event; --log all does too.`,
 // addBudgetFlags adds --max-events, --max-live and --max-entities, bound to b.
 func addBudgetFlags(cmd *cobra.Command, b *sim.Budgets) {
 	*b = sim.DefaultBudgets
-	cmd.Flags().Int64Var(&b.Events, "max-events", b.Events, "stop the run after this many events (exit 3)")
+	cmd.Flags().Int64Var(&b.Events, "max-events", b.Events, "stop the run after this many events simulated one by one (exit 3; elided renewals do not count)")
 	cmd.Flags().Int64Var(&b.Live, "max-live", b.Live, "stop the run when more tokens and leases than this are alive at once (exit 3)")
 	cmd.Flags().Int64Var(&b.Entities, "max-entities", b.Entities, "stop the run when more tokens and leases than this were issued, about 1 GB per million (exit 3)")
 }
