@@ -301,12 +301,7 @@ func TestElisionStandardWorkload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a year of 2,000 leases event by event")
 	}
-	src, err := os.ReadFile("../testdata/standard-1m-365d.yaml")
-	require.NoError(t, err)
-	small := strings.Replace(string(src), "replicas: 1000000", "replicas: 2000", 1)
-	require.NotEqual(t, string(src), small, "the scenario's replica count moved")
-	s, err := scenarios.Parse("standard-2k-365d.yaml", []byte(small))
-	require.NoError(t, err)
+	s := standardScenario(t, "standard-2k-365d.yaml", "replicas: 1000000", "replicas: 2000")
 	diff, elided, ok := elideCompare(s, 1<<40, false)
 	require.True(t, ok)
 	require.Empty(t, diff)
@@ -321,26 +316,11 @@ func TestElisionStandardWorkload(t *testing.T) {
 // steady (a planted "always steady" fails this test).
 func TestElisionAfterUpstreamRoleWrite(t *testing.T) {
 	for _, at := range []string{"26h", "30h", "47h"} {
-		src := fmt.Sprintf(`name: role-write-under-fleet
-description: a broker's periodic token gets a max after a role write
-start: 2024-01-01T00:00:00Z
-horizon: 20d
-seed: 3
-backend:
-  mounts:
-    auth/approle: {}
-    database: {default_lease_ttl: 1h, max_lease_ttl: 8760h}
-roles:
-  broker: {mount: auth/approle, token_period: 24h}
-  app-db: {mount: database, default_ttl: 1h, max_ttl: 8760h}
-actors:
-  broker: {login: broker, renew: watcher, when_exhausted: reauth}
-  fleet: {via: broker, credential: app-db, refresh: watcher, replicas: 20}
-events:
-  - {at: %s, do: role, role: broker, set: {token_period: 0, token_ttl: 1h, token_max_ttl: 5d}}
-`, at)
-		s, err := scenarios.Parse("role-write.yaml", []byte(src))
-		require.NoError(t, err)
+		s := standardScenario(t, "role-write.yaml",
+			"horizon: 365d", "horizon: 20d",
+			"replicas: 1000000", "replicas: 20",
+			"broker: {login: broker, renew: watcher}", "broker: {login: broker, renew: watcher, when_exhausted: reauth}",
+			"replicas: 20}\n", "replicas: 20}\nevents:\n  - {at: "+at+", do: role, role: broker, set: {token_period: 0, token_ttl: 1h, token_max_ttl: 5d}}\n")
 		diff, elided, ok := elideCompare(s, 0, true)
 		require.True(t, ok)
 		require.Empty(t, diff, "role write at %s", at)
@@ -353,10 +333,7 @@ events:
 // 100,000-event budget stops it; elided, it runs to the horizon and still
 // reports every renewal in its event count.
 func TestElisionBudgetCountsWork(t *testing.T) {
-	src, err := os.ReadFile("../testdata/standard-1m-365d.yaml")
-	require.NoError(t, err)
-	s, err := scenarios.Parse("standard-100.yaml", []byte(strings.Replace(string(src), "replicas: 1000000", "replicas: 100", 1)))
-	require.NoError(t, err)
+	s := standardScenario(t, "standard-100.yaml", "replicas: 1000000", "replicas: 100")
 	const budget = 100_000
 	exact := New(s, Options{Budget: budget, Exact: true}).Run()
 	require.Equal(t, BudgetExhausted, exact.Outcome)
@@ -364,4 +341,20 @@ func TestElisionBudgetCountsWork(t *testing.T) {
 	require.Equal(t, HorizonReached, fast.Outcome)
 	require.Greater(t, fast.Events, int64(100*12000))
 	require.Less(t, fast.Events-fast.engine.loop.Elided, int64(budget))
+}
+
+// standardScenario is testdata/standard-1m-365d.yaml with each old string
+// of the pairs replaced once by its new one (each must occur).
+func standardScenario(t *testing.T, name string, oldNew ...string) *scenarios.Scenario {
+	t.Helper()
+	src, err := os.ReadFile("../testdata/standard-1m-365d.yaml")
+	require.NoError(t, err)
+	y := string(src)
+	for i := 0; i < len(oldNew); i += 2 {
+		require.Contains(t, y, oldNew[i])
+		y = strings.Replace(y, oldNew[i], oldNew[i+1], 1)
+	}
+	s, err := scenarios.Parse(name, []byte(y))
+	require.NoError(t, err)
+	return s
 }
