@@ -41,6 +41,14 @@ type Handle int32
 // NoHandle is never returned for a scheduled event; use it for "none".
 const NoHandle Handle = -1
 
+// Seq is an event's place among ties: the sequence number every Push and
+// Reschedule takes. TakeSeq takes one without queueing anything, and
+// PushSeq queues an event with it later, so that the event sorts among
+// ties exactly as if it had been pushed when the seq was taken. Seqs run
+// from 1 to seqLimit (31 bits), so the holder may keep one in the place of
+// a Handle, e.g. as ^Handle(s), which is below NoHandle.
+type Seq uint32
+
 const (
 	indexBits = 24
 	indexMask = 1<<indexBits - 1
@@ -56,6 +64,8 @@ const (
 	orderShift = 56
 	seqShift   = indexBits
 	seqMask    = 1<<32 - 1
+	// seqLimit is the last seq taken before renumbering: 31 bits (see Seq).
+	seqLimit = 1<<31 - 1
 )
 
 func makeHandle(s int32, gen uint8) Handle {
@@ -115,9 +125,10 @@ type slot struct {
 // buckets, 64 at a time) and O(log n) in the heap.
 //
 // Events are totally ordered by (At, Order, seq), where seq is a counter
-// taken at each Push and each Reschedule, so ties are FIFO and the order is
-// fully deterministic whichever structure holds an event: a calendar FIFO
-// is appended to with ever larger seqs, so it is sorted by seq; the next
+// taken at each Push and each Reschedule (or earlier, by TakeSeq, for
+// PushSeq), so ties are FIFO and the order is fully deterministic
+// whichever structure holds an event: a calendar FIFO is appended to only
+// with a seq larger than its tail's, so it is sorted by seq; the next
 // event is the lesser of the calendar's first and the heap's top.
 //
 // The heap starts at index root (3), with padding before it so that each
@@ -139,6 +150,11 @@ type Queue struct {
 	// heapOnly sends every event to the heap: the queue as it was before
 	// the calendar, kept for the differential test and benchmarks.
 	heapOnly bool
+	// BeforeRenumber, when set, is called when the seq counter is full,
+	// before the pending events are renumbered: it must PushSeq every seq
+	// taken by TakeSeq and not yet pushed, because renumbering gives the
+	// pending events new seqs that a seq held outside would not follow.
+	BeforeRenumber func()
 
 	// FIFO list of free slots threaded through slot.pos.
 	freeHead, freeTail int32
@@ -199,6 +215,16 @@ func (c *calendar) takes(at model.Instant, order uint8) bool {
 	return order < calOrders && at >= c.cursor && uint64(at)-uint64(c.cursor) < calSize
 }
 
+// sortsLast reports whether seq is larger than every seq in the FIFO of
+// (at, order): its tail's is the largest (a stale node's is 0 or was live).
+func (c *calendar) sortsLast(at model.Instant, order uint8, seq Seq) bool {
+	if c.lists == nil {
+		return true
+	}
+	l := &c.lists[int(at&calMask)*calOrders+int(order)]
+	return l.tail == 0 || c.chunks[l.tail-1].nodes[l.tlen-1].seq < uint32(seq)
+}
+
 // first returns the first non-empty bucket from the cursor on.
 func (c *calendar) first() int {
 	start := int(c.cursor & calMask)
@@ -223,21 +249,44 @@ func (q *Queue) Len() int { return max(len(q.heap)-root, 0) + q.cal.count }
 
 // Push schedules e and returns its handle.
 func (q *Queue) Push(e Event) Handle {
+	return q.push(e, q.next()) // the seq first: renumbering moves nothing half-placed
+}
+
+// TakeSeq takes the next seq, as a Push would, and queues nothing: see Seq.
+// It stays valid until it is pushed, or until BeforeRenumber is called
+// (which must push it).
+func (q *Queue) TakeSeq() Seq { return q.next() }
+
+// PushSeq schedules e with seq s, taken by TakeSeq and not pushed since,
+// and returns its handle: among events at the same At and Order, e runs
+// after those whose seqs were taken before s and before those taken after,
+// wherever it is queued. It panics on a seq this queue has not given out.
+func (q *Queue) PushSeq(e Event, s Seq) Handle {
+	if s == 0 || uint64(s) > q.seq {
+		panic(fmt.Sprintf("sim: PushSeq of seq %d, not taken (the counter is at %d)", s, q.seq))
+	}
+	return q.push(e, s)
+}
+
+func (q *Queue) push(e Event, seq Seq) Handle {
 	s := q.alloc()
 	sl := &q.slots[s]
 	sl.target, sl.arg, sl.kind, sl.live = e.Target, e.Arg, e.Kind, true
-	q.place(s, e.At, e.Order)
-	return makeHandle(s, sl.gen)
+	gen := sl.gen
+	q.place(s, e.At, e.Order, seq)
+	return makeHandle(s, gen)
 }
 
-// place queues slot s at (at, order) with a fresh sequence number.
-func (q *Queue) place(s int32, at model.Instant, order uint8) {
-	q.slots[s].cal, q.slots[s].pos = false, -1 // not queued: renumber skips it
-	k := q.key(order, s)                       // before placing: key may renumber
-	if !q.heapOnly && q.cal.takes(at, order) {
+// place queues slot s at (at, order) with seq: in the calendar when it
+// covers at and the seq sorts after its FIFO's tail (always, for a fresh
+// seq), else in the heap.
+func (q *Queue) place(s int32, at model.Instant, order uint8, seq Seq) {
+	k := uint64(order)<<orderShift | uint64(seq)<<seqShift | uint64(s)
+	if !q.heapOnly && q.cal.takes(at, order) && q.cal.sortsLast(at, order, seq) {
 		q.calAppend(s, at, order, k)
 		return
 	}
+	q.slots[s].cal = false
 	if len(q.heap) == 0 {
 		q.heap = append(q.heap, make([]entry, root)...)
 	}
@@ -374,15 +423,15 @@ func (q *Queue) Reschedule(h Handle, at model.Instant) bool {
 		return false
 	}
 	order := q.orderOf(s)
+	seq := q.next() // may renumber (and push held seqs): positions are read after it
 	if !q.slots[s].cal && (q.heapOnly || !q.cal.takes(at, order)) {
 		// Heap to heap: move the entry in place.
-		k := q.key(order, s)
-		i := q.slots[s].pos // after key, which may renumber but never moves entries
-		q.fix(int(i), entry{at: at, key: k})
+		i := q.slots[s].pos
+		q.fix(int(i), entry{at: at, key: uint64(order)<<orderShift | uint64(seq)<<seqShift | uint64(s)})
 		return true
 	}
 	q.unplace(s)
-	q.place(s, at, order)
+	q.place(s, at, order, seq)
 	return true
 }
 
@@ -543,21 +592,27 @@ func (q *Queue) event(e entry) Event {
 	}
 }
 
-// key packs order and slot s with a fresh sequence number.
-func (q *Queue) key(order uint8, s int32) uint64 {
-	if q.seq == seqMask {
+// next takes a fresh sequence number, renumbering first when the counter
+// is full. Call it before changing anything: renumbering (and
+// BeforeRenumber's pushes) must find every pending event fully placed.
+func (q *Queue) next() Seq {
+	if q.seq >= seqLimit {
 		q.renumber()
 	}
 	q.seq++
-	return uint64(order)<<orderShift | q.seq<<seqShift | uint64(s)
+	return Seq(q.seq)
 }
 
 // renumber gives the pending events the sequence numbers 1..n in their
-// current sequence order, so the counter can go on in 32 bits. Every
+// current sequence order, so the counter can go on in 31 bits. Every
 // comparison between pending events keeps its result, so the heap and the
-// calendar FIFOs stay valid as they are. It runs once per 2^32
-// schedulings: O(n log n) then, and nothing amortised.
+// calendar FIFOs stay valid as they are. Seqs held outside (TakeSeq) are
+// pushed first by BeforeRenumber, so they are renumbered with the rest. It
+// runs once per 2^31 schedulings: O(n log n) then, and nothing amortised.
 func (q *Queue) renumber() {
+	if q.BeforeRenumber != nil {
+		q.BeforeRenumber()
+	}
 	var byseq []int32 // live slots
 	for s := range q.slots {
 		if q.slots[s].live && (q.slots[s].cal || q.slots[s].pos >= 0) {

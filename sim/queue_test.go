@@ -349,6 +349,24 @@ func TestQueue_AgainstReference(t *testing.T) {
 		return Handle(rng.Int32N(1 << 20)) // probably never issued
 	}
 
+	// Events whose seq was taken (TakeSeq) and not yet pushed (PushSeq),
+	// with the reference's seq for them.
+	var held []refEvent
+	var seqs []Seq
+	pushHeld := func(k int) {
+		e := held[k]
+		e.h = q.PushSeq(e.ev, seqs[k])
+		require.Equal(t, -1, ref.find(e.h), "PushSeq returned a live handle %d", e.h)
+		ref.insert(e)
+		issued = append(issued, e.h)
+		held, seqs = slices.Delete(held, k, k+1), slices.Delete(seqs, k, k+1)
+	}
+	q.BeforeRenumber = func() {
+		for len(held) > 0 {
+			pushHeld(len(held) - 1)
+		}
+	}
+
 	for i := range ops {
 		// Phases that grow and shrink the queue, so it both gets large and
 		// empties out.
@@ -363,9 +381,16 @@ func TestQueue_AgainstReference(t *testing.T) {
 		case op < pushWeight:
 			e := Event{At: at, Order: uint8(rng.IntN(3)), Kind: Kind(rng.IntN(4)),
 				Target: rng.Int32(), Arg: int32(i)}
+			if len(held) > 0 && rng.IntN(3) == 0 {
+				pushHeld(rng.IntN(len(held))) // pushed late, with its seq
+			}
+			ref.seq++
+			if rng.IntN(5) == 0 {
+				held, seqs = append(held, refEvent{ev: e, seq: ref.seq}), append(seqs, q.TakeSeq())
+				break
+			}
 			h := q.Push(e)
 			require.Equal(t, -1, ref.find(h), "op %d: Push returned a live handle %d", i, h)
-			ref.seq++
 			ref.insert(refEvent{ev: e, seq: ref.seq, h: h})
 			issued = append(issued, h)
 		case op < pushWeight+30:
@@ -389,7 +414,7 @@ func TestQueue_AgainstReference(t *testing.T) {
 				ref.insert(e)
 			}
 		case op < pushWeight+30+25+1:
-			q.renumber() // normally once per 2^32 schedulings; must change nothing
+			q.renumber() // normally once per 2^31 schedulings; must change nothing
 		default:
 			h := randomHandle()
 			k := ref.find(h)
@@ -411,6 +436,7 @@ func TestQueue_AgainstReference(t *testing.T) {
 		}
 	}
 	// Whatever is left must come out in reference order too.
+	q.BeforeRenumber()
 	for _, want := range ref.pending {
 		e, h, ok := q.Pop()
 		require.True(t, ok)
@@ -447,7 +473,7 @@ func TestQueue_NoAllocsInSteadyState(t *testing.T) {
 	assert.Zero(t, cancelPush, "allocations per Cancel+Push+Reschedule")
 }
 
-// TestQueue_SeqCounterWraps runs the queue across the point where the 32-bit
+// TestQueue_SeqCounterWraps runs the queue across the point where the 31-bit
 // sequence counter is full and the pending events are renumbered.
 func TestQueue_SeqCounterWraps(t *testing.T) {
 	var q Queue
@@ -457,12 +483,12 @@ func TestQueue_SeqCounterWraps(t *testing.T) {
 		hs = append(hs, q.Push(ev(7, 1, i)))
 		want = append(want, i)
 	}
-	q.seq = seqMask - 5 // jump ahead: the next few pushes reach the end
+	q.seq = seqLimit - 5 // jump ahead: the next few pushes reach the end
 	for i := range int32(20) {
 		id := 20 + i
 		hs = append(hs, q.Push(ev(7, 1, id)))
 		want = append(want, id)
-		require.LessOrEqual(t, q.seq, uint64(seqMask))
+		require.LessOrEqual(t, q.seq, uint64(seqLimit))
 	}
 	require.Less(t, q.seq, uint64(100), "the counter was renumbered")
 	// A reschedule after the wrap still goes to the back of its tie.
@@ -504,6 +530,20 @@ func TestQueue_CalendarAgainstHeap(t *testing.T) {
 	var live []Handle // may hold dead handles too
 	var now model.Instant
 	inCal := 0
+	// Events whose seq both queues took (TakeSeq), to be pushed later
+	// (PushSeq): an old seq joins the calendar only behind a smaller one.
+	var held []Event
+	var seqs [2][]Seq // old's, cal's
+	lateInCal := 0
+	pushHeld := func(i, k int) {
+		h := cal.PushSeq(held[k], seqs[1][k])
+		same(t, old.PushSeq(held[k], seqs[0][k]), h, "op %d: PushSeq handle", i)
+		if cal.slots[int32(h)&indexMask].cal {
+			lateInCal++
+		}
+		live = append(live, h)
+		held, seqs[0], seqs[1] = slices.Delete(held, k, k+1), slices.Delete(seqs[0], k, k+1), slices.Delete(seqs[1], k, k+1)
+	}
 	delays := []model.Instant{0, 1, 2, 2400, 2401, 2640, 3600, calSize - 1, calSize, calSize + 1, 86400, 768 * 3600}
 	at := func() model.Instant {
 		switch r := rng.IntN(10); {
@@ -524,6 +564,14 @@ func TestQueue_CalendarAgainstHeap(t *testing.T) {
 		switch op := rng.IntN(100); {
 		case op < pushWeight:
 			e := Event{At: at(), Order: uint8(rng.IntN(6)), Kind: Kind(rng.IntN(4)), Target: rng.Int32(), Arg: int32(i)}
+			if len(held) > 0 && rng.IntN(3) == 0 {
+				pushHeld(i, rng.IntN(len(held)))
+			}
+			if rng.IntN(5) == 0 {
+				held = append(held, e)
+				seqs[0], seqs[1] = append(seqs[0], old.TakeSeq()), append(seqs[1], cal.TakeSeq())
+				break
+			}
 			h := cal.Push(e)
 			same(t, old.Push(e), h, "op %d: Push handle", i)
 			live = append(live, h)
@@ -540,7 +588,10 @@ func TestQueue_CalendarAgainstHeap(t *testing.T) {
 			h, to := live[rng.IntN(len(live))], at()
 			same(t, old.Reschedule(h, to), cal.Reschedule(h, to), "op %d: Reschedule", i)
 		case op < pushWeight+56:
-			cal.renumber() // normally once per 2^32 schedulings; must change nothing
+			for len(held) > 0 { // what BeforeRenumber would do, in both
+				pushHeld(i, len(held)-1)
+			}
+			cal.renumber() // normally once per 2^31 schedulings; must change nothing
 		case len(live) > 0:
 			k := rng.IntN(len(live))
 			h := live[k]
@@ -565,8 +616,56 @@ func TestQueue_CalendarAgainstHeap(t *testing.T) {
 			live = live[len(live)-2048:]
 		}
 	}
+	for len(held) > 0 {
+		pushHeld(ops, len(held)-1)
+	}
 	assert.Equal(t, drain(t, &old), drain(t, &cal))
 	assert.Greater(t, inCal, ops/20, "events queued in the calendar, summed over ops")
+	assert.Greater(t, lateInCal, 100, "events pushed late into the calendar")
+}
+
+// TestQueue_PushSeqTakesItsPlace: an event pushed with an earlier seq runs
+// among its ties where a Push at the time the seq was taken would have
+// put it, in the calendar (behind a smaller seq) and in the heap (in front
+// of a larger one), and a seq not given out is refused.
+func TestQueue_PushSeqTakesItsPlace(t *testing.T) {
+	for _, at := range []model.Instant{10, calSize + 10} { // calendar, heap
+		var q Queue
+		q.Push(ev(at, 1, 0))
+		s1 := q.TakeSeq()
+		q.Push(ev(at, 1, 2))
+		s2 := q.TakeSeq()
+		q.Push(ev(at, 0, 4)) // order comes before seq
+		q.PushSeq(ev(at, 1, 3), s2)
+		q.PushSeq(ev(at, 1, 1), s1)
+		q.Push(ev(at, 1, 5))
+		assert.Equal(t, []int32{4, 0, 1, 2, 3, 5}, drain(t, &q), "at %d", at)
+		assert.Panics(t, func() { q.PushSeq(ev(at, 1, 6), 0) })
+		assert.Panics(t, func() { q.PushSeq(ev(at, 1, 6), Seq(q.seq+1)) })
+	}
+}
+
+// TestQueue_RenumberPushesHeldSeqs: when the counter wraps, the seqs held
+// outside are pushed by BeforeRenumber and keep their places among ties.
+func TestQueue_RenumberPushesHeldSeqs(t *testing.T) {
+	var q Queue
+	var held []Seq
+	q.BeforeRenumber = func() {
+		for i, s := range held {
+			q.PushSeq(ev(7, 1, int32(100+i)), s)
+		}
+		held = nil
+	}
+	q.Push(ev(7, 1, 0))
+	held = append(held, q.TakeSeq())
+	q.Push(ev(7, 1, 1))
+	q.seq = seqLimit - 2
+	held = append(held, q.TakeSeq()) // seqLimit-1
+	q.Push(ev(7, 1, 2))              // seqLimit
+	q.Push(ev(7, 1, 3))              // renumbers first
+	require.Less(t, q.seq, uint64(10), "the counter was renumbered")
+	require.Empty(t, held)
+	assert.Equal(t, []int32{0, 100, 1, 101, 2, 3}, drain(t, &q))
 }
 
 // same fails t unless got equals want; cheaper than require.Equal in a loop.
