@@ -9,10 +9,8 @@ var (
 )
 
 // Lease is a dynamic-secret lease: a credential issued under a token
-// through a secrets role (semantics.md §5).
-//
-// The fields a renewal reads and writes come first, so that in an array
-// of leases (256 bytes each) they share one cache line.
+// through a secrets role (semantics.md §5). An engine holding many keeps
+// them packed (LeaseState).
 type Lease struct {
 	IssueTime  Instant
 	TTL        Duration
@@ -21,15 +19,11 @@ type Lease struct {
 	// BatchEnd is the issuing batch token's expiry; leases of batch tokens
 	// are clamped to it at issue and at every renewal (§5.1, §5.2).
 	BatchClamped bool
-	// renewedBy is the id of the LeaseRenewal whose grant Grant holds, 0
-	// if another path wrote it: a renewal by the same one rewrites nothing
-	// but the expiry. (It fills BatchClamped's padding.)
-	renewedBy  uint32
-	BatchEnd   Instant
-	Grant      Grant
-	Mount      string
-	Role       string
-	BatchToken string // the batch token's id, for provenance
+	BatchEnd     Instant
+	Grant        Grant
+	Mount        string
+	Role         string
+	BatchToken   string // the batch token's id, for provenance
 }
 
 // IssuingToken is what lease issue and renewal need to know of the token
@@ -69,37 +63,45 @@ func IssueLease(view MountView, role SecretsRole, tok IssuingToken, now Instant)
 }
 
 // LeaseIssue is IssueLease precomputed for one mount view and secrets
-// role (§5.1): an issue's grant does not depend on the instant, except for
-// its ceiling, which starts at the issue. Issue gives IssueLease's lease
-// for a service token; a batch token's clamp and a final use go to
-// IssueLease. TestLeaseIssueMatchesIssueLease checks the two agree.
+// role (§5.1), packed in a LeaseForms table: an issue's grant does not
+// depend on the instant, and its ceiling is counted from the issue. Issue
+// gives IssueLease's lease for a service token; a batch token's clamp and
+// a final use go to IssueLease. TestLeaseIssueMatchesIssueLease checks the
+// two agree.
 type LeaseIssue struct {
-	view MountView
-	role SecretsRole
-	l    Lease // IssueLease by a service token at instant 0
-	err  error
+	view  MountView
+	role  SecretsRole
+	forms *LeaseForms
+	s     LeaseState // IssueLease by a service token at instant 0
+	err   error
 }
 
-// NewLeaseIssue prepares the issues of leases under view and role.
-func NewLeaseIssue(view MountView, role SecretsRole) *LeaseIssue {
-	l, err := IssueLease(view, role, IssuingToken{Valid: true}, 0)
-	return &LeaseIssue{view: view, role: role, l: l, err: err}
+// NewLeaseIssue prepares the issues of leases under view and role, packed
+// in forms.
+func NewLeaseIssue(view MountView, role SecretsRole, forms *LeaseForms) *LeaseIssue {
+	p := &LeaseIssue{view: view, role: role, forms: forms}
+	var l Lease
+	if l, p.err = IssueLease(view, role, IssuingToken{Valid: true}, 0); p.err == nil {
+		p.s = forms.Pack(l)
+	}
+	return p
 }
 
-// Issue is IssueLease(view, role, tok, now) with p's view and role.
-func (p *LeaseIssue) Issue(tok IssuingToken, now Instant) (Lease, error) {
+// Issue is IssueLease(view, role, tok, now) with p's view and role, packed.
+func (p *LeaseIssue) Issue(tok IssuingToken, now Instant) (LeaseState, error) {
 	if tok.Type == TokenBatch || tok.UsesLeft == 1 {
-		return IssueLease(p.view, p.role, tok, now)
+		l, err := IssueLease(p.view, p.role, tok, now)
+		if err != nil {
+			return LeaseState{}, err
+		}
+		return p.forms.Pack(l), nil
 	}
 	if p.err != nil {
-		return Lease{}, p.err
+		return LeaseState{}, p.err
 	}
-	l := p.l
-	l.IssueTime, l.ExpireTime = now, now.Add(l.TTL)
-	if l.Grant.HasHardEnd {
-		l.Grant.HardEnd = now.Add(Duration(l.Grant.HardEnd))
-	}
-	return l, nil
+	s := p.s
+	s.IssueTime, s.ExpireTime = now, now.Add(s.TTL)
+	return s, nil
 }
 
 // RenewLease implements lease renewal (semantics.md §5.2, vault/expiration.go
@@ -118,7 +120,7 @@ func RenewLease(l *Lease, view MountView, role SecretsRole, tok IssuingToken, in
 	if err != nil {
 		return Grant{}, err
 	}
-	l.TTL, l.ExpireTime, l.Grant, l.renewedBy = g.TTL, now.Add(g.TTL), g, 0
+	l.TTL, l.ExpireTime, l.Grant = g.TTL, now.Add(g.TTL), g
 	return l.Grant, nil
 }
 
@@ -137,7 +139,7 @@ func LeaseRenewalGrant(l *Lease, view MountView, role SecretsRole, increment Dur
 // apply records a grant, clamping to a batch token's expiry.
 func (l *Lease) apply(g Grant, now Instant) {
 	g = l.clamp(g, now)
-	l.TTL, l.ExpireTime, l.Grant, l.renewedBy = g.TTL, now.Add(g.TTL), g, 0
+	l.TTL, l.ExpireTime, l.Grant = g.TTL, now.Add(g.TTL), g
 }
 
 // clamp cuts a grant to the issuing batch token's expiry (§5.1, §5.2).
@@ -155,44 +157,42 @@ func (l *Lease) clamp(g Grant, now Instant) Grant {
 }
 
 // LeaseRenewal is RenewLease precomputed for one mount view, secrets role
-// and increment (a renewal "shape" shared by many leases): everything of
-// the grant that does not depend on the lease — the TTL and its layer, the
-// cap, the ceiling's length and layer (§5.2). Renew uses it for the common
-// renewal, one the ceiling does not reach of a lease no batch token clamps,
-// and leaves every other case to RenewLease; TestLeaseRenewalMatchesRenewLease
-// checks the two agree.
+// and increment (a renewal "shape" shared by many leases), for leases
+// packed in a LeaseForms table: everything of the grant that does not
+// depend on the lease — the TTL and its layer, the cap, the ceiling's
+// length and layer (§5.2) — interned once as a form. Renew uses it for the
+// common renewal, one the ceiling does not reach of a lease no batch token
+// clamps, and leaves every other case to RenewLease;
+// TestLeaseRenewalMatchesRenewLease checks the two agree.
 type LeaseRenewal struct {
-	id    uint32
-	fast  bool  // CalculateTTL succeeded uncapped at the issue instant
-	grant Grant // CalculateTTL with Start = Now = 0: HardEnd is the ceiling's length
+	fast  bool   // CalculateTTL succeeded uncapped at the issue instant
+	form  uint32 // grant's form in the table
+	grant Grant  // CalculateTTL with Start = Now = 0: HardEnd is the ceiling's length
 }
 
-// NewLeaseRenewal prepares the renewals of leases under view and role
-// asking for increment. id names it in the leases it renews: it must be
-// non-zero and differ from every other LeaseRenewal used on the same leases
-// (a new one whenever the view, the role or the increment changes).
-func NewLeaseRenewal(view MountView, role SecretsRole, increment Duration, id uint32) *LeaseRenewal {
+// NewLeaseRenewal prepares the renewals of leases packed in forms, under
+// view and role, asking for increment.
+func NewLeaseRenewal(view MountView, role SecretsRole, increment Duration, forms *LeaseForms) *LeaseRenewal {
 	g, err := CalculateTTL(renewalParams(view, role, increment, 0, 0))
-	return &LeaseRenewal{id: id, fast: id != 0 && err == nil && g.HasHardEnd && !g.Warnings.TTLCapped, grant: g}
+	r := &LeaseRenewal{fast: err == nil && g.HasHardEnd && !g.Warnings.TTLCapped, grant: g}
+	if r.fast {
+		r.form = forms.form(g, 0)
+	}
+	return r
 }
 
-// Renew renews l at now exactly as RenewLease(l, view, role, tok, increment,
-// now) would with r's view, role and increment, when the lease is unexpired,
-// not clamped by a batch token, and the ceiling does not cut the TTL; then
-// it returns true. Otherwise it changes nothing and returns false: call
-// RenewLease.
-func (r *LeaseRenewal) Renew(l *Lease, now Instant) bool {
+// Renew renews s at now exactly as RenewLease(l, view, role, tok, increment,
+// now) would renew the lease s packs, with r's view, role and increment,
+// when the lease is unexpired, not clamped by a batch token, and the
+// ceiling does not cut the TTL; then it returns true. Otherwise it changes
+// nothing and returns false: call RenewLease.
+func (r *LeaseRenewal) Renew(s *LeaseState, now Instant) bool {
 	// CalculateTTL's ceiling (§1 step 6): remaining = issue + max - now.
-	hardEnd := l.IssueTime.Add(Duration(r.grant.HardEnd))
-	if !r.fast || l.BatchClamped || !now.Before(l.ExpireTime) || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
+	hardEnd := s.IssueTime.Add(Duration(r.grant.HardEnd))
+	if !r.fast || s.BatchClamped() || !now.Before(s.ExpireTime) || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
 		return false
 	}
-	if l.renewedBy != r.id {
-		l.Grant = r.grant
-		l.Grant.HardEnd = hardEnd
-		l.renewedBy = r.id
-	}
-	l.TTL, l.ExpireTime = r.grant.TTL, now.Add(r.grant.TTL)
+	s.TTL, s.ExpireTime, s.form = r.grant.TTL, now.Add(r.grant.TTL), r.form
 	return true
 }
 

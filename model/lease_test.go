@@ -100,9 +100,10 @@ func TestRenewBatchLease(t *testing.T) {
 
 // LeaseRenewal.Renew is RenewLease's own answer whenever it gives one:
 // over views, roles, increments, issue times, batch clamps and instants up
-// to past the ceiling, a renewal either leaves the lease untouched (and
-// RenewLease takes over) or leaves it exactly as RenewLease does, also
-// after a chain of renewals that switches between shapes.
+// to past the ceiling, a renewal of a packed lease either leaves it
+// untouched (and RenewLease takes over) or leaves it packing exactly the
+// lease RenewLease leaves, also after a chain of renewals that switches
+// between shapes.
 func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 	views := []MountView{dbView, ResolveMount(untuned, Mount{Path: "database"}),
 		ResolveMount(untuned, Mount{Path: "database", DefaultLeaseTTL: h(2), MaxLeaseTTL: h(3)})}
@@ -110,34 +111,33 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 		{Name: "app", DefaultTTL: h(5), MaxTTL: h(4)}, {Name: "app", DefaultTTL: h(1)}}
 	toks := []IssuingToken{svcTok, {ID: "b", Type: TokenBatch, Valid: true, Expire: at(h(2))}}
 	incs := []Duration{0, h(1) / 2, h(3), h(30)}
-	var id uint32
+	var forms LeaseForms
 	fast := 0
 	for _, view := range views {
 		for _, role := range roles {
 			for _, tok := range toks {
 				for _, inc := range incs {
-					id++
-					r := NewLeaseRenewal(view, role, inc, id)
+					r := NewLeaseRenewal(view, role, inc, &forms)
 					issue := at(h(1) / 3)
 					l, err := IssueLease(view, role, tok, issue)
 					require.NoError(t, err)
-					want := l
+					s := forms.Pack(l)
 					for now := issue; now <= issue.Add(h(30)); now = now.Add(h(1) / 4) {
-						before := l
-						if r.Renew(&l, now) {
+						before := s
+						if r.Renew(&s, now) {
 							fast++
-							_, err := RenewLease(&want, view, role, tok, inc, now)
+							_, err := RenewLease(&l, view, role, tok, inc, now)
 							require.NoError(t, err)
-							l.renewedBy, want.renewedBy = 0, 0
-							require.Equal(t, want, l, "%v %v %v inc %v at %v", view, role, tok, inc, now)
-							l.renewedBy = id
+							require.Equal(t, l, forms.Unpack(s), "%v %v %v inc %v at %v", view, role, tok, inc, now)
 							continue
 						}
-						require.Equal(t, before, l, "a refused fast renewal changes nothing")
-						_, werr := RenewLease(&want, view, role, tok, inc, now)
-						_, err := RenewLease(&l, view, role, tok, inc, now)
+						require.Equal(t, before, s, "a refused fast renewal changes nothing")
+						_, werr := RenewLease(&l, view, role, tok, inc, now)
+						got := forms.Unpack(s)
+						_, err := RenewLease(&got, view, role, tok, inc, now)
 						require.Equal(t, werr, err)
-						require.Equal(t, want, l)
+						require.Equal(t, l, got)
+						s = forms.Pack(got)
 					}
 				}
 			}
@@ -147,23 +147,61 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 
 	// A chain switching shapes: the grant is rewritten when the shape changes.
 	role := SecretsRole{Name: "app", DefaultTTL: h(1), MaxTTL: h(24)}
-	a, b := NewLeaseRenewal(dbView, role, 0, 1), NewLeaseRenewal(dbView, role, h(2), 2)
-	l, err := IssueLease(dbView, role, svcTok, 0)
+	a, b := NewLeaseRenewal(dbView, role, 0, &forms), NewLeaseRenewal(dbView, role, h(2), &forms)
+	want, err := IssueLease(dbView, role, svcTok, 0)
 	require.NoError(t, err)
-	want := l
+	s := forms.Pack(want)
 	for i, r := range []*LeaseRenewal{a, a, b, b, a, b} {
 		now := at(Duration(i+1) * h(1) / 2)
-		require.True(t, r.Renew(&l, now))
+		require.True(t, r.Renew(&s, now))
 		inc := Duration(0)
 		if r == b {
 			inc = h(2)
 		}
 		_, err := RenewLease(&want, dbView, role, svcTok, inc, now)
 		require.NoError(t, err)
-		got := l
-		got.renewedBy = 0
-		require.Equal(t, want, got, "renewal %d", i)
+		require.Equal(t, want, forms.Unpack(s), "renewal %d", i)
 	}
+}
+
+// A lease packs and unpacks to itself, whatever its grant: capped (the
+// remaining time its TTL, or not when a batch token clamped it after),
+// batch-clamped, untuned; and a fleet's leases share their forms.
+func TestLeaseFormsRoundTrip(t *testing.T) {
+	var forms LeaseForms
+	role := SecretsRole{Name: "app", DefaultTTL: h(1), MaxTTL: h(4)}
+	batch := IssuingToken{ID: "b", Type: TokenBatch, Valid: true, Expire: at(h(3) + 1800)}
+	var leases []Lease
+	for _, tok := range []IssuingToken{svcTok, batch} {
+		for _, view := range []MountView{dbView, ResolveMount(untuned, Mount{Path: "database"})} {
+			for issue := Instant(0); issue < at(h(2)); issue = issue.Add(h(1)/3 + 7) {
+				l, err := IssueLease(view, role, tok, issue)
+				require.NoError(t, err)
+				leases = append(leases, l)
+				for now := issue; ; now = now.Add(h(1) / 2) {
+					if _, err := RenewLease(&l, view, role, tok, h(2), now); err != nil {
+						break
+					}
+					leases = append(leases, l)
+				}
+			}
+		}
+	}
+	capped, remainingNotTTL := 0, 0
+	for _, l := range leases {
+		require.Equal(t, l, forms.Unpack(forms.Pack(l)))
+		if w := l.Grant.Warnings; w.TTLCapped {
+			capped++
+			if w.Remaining != l.TTL {
+				remainingNotTTL++
+			}
+		}
+	}
+	require.Greater(t, capped, 10)
+	require.Greater(t, remainingNotTTL, 0, "a batch clamp after the cap must be covered")
+	nf, no := forms.Len()
+	assert.Less(t, nf, len(leases)/3, "leases share their forms")
+	assert.Equal(t, 2, no, "one origin for the service token's leases, one for the batch token's")
 }
 
 func TestLeaseIssueMatchesIssueLease(t *testing.T) {
@@ -174,15 +212,18 @@ func TestLeaseIssueMatchesIssueLease(t *testing.T) {
 		{Name: "app", DefaultTTL: h(5), MaxTTL: h(4)}, {Name: "app", DefaultTTL: h(1)}}
 	toks := []IssuingToken{svcTok, {Valid: true, Type: TokenService}, {ID: "b", Type: TokenBatch, Valid: true, Expire: at(h(2))},
 		{ID: "u", Valid: true, UsesLeft: 1}, {ID: "u2", Valid: true, UsesLeft: 2}}
+	var forms LeaseForms
 	for _, view := range views {
 		for _, role := range roles {
-			p := NewLeaseIssue(view, role)
+			p := NewLeaseIssue(view, role, &forms)
 			for _, tok := range toks {
 				for _, now := range []Instant{0, at(h(1) / 3), at(h(1)), at(h(24 * 365))} {
 					want, werr := IssueLease(view, role, tok, now)
 					got, err := p.Issue(tok, now)
 					require.Equal(t, werr, err, "%v %v %v at %v", view, role, tok, now)
-					require.Equal(t, want, got, "%v %v %v at %v", view, role, tok, now)
+					if err == nil {
+						require.Equal(t, want, forms.Unpack(got), "%v %v %v at %v", view, role, tok, now)
+					}
 				}
 			}
 		}

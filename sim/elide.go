@@ -211,8 +211,8 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 		return false
 	}
 	p := e.renewPolicy(n)
-	l := e.lease(n)
-	if !fixedStep(p) || l.BatchClamped || g.Warnings != (model.Warnings{}) || !g.HasHardEnd || step >= g.TTL {
+	s := e.lease(n)
+	if !fixedStep(p) || s.BatchClamped() || g.Warnings != (model.Warnings{}) || !g.HasHardEnd || step >= g.TTL {
 		return false
 	}
 	// Renewal k (at now + k·step) is uncapped while it ends by the hard
@@ -234,16 +234,17 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	}
 	at := now.Add(model.Duration(k) * step) // the last elided renewal
 	role := e.b.SecretsRole(e.policyOf(n).Credential)
-	if gk, err := model.LeaseRenewalGrant(l, e.b.View(role.Mount), *role, p.Increment, at); err != nil || gk != *g {
+	l := e.forms.Unpack(*s)
+	if gk, err := model.LeaseRenewalGrant(&l, e.b.View(role.Mount), *role, p.Increment, at); err != nil || gk != *g {
 		return false
 	}
 	// The lease as that renewal leaves it: the same grant, a later expiry.
-	l.ExpireTime = at.Add(g.TTL)
+	s.ExpireTime = at.Add(g.TTL)
 	e.loop.Processed += k
 	e.loop.Elided += k
 	e.el.elided += k
 	if resume {
-		e.loop.Queue.Reschedule(en.expiry, l.ExpireTime)
+		e.loop.Queue.Reschedule(en.expiry, s.ExpireTime)
 		e.setClient(n, at.Add(step))
 		return true
 	}

@@ -143,7 +143,8 @@ type Engine struct {
 	hier   model.Hierarchy
 	ents   []entity
 	tokens []model.Token
-	leases []model.Lease
+	leases []model.LeaseState // packed: forms holds what they share
+	forms  model.LeaseForms
 
 	actors   []actor
 	byName   map[string]int
@@ -169,9 +170,10 @@ type Engine struct {
 
 	rev *revoker // the expiration manager's revocation work; nil: instant
 
-	shapes   []shape      // per actor: its leases' renewal, precomputed (shape.go)
-	issues   []issueShape // per actor: its leases' issue, precomputed (issue.go)
-	shapeIDs uint32
+	renewed model.Grant // a lease's grant renewOnce returns, unpacked
+
+	shapes []shape      // per actor: its leases' renewal, precomputed (hotpath.go)
+	issues []issueShape // per actor: its leases' issue, precomputed (issue.go)
 
 	el           elision // steady renewals elided (elide.go)
 	nextProgress int64   // Processed at which Options.Progress is next called
@@ -295,8 +297,8 @@ func (e *Engine) newEntity(n model.NodeID, en entity) {
 	e.checkBudgets()
 }
 
-func (e *Engine) token(n model.NodeID) *model.Token { return &e.tokens[e.ents[n].ref] }
-func (e *Engine) lease(n model.NodeID) *model.Lease { return &e.leases[e.ents[n].ref] }
+func (e *Engine) token(n model.NodeID) *model.Token      { return &e.tokens[e.ents[n].ref] }
+func (e *Engine) lease(n model.NodeID) *model.LeaseState { return &e.leases[e.ents[n].ref] }
 
 // alive reports whether n is a live entity (None is not). The hierarchy's
 // byte per node says it as entity.ended does (an entity ends exactly when
@@ -479,7 +481,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 		e.retire(old)
 	}
 	rep.lease = n
-	e.record(LogEvent{Kind: LogIssue, Entity: n, By: l.Grant.TTLBy})
+	e.record(LogEvent{Kind: LogIssue, Entity: n, By: e.forms.Grant(l).TTLBy})
 	e.scheduleExpiry(n, l.ExpireTime, false)
 	switch ac.a.Refresh.Kind {
 	case scenarios.RefreshWatcher, scenarios.RefreshRenew:
@@ -685,23 +687,25 @@ func (e *Engine) renewPolicy(n model.NodeID) scenarios.RenewPolicy {
 // and the renewal logged, with Vault's warnings.
 func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, error) {
 	now := e.loop.Now
-	var g *model.Grant
+	g := &e.renewed
 	if e.ents[n].kind == KindLease {
-		l := e.lease(n)
-		if e.leaseRenewal(n, inc).Renew(l, now) {
+		s := e.lease(n)
+		if e.leaseRenewal(n, inc).Renew(s, now) {
 			// The common renewal, by the model's precomputed path: not
 			// capped, so record has nothing to note unless a log is kept.
+			*g = e.forms.Grant(*s)
 			if e.logging() {
-				e.record(LogEvent{Kind: LogRenew, Entity: n, By: l.Grant.TTLBy})
+				e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
 			}
-			e.loop.Queue.Reschedule(e.ents[n].expiry, l.ExpireTime)
-			return &l.Grant, nil
+			e.loop.Queue.Reschedule(e.ents[n].expiry, s.ExpireTime)
+			return g, nil
 		}
 		role := e.b.SecretsRole(e.policyOf(n).Credential)
-		if _, err := model.RenewLease(l, e.b.View(role.Mount), *role, e.issuingToken(n), inc, now); err != nil {
+		l := e.forms.Unpack(*s)
+		if _, err := model.RenewLease(&l, e.b.View(role.Mount), *role, e.issuingToken(n), inc, now); err != nil {
 			return nil, err
 		}
-		g = &l.Grant
+		*s, *g = e.forms.Pack(l), l.Grant
 	} else {
 		t := e.token(n)
 		if _, err := model.RenewToken(t, e.b.View(t.Mount), e.renewRoles(t), inc, now); err != nil {
@@ -716,9 +720,9 @@ func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, er
 
 // issuingToken describes the token a lease was issued under, for renewal.
 func (e *Engine) issuingToken(n model.NodeID) model.IssuingToken {
-	l := e.lease(n)
 	it := model.IssuingToken{Valid: true}
-	if l.BatchClamped {
+	if s := e.lease(n); s.BatchClamped() {
+		l := e.forms.Unpack(*s)
 		it.Type, it.Expire, it.ID = model.TokenBatch, l.BatchEnd, l.BatchToken
 		it.Valid = e.loop.Now < l.BatchEnd
 	}
@@ -879,12 +883,7 @@ func (e *Engine) onExpire(n model.NodeID, h Handle) {
 
 // expiryCause tells a hard end from a plain expiry.
 func (e *Engine) expiryCause(n model.NodeID) (EndCause, model.Layer) {
-	var g model.Grant
-	if e.ents[n].kind == KindLease {
-		g = e.lease(n).Grant
-	} else {
-		g = e.token(n).Grant
-	}
+	g := e.grant(n)
 	if end, hard := g.ExpiryEnd(e.loop.Now); hard {
 		return MaxTTL, end.By
 	}

@@ -4,7 +4,6 @@ package sim
 // million leases needs ready (docs/performance.md).
 
 import (
-	"math"
 	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
@@ -30,12 +29,7 @@ func (e *Engine) leaseRenewal(n model.NodeID, inc model.Duration) *model.LeaseRe
 	s := &e.shapes[ai]
 	if s.r == nil || s.version != e.b.version || s.inc != inc {
 		role := e.b.SecretsRole(e.actors[ai].a.Credential)
-		id := uint32(0) // after 2^32 shapes, none is fast: ids must not repeat
-		if e.shapeIDs < math.MaxUint32 {
-			e.shapeIDs++
-			id = e.shapeIDs
-		}
-		*s = shape{version: e.b.version, inc: inc, r: model.NewLeaseRenewal(e.b.View(role.Mount), *role, inc, id)}
+		*s = shape{version: e.b.version, inc: inc, r: model.NewLeaseRenewal(e.b.View(role.Mount), *role, inc, &e.forms)}
 	}
 	return s.r
 }
@@ -77,7 +71,7 @@ func (e *Engine) reserve() {
 	}
 	ents := min(int64(leases+tokens), e.budgets.Live)
 	e.ents = make([]entity, 0, ents)
-	e.leases = make([]model.Lease, 0, min(int64(leases), ents))
+	e.leases = make([]model.LeaseState, 0, min(int64(leases), ents))
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
 	e.loop.Queue.reserve(int(2 * ents))
 }

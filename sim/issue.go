@@ -19,7 +19,7 @@ func (e *Engine) leaseIssue(ai int) *model.LeaseIssue {
 	s := &e.issues[ai]
 	if s.p == nil || s.version != e.b.version {
 		role := e.b.SecretsRole(e.actors[ai].a.Credential)
-		*s = issueShape{version: e.b.version, p: model.NewLeaseIssue(e.b.View(role.Mount), *role)}
+		*s = issueShape{version: e.b.version, p: model.NewLeaseIssue(e.b.View(role.Mount), *role, &e.forms)}
 	}
 	return s.p
 }

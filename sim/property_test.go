@@ -694,8 +694,8 @@ func (p propID) String() string { return p.e.EntityID(p.n) }
 // grantOf is an entity's current expiry and most recent grant.
 func grantOf(e *Engine, n model.NodeID) (model.Instant, bool, *model.Grant) {
 	if e.ents[n].kind == KindLease {
-		l := e.lease(n)
-		return l.ExpireTime, false, &l.Grant
+		g := e.grant(n)
+		return e.lease(n).ExpireTime, false, &g
 	}
 	t := e.token(n)
 	return t.ExpireTime, t.NoExpiry, &t.Grant

@@ -249,13 +249,12 @@ func (e *Engine) firstCapped(n model.NodeID) *CappedRenewal {
 	return nil
 }
 
-// grant is the entity's latest grant, in place: what its last issue or
-// renewal gave.
-func (e *Engine) grant(n model.NodeID) *model.Grant {
+// grant is the entity's latest grant: what its last issue or renewal gave.
+func (e *Engine) grant(n model.NodeID) model.Grant {
 	if e.ents[n].kind == KindLease {
-		return &e.lease(n).Grant
+		return e.forms.Grant(*e.lease(n))
 	}
-	return &e.token(n).Grant
+	return e.token(n).Grant
 }
 
 // logging reports whether the run keeps or streams its events: record
