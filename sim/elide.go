@@ -244,13 +244,12 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	e.loop.Elided += k
 	e.el.elided += k
 	if resume {
-		e.loop.Queue.Reschedule(en.expiry, s.ExpireTime)
+		e.moveExpiry(n, s.ExpireTime)
 		e.setClient(n, at.Add(step))
 		return true
 	}
 	// Nothing renews it before the horizon, and it cannot expire by then.
-	e.loop.Queue.Cancel(en.expiry)
-	en.expiry = NoHandle
+	e.dropExpiry(n)
 	return true
 }
 
@@ -316,8 +315,8 @@ func (e *Engine) steadyToken(t model.NodeID) bool {
 		return false
 	}
 	c, ok := e.loop.Queue.Event(en.client)
-	x, ok2 := e.loop.Queue.Event(en.expiry)
-	if !ok || !ok2 || c.Kind != evRenew || c.At >= x.At {
+	x, ok2 := e.expiryAt(t)
+	if !ok || !ok2 || c.Kind != evRenew || c.At >= x {
 		return false
 	}
 	g, err := model.RenewalGrant(tok, e.b.View(tok.Mount), e.renewRoles(tok), p.Increment, c.At)

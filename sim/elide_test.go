@@ -12,7 +12,6 @@ package sim
 // elision does most of the work).
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -203,25 +202,8 @@ func elideCompare(s *scenarios.Scenario, budget int64, log bool) (diff string, e
 	}
 	fast := New(s, Options{Budget: budget, RecordLog: log, LogLevel: LogLifecycle})
 	rf := fast.Run()
-	writers := []func(*bytes.Buffer, *Result) error{
-		func(b *bytes.Buffer, r *Result) error { return WriteRunText(b, r) },
-		func(b *bytes.Buffer, r *Result) error { return WriteReportJSON(b, r, EntitiesAll) },
-		func(b *bytes.Buffer, r *Result) error { return WriteReportJSON(b, r, EntitiesFolded) },
-	}
-	if log {
-		writers = append(writers, func(b *bytes.Buffer, r *Result) error { return WriteEventsJSONL(b, r) })
-	}
-	for _, w := range writers {
-		var bx, bf bytes.Buffer
-		if err := w(&bx, rx); err != nil {
-			return err.Error(), 0, true
-		}
-		if err := w(&bf, rf); err != nil {
-			return err.Error(), 0, true
-		}
-		if !bytes.Equal(bx.Bytes(), bf.Bytes()) {
-			return "exact then elided: " + firstDiff(bx.Bytes(), bf.Bytes()), fast.el.elided, true
-		}
+	if d := reportDiff(rx, rf, log); d != "" {
+		return "exact then elided: " + d, fast.el.elided, true
 	}
 	return "", fast.el.elided, true
 }

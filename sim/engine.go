@@ -176,6 +176,7 @@ type Engine struct {
 	issues []issueShape // per actor: its leases' issue, precomputed (issue.go)
 
 	el           elision // steady renewals elided (elide.go)
+	tm           timers  // expiries held while a renewal comes first (timer.go)
 	nextProgress int64   // Processed at which Options.Progress is next called
 }
 
@@ -195,6 +196,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 	e.el = newElision(s, opts)
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.loop.Warm = e.warm
+	e.loop.Queue.BeforeRenumber = e.pushHeld
 	e.budgets = opts.budgets()
 	e.loop.Budget = e.budgets.Events
 	for i := range s.Actors {
@@ -271,6 +273,9 @@ func (e *Engine) handle(ev Event, h Handle) {
 		}
 	case evRetry:
 		e.onRetry(int(ev.Target), int(ev.Arg))
+	}
+	if len(e.tm.unsettled) > 0 {
+		e.settle()
 	}
 	if e.opts.Observe != nil {
 		e.opts.Observe(e)
@@ -508,14 +513,8 @@ func (e *Engine) retire(n model.NodeID) {
 	e.loop.Queue.Cancel(en.client)
 	e.loop.Queue.Cancel(en.reauth)
 	en.client, en.reauth = NoHandle, NoHandle
+	e.unsettle(n)
 	e.record(LogEvent{Kind: LogReplace, Entity: n})
-}
-
-func (e *Engine) scheduleExpiry(n model.NodeID, at model.Instant, never bool) {
-	if never {
-		return
-	}
-	e.ents[n].expiry = e.loop.Schedule(at, orderExpire, evExpire, int32(n), 0)
 }
 
 // ---- renewal (semantics.md §7.1) ----
@@ -555,6 +554,7 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 // setClient (re)schedules the entity's next renewal.
 func (e *Engine) setClient(n model.NodeID, at model.Instant) {
 	en := &e.ents[n]
+	e.unsettle(n)
 	if en.client != NoHandle && e.loop.Queue.Reschedule(en.client, at) {
 		return
 	}
@@ -621,6 +621,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 		return
 	}
 	en.client = NoHandle
+	e.unsettle(n)
 	a := e.policyOf(n)
 	p := e.renewPolicy(n)
 	renewable := true
@@ -697,7 +698,7 @@ func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, er
 			if e.logging() {
 				e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
 			}
-			e.loop.Queue.Reschedule(e.ents[n].expiry, s.ExpireTime)
+			e.moveExpiry(n, s.ExpireTime)
 			return g, nil
 		}
 		role := e.b.SecretsRole(e.policyOf(n).Credential)
@@ -714,7 +715,7 @@ func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, er
 		g = &t.Grant
 	}
 	e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
-	e.loop.Queue.Reschedule(e.ents[n].expiry, now.Add(g.TTL))
+	e.moveExpiry(n, now.Add(g.TTL))
 	return g, nil
 }
 
@@ -740,7 +741,7 @@ func (e *Engine) renewFailed(n model.NodeID) {
 	if en.attempts < 255 {
 		en.attempts++
 	}
-	if ev, ok := e.loop.Queue.Event(en.expiry); ok && at >= ev.At {
+	if exp, ok := e.expiryAt(n); ok && at >= exp {
 		e.done(n)
 		return
 	}
@@ -779,6 +780,7 @@ func (e *Engine) onRefresh(n model.NodeID) {
 		return
 	}
 	en.client = NoHandle
+	e.unsettle(n)
 	e.fetchLease(int(en.actor), int(en.replica))
 }
 
@@ -868,13 +870,12 @@ func (e *Engine) onExpire(n model.NodeID, h Handle) {
 	// root cause, whatever order the timers were queued in.
 	root := n
 	for p := e.hier.Parent(n); p != model.None; p = e.hier.Parent(p) {
-		if ev, ok := e.loop.Queue.Event(e.ents[p].expiry); ok && ev.At == e.loop.Now {
+		if at, ok := e.expiryAt(p); ok && at == e.loop.Now {
 			root = p
 		}
 	}
 	if root != n {
-		e.loop.Queue.Cancel(e.ents[root].expiry)
-		e.ents[root].expiry = NoHandle
+		e.dropExpiry(root)
 		// n's own timer was popped already; it ends in root's cascade.
 	}
 	cause, by := e.expiryCause(root)

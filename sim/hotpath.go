@@ -73,5 +73,5 @@ func (e *Engine) reserve() {
 	e.ents = make([]entity, 0, ents)
 	e.leases = make([]model.LeaseState, 0, min(int64(leases), ents))
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
-	e.loop.Queue.reserve(int(2 * ents))
+	e.loop.Queue.reserve(int(ents + ents/8)) // mostly one timer per entity (timer.go)
 }

@@ -859,7 +859,12 @@ func (c *propChecker) observe(e *Engine) {
 			// its ExpireTime or living past it.
 			if exp != c.exp[n] {
 				c.exp[n] = exp
-				if ev, ok := e.loop.Queue.Event(en.expiry); !ok || ev.Kind != evExpire || ev.At != exp || model.NodeID(ev.Target) != n {
+				if _, held := heldSeq(en.expiry); held {
+					// Held, not queued: its renewal must come first (timer.go).
+					if cl, ok := e.loop.Queue.Event(en.client); !ok || cl.At >= exp {
+						c.failf(e, "%s holds its expiry at %d unqueued, but its client event is %+v (pending %v)", id, exp, cl, ok)
+					}
+				} else if ev, ok := e.loop.Queue.Event(en.expiry); !ok || ev.Kind != evExpire || ev.At != exp || model.NodeID(ev.Target) != n {
 					c.failf(e, "%s has ExpireTime %d but its expiry timer is %+v (pending %v)", id, exp, ev, ok)
 				}
 			}

@@ -1,0 +1,144 @@
+package sim
+
+// One pending timer per renewed entity (issue 10, docs/performance.md).
+//
+// A token or lease has an expiry timer (evExpire) and, while its holder
+// renews it, a client event (evRenew, evRefresh). A renewal moves the
+// expiry each time; yet while the client event is due strictly before the
+// expiry, the expiry cannot run first: the client event pops first, and it
+// either moves the expiry again or leaves the chain stopped. So the expiry
+// is queued only when the chain stops: until then the entity holds the seq
+// the expiry's (re)scheduling took (Queue.TakeSeq, one seq as the Push or
+// Reschedule it replaces took), and when the chain stops the expiry is
+// pushed with that seq (Queue.PushSeq). Every event therefore runs at the
+// same place among same-instant ties as when every expiry was queued, and
+// a renewal costs one queue operation instead of two.
+//
+// entity.expiry says which: NoHandle (none), a Handle (queued), or a held
+// seq s stored as ^Handle(s), below NoHandle. A held expiry is due at the
+// entity's ExpireTime, as a queued one is. Whatever may stop the chain or
+// move the expiry marks the entity unsettled; settle, after each event,
+// pushes the expiries whose client event is no longer due before them.
+
+import "github.com/leasesim/leasesim/model"
+
+// timers is the engine's state for held expiries.
+type timers struct {
+	// queueAll queues every expiry as it is (re)scheduled, as before one
+	// timer per entity: the differential test's reference.
+	queueAll  bool
+	unsettled []model.NodeID // may hold an entity twice, or settled ones
+}
+
+// heldSeq returns the seq of a held expiry.
+func heldSeq(h Handle) (Seq, bool) {
+	if h < NoHandle {
+		return Seq(^h), true
+	}
+	return 0, false
+}
+
+// expireTime is when n's expiry is due, held or queued.
+func (e *Engine) expireTime(n model.NodeID) model.Instant {
+	if e.ents[n].kind == KindLease {
+		return e.lease(n).ExpireTime
+	}
+	return e.token(n).ExpireTime
+}
+
+// expiryAt is when n's pending expiry is due, and false if none is.
+func (e *Engine) expiryAt(n model.NodeID) (model.Instant, bool) {
+	h := e.ents[n].expiry
+	if _, held := heldSeq(h); held {
+		return e.expireTime(n), true
+	}
+	ev, ok := e.loop.Queue.Event(h)
+	return ev.At, ok
+}
+
+// scheduleExpiry gives a new entity its expiry at at (its ExpireTime),
+// held until settle sees whether its renewal chain comes first.
+func (e *Engine) scheduleExpiry(n model.NodeID, at model.Instant, never bool) {
+	if never {
+		return
+	}
+	if e.tm.queueAll {
+		e.ents[n].expiry = e.loop.Schedule(at, orderExpire, evExpire, int32(n), 0)
+		return
+	}
+	if at < e.loop.Now {
+		panic("sim: expiry scheduled in the past")
+	}
+	e.ents[n].expiry = ^Handle(e.loop.Queue.TakeSeq())
+	e.unsettle(n)
+}
+
+// moveExpiry moves n's pending expiry to at (its new ExpireTime), taking
+// a new place among ties as a Reschedule does; nothing if none is pending.
+func (e *Engine) moveExpiry(n model.NodeID, at model.Instant) {
+	en := &e.ents[n]
+	if en.expiry == NoHandle {
+		return
+	}
+	if e.tm.queueAll {
+		e.loop.Queue.Reschedule(en.expiry, at)
+		return
+	}
+	if at < e.loop.Now {
+		panic("sim: expiry moved into the past")
+	}
+	s := e.loop.Queue.TakeSeq() // first: renumbering pushes the held ones
+	if en.expiry >= 0 {
+		e.loop.Queue.Cancel(en.expiry)
+	}
+	en.expiry = ^Handle(s)
+	e.unsettle(n)
+}
+
+// dropExpiry cancels n's pending expiry, held or queued.
+func (e *Engine) dropExpiry(n model.NodeID) {
+	en := &e.ents[n]
+	if en.expiry >= 0 {
+		e.loop.Queue.Cancel(en.expiry)
+	}
+	en.expiry = NoHandle
+}
+
+// unsettle marks n: its renewal chain or its expiry changed.
+func (e *Engine) unsettle(n model.NodeID) {
+	u := e.tm.unsettled
+	if k := len(u); !e.tm.queueAll && (k == 0 || u[k-1] != n) { // a renewal marks n twice in a row
+		e.tm.unsettled = append(u, n)
+	}
+}
+
+// settle pushes the held expiries of the entities marked since the last
+// settle whose client event is no longer due strictly before them. It runs
+// after every event, before the loop looks at the queue again.
+func (e *Engine) settle() {
+	for _, n := range e.tm.unsettled {
+		en := &e.ents[n]
+		s, held := heldSeq(en.expiry)
+		if !held {
+			continue
+		}
+		at := e.expireTime(n)
+		if c, ok := e.loop.Queue.Event(en.client); ok && c.At < at {
+			continue
+		}
+		en.expiry = e.loop.Queue.PushSeq(Event{At: at, Order: orderExpire, Kind: evExpire, Target: int32(n)}, s)
+	}
+	e.tm.unsettled = e.tm.unsettled[:0]
+}
+
+// pushHeld queues every held expiry: the queue is about to renumber its
+// seqs (Queue.BeforeRenumber), which a held one would not follow. Once
+// per 2^31 schedulings, so a walk over every entity is cheap.
+func (e *Engine) pushHeld() {
+	for i := range e.ents {
+		if s, held := heldSeq(e.ents[i].expiry); held {
+			n := model.NodeID(i)
+			e.ents[i].expiry = e.loop.Queue.PushSeq(Event{At: e.expireTime(n), Order: orderExpire, Kind: evExpire, Target: int32(n)}, s)
+		}
+	}
+}
