@@ -207,7 +207,7 @@ func fixedStep(p scenarios.RenewPolicy) bool {
 func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Duration) bool {
 	en := &e.ents[n]
 	now := e.loop.Now
-	if !e.el.on || en.kind != KindLease || e.loop.Stopping() {
+	if !e.el.on || en.kind != entLease || e.loop.Stopping() {
 		return false
 	}
 	p := e.renewPolicy(n)
@@ -287,7 +287,7 @@ func (e *Engine) immortal(t model.NodeID) bool {
 		return false
 	}
 	en := &e.ents[t]
-	if en.kind == KindLease || en.retired || en.reauth != NoHandle {
+	if en.kind == entLease || en.retired || en.reauth != NoHandle {
 		return false
 	}
 	tok := e.token(t)

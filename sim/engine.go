@@ -50,38 +50,41 @@ func (c EndCause) String() string {
 }
 
 // entity is one token or lease. It is kept in an array indexed by the
-// hierarchy's NodeID; its lifetime state lives in tokens or leases at ref.
+// hierarchy's NodeID; its lifetime state lives in tokens or leases at ref,
+// and what only reports read in past, at the same index.
 //
-// It is 128 bytes, and what a renewal reads and writes sits in the first
-// 64, so that a renewal touches one cache line of it (the array is
-// page-aligned); TestEntityLayout holds this. A new field goes where it is
-// used: hot fields into the first line, report-only ones into the second.
+// It is one cache line, 64 bytes: a renewal touches one line of it (the
+// array is page-aligned), and it holds no pointers, so the garbage
+// collector never scans the array; TestEntityLayout holds both. A new field
+// goes where it is used: hot fields here, report-only ones into entityPast.
 type entity struct {
-	// The first cache line: the renewal chain.
 	expiry  Handle // pending evExpire
 	client  Handle // pending evRenew / evRefresh: the holder's renewal chain
 	actor   int32
 	ref     int32   // index into Engine.tokens or Engine.leases
 	grace   float64 // watcher grace, seconds (§7.1)
 	lastDur model.Duration
-	kind    EntityKind
 	reauth  Handle // pending proactive evReauth (when_exhausted: reauth at a fraction)
+	replica int32
+	gen     int32
+	draws   [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
 
+	kind     entKind
 	attempts uint8 // consecutive failed renewals (outage backoff)
 	retired  bool  // its holder moved on to a newer one (not revoked: it lives to its own end)
 	ended    bool
 	cause    EndCause
-	replica  int32
-	gen      int32
+}
 
-	// The second: where it came from, how it ended.
-	parent     model.NodeID     // at issue, for reports (the hierarchy forgets it on revocation)
-	root       model.NodeID     // for Cascade: the entity whose end revoked it
-	draws      [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
-	capped     int32            // 1 + index of its first capped renewal in Engine.capped; 0: none (fills padding)
+// entityPast is where an entity came from and how it ended: what reports
+// read, apart from the entity's hot line (Engine.past, 32 bytes, no pointers).
+type entityPast struct {
+	parent     model.NodeID // at issue, for reports (the hierarchy forgets it on revocation)
+	root       model.NodeID // for Cascade: the entity whose end revoked it
+	capped     int32        // 1 + index of its first capped renewal in Engine.capped; 0: none
+	endBy      layerRef
 	replacedAt model.Instant
 	endAt      model.Instant
-	endBy      model.Layer
 }
 
 // replica is one running copy of an actor.
@@ -142,6 +145,7 @@ type Engine struct {
 
 	hier   model.Hierarchy
 	ents   []entity
+	past   []entityPast // per entity, as ents
 	tokens []model.Token
 	leases []model.LeaseState // packed: forms holds what they share
 	forms  model.LeaseForms
@@ -171,6 +175,7 @@ type Engine struct {
 	rev *revoker // the expiration manager's revocation work; nil: instant
 
 	renewed model.Grant // a lease's grant renewOnce returns, unpacked
+	layers  layerTable  // the layers entities ended by (entity.endBy)
 
 	shapes []shape      // per actor: its leases' renewal, precomputed (hotpath.go)
 	issues []issueShape // per actor: its leases' issue, precomputed (issue.go)
@@ -291,13 +296,15 @@ func (e *Engine) handle(ev Event, h Handle) {
 
 // ---- issuing ----
 
-// newEntity registers a token or lease made by the model.
-func (e *Engine) newEntity(n model.NodeID, en entity) {
+// newEntity registers a token or lease made by the model, issued under
+// parent.
+func (e *Engine) newEntity(n model.NodeID, en entity, parent model.NodeID) {
 	if int(n) != len(e.ents) {
 		panic(fmt.Sprintf("sim: entity %d out of step with hierarchy node %d", len(e.ents), n))
 	}
-	en.expiry, en.client, en.reauth, en.root = NoHandle, NoHandle, NoHandle, model.None
+	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
 	e.ents = push(e.ents, en)
+	e.past = push(e.past, entityPast{parent: parent, root: model.None})
 	e.live++
 	e.checkBudgets()
 }
@@ -338,7 +345,7 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	var tok model.Token
 	var err error
 	parent := model.None
-	kind := KindToken
+	kind := entToken
 	switch {
 	case a.Existing != nil && !ac.adopted:
 		// The token it holds at start, observed in a lookup.
@@ -354,7 +361,7 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	case a.Token != nil:
 		tok, err = model.CreateToken(e.b.View(model.TokenMountPath), model.Caller{Root: true, Sudo: true}, e.request(a.Token), now)
 	case a.ChildToken != nil:
-		kind = KindChildToken
+		kind = entChildToken
 		base := e.baseToken(ai, r)
 		if !e.alive(base) {
 			return false // nothing to create it with: wait for the via actor's next token
@@ -377,7 +384,7 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	rep := &ac.reps[r]
 	rep.gen++
 	rep.attempts = 0
-	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), gen: rep.gen, parent: parent, ref: int32(len(e.tokens))})
+	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), gen: rep.gen, ref: int32(len(e.tokens))}, parent)
 	e.tokens = push(e.tokens, tok)
 	if old := rep.token; e.alive(old) {
 		e.retire(old)
@@ -480,7 +487,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	}
 	rep.leaseGen++
 	rep.attempts = 0
-	e.newEntity(n, entity{kind: KindLease, actor: int32(ai), replica: int32(r), gen: rep.leaseGen, parent: e.hier.Parent(n), ref: int32(len(e.leases))})
+	e.newEntity(n, entity{kind: entLease, actor: int32(ai), replica: int32(r), gen: rep.leaseGen, ref: int32(len(e.leases))}, e.hier.Parent(n))
 	e.leases = push(e.leases, l)
 	if old := rep.lease; e.alive(old) {
 		e.retire(old)
@@ -509,7 +516,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 // and it lives on to its own end (nothing revokes it, §7.2–7.3).
 func (e *Engine) retire(n model.NodeID) {
 	en := &e.ents[n]
-	en.retired, en.replacedAt = true, e.loop.Now
+	en.retired, e.past[n].replacedAt = true, e.loop.Now
 	e.loop.Queue.Cancel(en.client)
 	e.loop.Queue.Cancel(en.reauth)
 	en.client, en.reauth = NoHandle, NoHandle
@@ -543,7 +550,7 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 			e.setClient(n, now.Add(p.Every))
 		}
 	case scenarios.RenewNone:
-		if e.policyOf(n).WhenExhausted.Kind == scenarios.ExhaustReauth && en.kind != KindLease {
+		if e.policyOf(n).WhenExhausted.Kind == scenarios.ExhaustReauth && en.kind != entLease {
 			// Nothing renews it; an agent still re-authenticates when its watcher,
 			// run as on a non-renewable token, reports done (§7.1).
 			e.setClient(n, now.Add(watcherSleep(ttl, e.watcherGrace(n, ttl, 0))))
@@ -592,7 +599,7 @@ func (e *Engine) draw(n model.NodeID, p int) float64 {
 // key names entity n for its random numbers.
 func (en *entity) key() Key {
 	c := KeyToken
-	if en.kind == KindLease {
+	if en.kind == entLease {
 		c = KeyLease
 	}
 	return Key{Class: c, Actor: en.actor, Replica: en.replica, Gen: en.gen}
@@ -625,7 +632,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 	a := e.policyOf(n)
 	p := e.renewPolicy(n)
 	renewable := true
-	if en.kind != KindLease {
+	if en.kind != entLease {
 		renewable = e.token(n).Renewable
 	}
 	if !renewable || p.Kind == scenarios.RenewNone {
@@ -658,7 +665,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 		// A cron job or sidecar keeps calling through Vault's capped-TTL
 		// warnings until the backend refuses or the entity ends; only a
 		// client that re-authenticates treats the first warning as done.
-		if g.Warnings.TTLCapped && en.kind != KindLease && a.WhenExhausted.Kind == scenarios.ExhaustReauth {
+		if g.Warnings.TTLCapped && en.kind != entLease && a.WhenExhausted.Kind == scenarios.ExhaustReauth {
 			e.done(n)
 			return
 		}
@@ -675,7 +682,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 func (e *Engine) renewPolicy(n model.NodeID) scenarios.RenewPolicy {
 	a := e.policyOf(n)
 	switch {
-	case e.ents[n].kind != KindLease:
+	case e.ents[n].kind != entLease:
 		return a.Renew
 	case a.Refresh.Kind == scenarios.RefreshRenewBy:
 		return a.Refresh.Renew
@@ -689,7 +696,7 @@ func (e *Engine) renewPolicy(n model.NodeID) scenarios.RenewPolicy {
 func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, error) {
 	now := e.loop.Now
 	g := &e.renewed
-	if e.ents[n].kind == KindLease {
+	if e.ents[n].kind == entLease {
 		s := e.lease(n)
 		if e.leaseRenewal(n, inc).Renew(s, now) {
 			// The common renewal, by the model's precomputed path: not
@@ -763,7 +770,7 @@ func (e *Engine) done(n model.NodeID) {
 	en := &e.ents[n]
 	e.record(LogEvent{Kind: LogDone, Entity: n})
 	ai, r := int(en.actor), int(en.replica)
-	if en.kind == KindLease {
+	if en.kind == entLease {
 		if e.actors[ai].a.Refresh.Rereads() {
 			e.fetchLease(ai, r)
 		}
@@ -895,7 +902,7 @@ func (e *Engine) expiryCause(n model.NodeID) (EndCause, model.Layer) {
 // it, in the backend's order (children first).
 func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 	e.cliffs.begin(e, n, cause, by)
-	if e.ents[n].kind == KindLease {
+	if e.ents[n].kind == entLease {
 		e.hier.RevokeLease(n)
 		e.ended(n, n, cause, by)
 	} else {
@@ -919,7 +926,9 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 // 240 ms against 30 ms of cancels here.)
 func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	en := &e.ents[m]
-	en.ended, en.endAt, en.cause, en.endBy, en.root = true, e.loop.Now, cause, by, root
+	en.ended, en.cause = true, cause
+	p := &e.past[m]
+	p.endAt, p.endBy, p.root = e.loop.Now, e.layers.ref(by), root
 	e.live--
 	for _, h := range [...]Handle{en.expiry, en.client, en.reauth} {
 		if h != NoHandle { // most have no reauth; a hard end's root, no expiry
@@ -931,7 +940,7 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	if e.logs() {
 		e.record(LogEvent{Kind: LogEnd, Entity: m, Cause: cause, By: by, Root: root})
 	}
-	if e.rev != nil && en.kind == KindLease {
+	if e.rev != nil && en.kind == entLease {
 		// Invalid for Vault now; the database user goes when its job runs.
 		e.rev.ended(m, en.key(), e.rev.actorMount(e, en.actor), e.loop.Now)
 	}
@@ -1030,7 +1039,7 @@ func (e *Engine) revoke(n model.NodeID, orphan bool) {
 		switch {
 		case m == n:
 			e.ended(m, n, Revoked, model.Layer{})
-		case e.ents[m].kind == KindLease:
+		case e.ents[m].kind == entLease:
 			e.ended(m, n, Cascade, ancestor)
 		default:
 			e.ended(m, n, Orphaned, ancestor)

@@ -43,7 +43,7 @@ func (e *Engine) keeps(l LogLevel, ev *LogEvent) bool {
 	case LogNone:
 		return false
 	}
-	return ev.Kind != LogRenew || e.ents[ev.Entity].kind != KindLease || ev.Warnings.TTLCapped
+	return ev.Kind != LogRenew || e.ents[ev.Entity].kind != entLease || ev.Warnings.TTLCapped
 }
 
 // streamLog starts writing the log to Options.LogTo, if set: the header

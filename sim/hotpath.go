@@ -47,7 +47,7 @@ func (e *Engine) warm(target int32, stage int) {
 		prefetch(unsafe.Pointer(en))
 		return
 	}
-	if en.kind == KindLease && uint(en.ref) < uint(len(e.leases)) {
+	if en.kind == entLease && uint(en.ref) < uint(len(e.leases)) {
 		prefetch(unsafe.Pointer(&e.leases[en.ref]))
 	}
 	e.loop.Queue.prefetch(en.expiry)
@@ -71,7 +71,66 @@ func (e *Engine) reserve() {
 	}
 	ents := min(int64(leases+tokens), e.budgets.Live)
 	e.ents = make([]entity, 0, ents)
+	e.past = make([]entityPast, 0, ents)
 	e.leases = make([]model.LeaseState, 0, min(int64(leases), ents))
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
 	e.loop.Queue.reserve(int(ents + ents/8)) // mostly one timer per entity (timer.go)
+}
+
+// entKind is an entity's EntityKind in one byte: the entity array holds no
+// strings, so the garbage collector never scans it.
+type entKind uint8
+
+// The kinds of entity.
+const (
+	entToken      entKind = iota // KindToken
+	entChildToken                // KindChildToken
+	entLease                     // KindLease
+)
+
+// EntityKind is k's name.
+func (k entKind) EntityKind() EntityKind {
+	return [...]EntityKind{KindToken, KindChildToken, KindLease}[k]
+}
+
+// layerRef is a layer in the engine's layerTable: how an entity keeps
+// the layer that ended it without a string.
+type layerRef uint32
+
+// layerTable interns the layers entities end by. Its zero value is ready,
+// and its ref 0 is the zero Layer. A run has few of them: the layers of
+// its roles and mounts, and one per cascade's ancestor.
+type layerTable struct {
+	layers []model.Layer
+	refs   map[model.Layer]layerRef
+	last   layerRef // a cascade asks for the same layer a million times
+}
+
+// ref is l's ref, l added if new.
+func (t *layerTable) ref(l model.Layer) layerRef {
+	if l == (model.Layer{}) {
+		return 0
+	}
+	if t.last != 0 && t.layers[t.last-1] == l {
+		return t.last
+	}
+	r, ok := t.refs[l]
+	if !ok {
+		if t.refs == nil {
+			t.refs = map[model.Layer]layerRef{}
+		}
+		t.layers = append(t.layers, l)
+		r = layerRef(len(t.layers))
+		t.refs[l] = r
+	}
+	t.last = r
+	return r
+}
+
+// at is the layer r names.
+func (t *layerTable) at(r layerRef) model.Layer {
+	if r == 0 {
+		return model.Layer{}
+	}
+	return t.layers[r-1]
 }

@@ -693,7 +693,7 @@ func (p propID) String() string { return p.e.EntityID(p.n) }
 
 // grantOf is an entity's current expiry and most recent grant.
 func grantOf(e *Engine, n model.NodeID) (model.Instant, bool, *model.Grant) {
-	if e.ents[n].kind == KindLease {
+	if e.ents[n].kind == entLease {
 		g := e.grant(n)
 		return e.lease(n).ExpireTime, false, &g
 	}
@@ -736,7 +736,7 @@ func (c *propChecker) observe(e *Engine) {
 		c.live = append(c.live, n)
 		c.observed = append(c.observed, false)
 		// A live token adopted at start (existing:) was issued before it.
-		adopted := en.kind != KindLease && en.gen == 1 && e.actors[en.actor].a.Existing != nil
+		adopted := en.kind != entLease && en.gen == 1 && e.actors[en.actor].a.Existing != nil
 		if exp, _, g := grantOf(e, n); adopted && g.HasHardEnd && exp > g.HardEnd {
 			// The lookup reports an expiry past the hard end today's
 			// settings give (the run notes it): the backend granted it.
@@ -745,8 +745,8 @@ func (c *propChecker) observe(e *Engine) {
 		if it := e.issueTime(n); it != now && !(adopted && it <= now) {
 			c.failf(e, "%s was issued at %d, seen first at %d", e.EntityID(n), it, now)
 		}
-		if p := en.parent; p != model.None {
-			if p >= n || e.ents[p].kind == KindLease || c.ended[p] {
+		if p := e.past[n].parent; p != model.None {
+			if p >= n || e.ents[p].kind == entLease || c.ended[p] {
 				c.failf(e, "%s was created under %s, which is not a live token", e.EntityID(n), e.EntityID(p))
 			}
 			c.kids[p] = append(c.kids[p], n)
@@ -770,7 +770,7 @@ func (c *propChecker) observe(e *Engine) {
 	// A revoke-orphan frees its service-token children that are still alive.
 	for _, p := range orphanRoots {
 		for _, k := range c.kids[p] {
-			if e.ents[k].kind != KindLease && e.hier.Kind(k) == model.ServiceToken && !e.ents[k].ended {
+			if e.ents[k].kind != entLease && e.hier.Kind(k) == model.ServiceToken && !e.ents[k].ended {
 				c.freed[k] = true
 				c.stats.freed++
 			}
@@ -793,14 +793,14 @@ func (c *propChecker) observe(e *Engine) {
 			keep = append(keep, n)
 			continue
 		}
-		c.ended[n], c.endAt[n], c.cause[n] = true, en.endAt, en.cause
+		c.ended[n], c.endAt[n], c.cause[n] = true, e.past[n].endAt, en.cause
 		c.stats.causes[en.cause]++
 		if en.retired {
 			c.stats.retired++
 		}
 		id := propID{e, n}
-		if en.endAt != now {
-			c.failf(e, "%s ended at %d, seen ending at %d", id, en.endAt, now)
+		if e.past[n].endAt != now {
+			c.failf(e, "%s ended at %d, seen ending at %d", id, e.past[n].endAt, now)
 		}
 		if e.hier.Alive(n) {
 			c.failf(e, "%s ended (%s) but the hierarchy still has it", id, en.cause)
@@ -818,18 +818,18 @@ func (c *propChecker) observe(e *Engine) {
 		case Cascade:
 			anc := false
 			c.ancestors(e, n, func(m model.NodeID) bool {
-				anc = m == en.root
+				anc = m == e.past[n].root
 				return !anc
 			})
-			if !anc || !e.ents[en.root].ended || e.ents[en.root].endAt != now {
-				c.failf(e, "%s ended in a cascade from %s, which is not an ancestor ending now", id, e.EntityID(en.root))
+			if !anc || !e.ents[e.past[n].root].ended || e.past[e.past[n].root].endAt != now {
+				c.failf(e, "%s ended in a cascade from %s, which is not an ancestor ending now", id, e.EntityID(e.past[n].root))
 			}
 		case Orphaned:
-			if p := en.parent; e.hier.Kind(n) != model.BatchToken || p == model.None || !isOrphanRoot(p) {
+			if p := e.past[n].parent; e.hier.Kind(n) != model.BatchToken || p == model.None || !isOrphanRoot(p) {
 				c.failf(e, "%s ended as parent-revoked, but it is not a batch child of a token revoke-orphan revoked now", id)
 			}
 		case Revoked:
-			if en.kind == KindLease || !script {
+			if en.kind == entLease || !script {
 				c.failf(e, "%s ended as revoked without a scripted revoke", id)
 			}
 		default:
@@ -872,19 +872,19 @@ func (c *propChecker) observe(e *Engine) {
 		if g.HasHardEnd && !c.observed[n] && (now > g.HardEnd || (now == g.HardEnd && c.clientAt == now) || exp > g.HardEnd) {
 			c.failf(e, "%s is alive at %d with ExpireTime %d, past its hard end %d (%s)", id, now, exp, g.HardEnd, g.HardEndBy)
 		}
-		wantParent := en.parent
+		wantParent := e.past[n].parent
 		if c.freed[n] {
 			wantParent = model.None
 		}
 		if hp := e.hier.Parent(n); hp != wantParent {
-			c.failf(e, "%s has hierarchy parent %d, want %d (created under %d, freed %v)", id, hp, wantParent, en.parent, c.freed[n])
+			c.failf(e, "%s has hierarchy parent %d, want %d (created under %d, freed %v)", id, hp, wantParent, e.past[n].parent, c.freed[n])
 		}
 		for m := n; !c.freed[m]; { // the ancestors, as in c.ancestors
-			if m = e.ents[m].parent; m == model.None {
+			if m = e.past[m].parent; m == model.None {
 				break
 			}
 			if e.ents[m].ended {
-				c.failf(e, "%s is alive at %d but its ancestor %s ended at %d (%s)", id, now, e.EntityID(m), e.ents[m].endAt, e.ents[m].cause)
+				c.failf(e, "%s is alive at %d but its ancestor %s ended at %d (%s)", id, now, e.EntityID(m), e.past[m].endAt, e.ents[m].cause)
 				break
 			}
 		}
@@ -936,7 +936,7 @@ func (c *propChecker) observe(e *Engine) {
 // false to stop.
 func (c *propChecker) ancestors(e *Engine, n model.NodeID, f func(model.NodeID) bool) {
 	for m := n; !c.freed[m]; {
-		m = e.ents[m].parent
+		m = e.past[m].parent
 		if m == model.None || !f(m) {
 			return
 		}
@@ -946,12 +946,12 @@ func (c *propChecker) ancestors(e *Engine, n model.NodeID, f func(model.NodeID) 
 func (c *propChecker) sweepEnded(e *Engine) {
 	for n := range c.seen {
 		en := &e.ents[n]
-		if c.ended[n] && (!en.ended || en.endAt != c.endAt[n] || en.cause != c.cause[n]) {
+		if c.ended[n] && (!en.ended || e.past[n].endAt != c.endAt[n] || en.cause != c.cause[n]) {
 			c.failf(e, "%s ended at %d (%s) and is now ended=%v at %d (%s)", e.EntityID(model.NodeID(n)),
-				c.endAt[n], c.cause[n], en.ended, en.endAt, en.cause)
+				c.endAt[n], c.cause[n], en.ended, e.past[n].endAt, en.cause)
 		}
-		if en.ended && en.endAt > e.Now() {
-			c.failf(e, "%s ended at %d, after now", e.EntityID(model.NodeID(n)), en.endAt)
+		if en.ended && e.past[n].endAt > e.Now() {
+			c.failf(e, "%s ended at %d, after now", e.EntityID(model.NodeID(n)), e.past[n].endAt)
 		}
 	}
 }

@@ -374,8 +374,8 @@ func (w *eventsWriter) event(ev LogEvent) error {
 	if ev.Entity != model.None {
 		en := &e.ents[ev.Entity]
 		j.Entity = ptr(e.EntityID(ev.Entity))
-		j.EntityKind = string(en.kind)
-		if p := en.parent; p != model.None {
+		j.EntityKind = string(en.kind.EntityKind())
+		if p := e.past[ev.Entity].parent; p != model.None {
 			j.Parent = ptr(e.EntityID(p))
 		}
 		if ev.Kind == LogIssue || ev.Kind == LogRenew || ev.Kind == LogEnd {

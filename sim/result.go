@@ -64,7 +64,7 @@ func (t *cliffTracker) add(e *Engine, m model.NodeID) {
 		t.cur.Retired++
 		return
 	}
-	if en.kind == KindLease {
+	if en.kind == entLease {
 		t.cur.Leases++
 	} else {
 		t.cur.Tokens++
@@ -76,7 +76,7 @@ func (t *cliffTracker) add(e *Engine, m model.NodeID) {
 		t.mark(e, ai)
 		t.marked = en.actor
 	}
-	if en.kind != KindLease && e.actors[ai].reps[en.replica].token == m {
+	if en.kind != entLease && e.actors[ai].reps[en.replica].token == m {
 		for _, d := range e.actors[ai].dependents {
 			t.mark(e, d)
 		}
@@ -164,7 +164,7 @@ func (t *cliffTracker) cliffs() []Cliff {
 }
 
 func (e *Engine) issueTime(n model.NodeID) model.Instant {
-	if e.ents[n].kind == KindLease {
+	if e.ents[n].kind == entLease {
 		return e.lease(n).IssueTime
 	}
 	return e.token(n).IssueTime
@@ -234,16 +234,16 @@ type CappedRenewal struct {
 func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
 
 // noteCapped keeps entity n's first capped renewal: where a year of a
-// million leases caps every one of them in its last hour, a position in
-// the entity (whose line a renewal has loaded), not a map of a million.
+// million leases caps every one of them in its last hour, a position kept
+// with the entity's past, not a map of a million.
 func (e *Engine) noteCapped(n model.NodeID, cr CappedRenewal) {
 	e.capped = push(e.capped, cr)
-	e.ents[n].capped = int32(len(e.capped))
+	e.past[n].capped = int32(len(e.capped))
 }
 
 // firstCapped is entity n's first capped renewal, or nil.
 func (e *Engine) firstCapped(n model.NodeID) *CappedRenewal {
-	if k := e.ents[n].capped; k > 0 {
+	if k := e.past[n].capped; k > 0 {
 		return &e.capped[k-1]
 	}
 	return nil
@@ -251,7 +251,7 @@ func (e *Engine) firstCapped(n model.NodeID) *CappedRenewal {
 
 // grant is the entity's latest grant: what its last issue or renewal gave.
 func (e *Engine) grant(n model.NodeID) model.Grant {
-	if e.ents[n].kind == KindLease {
+	if e.ents[n].kind == entLease {
 		return e.forms.Grant(*e.lease(n))
 	}
 	return e.token(n).Grant
@@ -280,7 +280,7 @@ func (e *Engine) record(ev LogEvent) {
 	if n := ev.Entity; n != model.None {
 		ev.Actor, ev.Replica = e.ents[n].actor, e.ents[n].replica
 		g := e.grant(n)
-		if e.ents[n].kind == KindLease {
+		if e.ents[n].kind == entLease {
 			l := e.lease(n)
 			ev.TTL, ev.Expire = l.TTL, l.ExpireTime
 		} else {
@@ -329,9 +329,9 @@ func (e *Engine) EntityID(n model.NodeID) string {
 		id.Replica = int(en.replica) + 1
 	}
 	switch en.kind {
-	case KindChildToken:
+	case entChildToken:
 		id.Sub = entityid.SubToken
-	case KindLease:
+	case entLease:
 		id.Sub = entityid.SubCredential
 	}
 	return id.String()
@@ -462,9 +462,9 @@ func (e *Engine) result(o Outcome) *Result {
 // facts is what became of entity n, as the run left it.
 func (e *Engine) facts(n model.NodeID) Facts {
 	en := &e.ents[n]
-	f := Facts{Kind: en.kind, Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
-		Ended: en.ended, EndedAt: en.endAt, Cause: en.cause, BoundBy: en.endBy,
-		Replaced: en.retired, ReplacedAt: en.replacedAt, HardEnd: e.grant(n).End()}
+	f := Facts{Kind: en.kind.EntityKind(), Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
+		Ended: en.ended, EndedAt: e.past[n].endAt, Cause: en.cause, BoundBy: e.layers.at(e.past[n].endBy),
+		Replaced: en.retired, ReplacedAt: e.past[n].replacedAt, HardEnd: e.grant(n).End()}
 	f.FirstCapped = e.firstCapped(n)
 	return f
 }
@@ -472,18 +472,18 @@ func (e *Engine) facts(n model.NodeID) Facts {
 // who is entity n's kind and actor index.
 func (e *Engine) who(n model.NodeID) (EntityKind, int32) {
 	en := &e.ents[n]
-	return en.kind, en.actor
+	return en.kind.EntityKind(), en.actor
 }
 
 // fate is facts with the names of n, its parent and its cascade's root.
 func (e *Engine) fate(n model.NodeID) Fate {
 	f := Fate{ID: e.EntityID(n), Facts: e.facts(n)}
-	en := &e.ents[n]
-	if en.parent != model.None {
-		f.Parent = e.EntityID(en.parent)
+	p := &e.past[n]
+	if p.parent != model.None {
+		f.Parent = e.EntityID(p.parent)
 	}
-	if en.cause == Cascade || en.cause == Orphaned {
-		f.Root = e.EntityID(en.root)
+	if c := e.ents[n].cause; c == Cascade || c == Orphaned {
+		f.Root = e.EntityID(p.root)
 	}
 	return f
 }
