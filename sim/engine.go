@@ -561,7 +561,7 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 // setClient (re)schedules the entity's next renewal.
 func (e *Engine) setClient(n model.NodeID, at model.Instant) {
 	en := &e.ents[n]
-	e.unsettle(n)
+	e.clientMoved(n, at)
 	if en.client != NoHandle && e.loop.Queue.Reschedule(en.client, at) {
 		return
 	}

@@ -112,6 +112,22 @@ func (e *Engine) unsettle(n model.NodeID) {
 	}
 }
 
+// clientMoved: n's client event is now due at at. A held expiry after it
+// is settled at once, which spares settle the common renewal; one at or
+// before it waits for settle.
+func (e *Engine) clientMoved(n model.NodeID, at model.Instant) {
+	if _, held := heldSeq(e.ents[n].expiry); !held {
+		return
+	}
+	if at >= e.expireTime(n) {
+		e.unsettle(n)
+		return
+	}
+	if u := e.tm.unsettled; len(u) > 0 && u[len(u)-1] == n {
+		e.tm.unsettled = u[:len(u)-1]
+	}
+}
+
 // settle pushes the held expiries of the entities marked since the last
 // settle whose client event is no longer due strictly before them. It runs
 // after every event, before the loop looks at the queue again.
