@@ -123,7 +123,8 @@ func benchCascade(b *testing.B, n int, tokens, revoke, instant bool) {
 	}
 	s, err := scenarios.Parse("bench-cascade.yaml", []byte(cascadeScenario(n, tokens, revoke, instant)))
 	require.NoError(b, err)
-	var cpu, wall, base, after time.Duration
+	var cpu, wall, base, after, sys time.Duration
+	var faults int64
 	best := time.Duration(math.MaxInt64)
 	b.ResetTimer()
 	for i := range b.N {
@@ -142,10 +143,14 @@ func benchCascade(b *testing.B, n int, tokens, revoke, instant bool) {
 			require.NoError(b, pprof.StartCPUProfile(f))
 			defer f.Close()
 		}
+		f0, s0 := faultsAndSys()
 		t0, w0 := cpuTime(), time.Now()
 		e.loop.Horizon = cascadeAt
 		e.loop.Run(e.handle)
 		d := cpuTime() - t0
+		f1, s1 := faultsAndSys()
+		faults += f1 - f0
+		sys += s1 - s0
 		cpu += d
 		best = min(best, d)
 		wall += time.Since(w0)
@@ -171,6 +176,8 @@ func benchCascade(b *testing.B, n int, tokens, revoke, instant bool) {
 	b.ReportMetric(float64(cpu)/float64(b.N)/float64(descendants), "ns/descendant")
 	b.ReportMetric(perOp(base), "base-ms")
 	b.ReportMetric(perOp(after), "after-ms")
+	b.ReportMetric(perOp(sys), "sys-ms")
+	b.ReportMetric(float64(faults)/float64(b.N), "faults/cascade")
 	b.ReportMetric(float64(cpu)/float64(base), "x-base")
 }
 

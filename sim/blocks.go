@@ -6,21 +6,23 @@ const blockBits = 12
 // blocks is an append-only list stored in fixed-size blocks, so appending
 // never copies what is stored: a million-lease cascade appends a million
 // revocation jobs without the growing slice's repeated copies (and the
-// garbage they leave for the collector to find).
+// garbage they leave for the collector to find). A block is a fixed array,
+// so an append is one store and a count: no slice header to write back.
 type blocks[T any] struct {
-	bs [][]T
+	bs []*[1 << blockBits]T
 	n  int
 }
 
 // add appends v and returns its index.
 func (c *blocks[T]) add(v T) int {
-	b := c.n >> blockBits
+	i := c.n
+	b := i >> blockBits
 	if b == len(c.bs) {
-		c.bs = append(c.bs, make([]T, 0, 1<<blockBits))
+		c.bs = append(c.bs, new([1 << blockBits]T))
 	}
-	c.bs[b] = append(c.bs[b], v)
+	c.bs[b][i&(1<<blockBits-1)] = v
 	c.n++
-	return c.n - 1
+	return i
 }
 
 // at returns element i, which must be below len.
@@ -28,10 +30,6 @@ func (c *blocks[T]) at(i int) *T { return &c.bs[i>>blockBits][i&(1<<blockBits-1)
 
 func (c *blocks[T]) len() int { return c.n }
 
-// reset empties the list and keeps its blocks for reuse.
-func (c *blocks[T]) reset() {
-	for i := range c.bs {
-		c.bs[i] = c.bs[i][:0]
-	}
-	c.n = 0
-}
+// reset empties the list and keeps its blocks for reuse (their elements are
+// overwritten as they are added again).
+func (c *blocks[T]) reset() { c.n = 0 }

@@ -36,6 +36,6 @@ func TestBlocks(t *testing.T) {
 // A cascade writes one revocation job and one loss per ended lease: their
 // sizes are the memory a million-lease cascade touches.
 func TestCascadeRecordSizes(t *testing.T) {
-	require.Equal(t, uintptr(56), unsafe.Sizeof(revJob{}))
+	require.Equal(t, uintptr(40), unsafe.Sizeof(revJob{}))
 	require.Equal(t, uintptr(12), unsafe.Sizeof(loss{}))
 }

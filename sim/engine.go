@@ -198,6 +198,9 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		drawFault: NewDraws(seed, PurposeFaults),
 	}
 	e.rev = newRevoker(s, seed)
+	if e.rev != nil {
+		e.rev.keyOf = func(n model.NodeID) Key { return e.ents[n].key() }
+	}
 	e.el = newElision(s, opts)
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.loop.Warm = e.warm
@@ -942,7 +945,7 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	}
 	if e.rev != nil && en.kind == entLease {
 		// Invalid for Vault now; the database user goes when its job runs.
-		e.rev.ended(m, en.key(), e.rev.actorMount(e, en.actor), e.loop.Now)
+		e.rev.ended(m, e.rev.actorMount(e, en.actor), e.loop.Now)
 	}
 	if !en.retired {
 		e.pendingLoss.add(loss{m, en.actor, en.replica})

@@ -32,6 +32,9 @@ type revoker struct {
 	mounts  []revMount
 	byPath  map[string]int
 	byActor []int32 // the mount index + 1 of each actor's credential, 0 until its first lease ends
+	// keyOf names a lease for its random numbers (the engine's entity key):
+	// looked up when a job is attempted, not stored in every job.
+	keyOf   func(model.NodeID) Key
 	windows []dbWindow
 
 	jobs   blocks[revJob]
@@ -53,7 +56,7 @@ type revoker struct {
 type revMount struct {
 	path    string
 	cfg     scenarios.MountRevoke
-	queue   blocks[int32] // job indexes, FIFO
+	queue   []jobRun // job indexes, FIFO: queue[head:]
 	head    int
 	workers int // running jobs of this mount
 	pending int // jobs not yet revoked nor irrevocable
@@ -66,11 +69,15 @@ type dbWindow struct {
 	latency  model.Millis
 }
 
-// revJob is one ended lease's revocation, 56 bytes: a cascade makes a
-// million of them at once.
+// jobRun is the jobs from..to-1 waiting in a mount's queue, in that order:
+// a cascade queues a million consecutive jobs as one run.
+type jobRun struct{ from, to int32 }
+
+// revJob is one ended lease's revocation, 40 bytes: a cascade makes a
+// million of them at once. The lease's key for its random numbers is the
+// engine's (revoker.keyOf).
 type revJob struct {
 	lease     model.NodeID
-	key       Key    // the lease's, for its random numbers
 	draws     uint32 // numbers drawn so far: the k of the next one
 	mount     int32
 	attempts  uint8        // by the workers, at most model.MaxRevokeAttempts
@@ -188,7 +195,7 @@ func (r *revoker) advance(t model.Millis) {
 		case revDone:
 			r.done(ev.job, ev.failed)
 		case revRetry:
-			r.enqueue(ev.job)
+			r.enqueue(ev.job, int(r.jobs.at(ev.job).mount))
 		case revPoll:
 			r.polling = false
 			r.assign()
@@ -202,27 +209,43 @@ func (r *revoker) advance(t model.Millis) {
 // ended is the engine's hook: lease n ended for Vault at instant at (its
 // expiry, its cap, its token's cascade or an operator's revoke) and
 // becomes a revocation job on its mount's queue (§5.3, §6.1).
-func (r *revoker) ended(n model.NodeID, key Key, mount int, at model.Instant) {
-	r.advance(ms(at))
-	j := r.jobs.add(revJob{lease: n, key: key, mount: int32(mount), expiredAt: ms(at), revokedAt: -1, markedAt: -1})
-	r.mounts[r.jobs.at(j).mount].pending++
-	r.enqueue(j)
+func (r *revoker) ended(n model.NodeID, mount int, at model.Instant) {
+	t := ms(at)
+	if len(r.heap) > 0 && r.heap[0].at <= t {
+		r.advance(t)
+	}
+	r.now = max(r.now, t)
+	j := r.jobs.add(revJob{lease: n, mount: int32(mount), expiredAt: t, revokedAt: -1, markedAt: -1})
+	r.mounts[mount].pending++
+	r.enqueue(j, mount)
 }
 
-// enqueue is AddJob: the job goes to the back of its mount's queue; an
+// enqueue is AddJob: job j goes to the back of its mount's queue; an
 // idle dispatcher wakes at once.
-func (r *revoker) enqueue(j int) {
-	mount := r.jobs.at(j).mount
+func (r *revoker) enqueue(j, mount int) {
 	m := &r.mounts[mount]
-	if m.head == m.queue.len() {
-		m.queue.reset()
-		m.head = 0
-		r.active = append(r.active, int(mount))
+	switch q := m.queue; {
+	case m.head == len(q):
+		m.queue, m.head = append(q[:0], jobRun{int32(j), int32(j) + 1}), 0
+		r.active = append(r.active, mount)
+	case q[len(q)-1].to == int32(j): // the next of a cascade's jobs
+		q[len(q)-1].to++
+	default:
+		m.queue = append(q, jobRun{int32(j), int32(j) + 1})
 	}
-	m.queue.add(int32(j))
 	if !r.polling && !r.blocked {
 		r.assign()
 	}
+}
+
+// dequeue takes the job at the front of mount m's queue.
+func (m *revMount) dequeue() int {
+	run := &m.queue[m.head]
+	j := run.from
+	if run.from++; run.from == run.to {
+		m.head++
+	}
+	return int(j)
 }
 
 // assign hands waiting jobs to workers, round-robin over the active
@@ -240,9 +263,8 @@ func (r *revoker) assign() {
 			return
 		}
 		m := &r.mounts[q]
-		j := int(*m.queue.at(m.head))
-		m.head++
-		if m.head == m.queue.len() {
+		j := m.dequeue()
+		if m.head == len(m.queue) {
 			r.removeActive(r.last)
 		}
 		r.start(j)
@@ -278,7 +300,8 @@ func (r *revoker) removeActive(i int) {
 func (r *revoker) attempt(j int, t, timeout model.Millis) (model.Millis, bool) {
 	job := r.jobs.at(j)
 	m := &r.mounts[job.mount]
-	z, u := r.draws.Norm(job.key, uint64(job.draws)), r.draws.Float64(job.key, uint64(job.draws)+2)
+	key := r.keyOf(job.lease)
+	z, u := r.draws.Norm(key, uint64(job.draws)), r.draws.Float64(key, uint64(job.draws)+2)
 	job.draws += 3
 	lat := model.RevokeLatency(m.cfg.P50, m.cfg.P99, z)
 	outage := false
@@ -331,7 +354,7 @@ func (r *revoker) done(j int, failed bool) {
 func (r *revoker) jitter(j int) float64 {
 	job := r.jobs.at(j)
 	job.draws++
-	return r.draws.Float64(job.key, uint64(job.draws)-1)
+	return r.draws.Float64(r.keyOf(job.lease), uint64(job.draws)-1)
 }
 
 func (r *revoker) revoked(j int, at model.Millis) {
