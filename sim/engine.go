@@ -905,6 +905,7 @@ func (e *Engine) expiryCause(n model.NodeID) (EndCause, model.Layer) {
 // it, in the backend's order (children first).
 func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 	e.cliffs.begin(e, n, cause, by)
+	e.batchLosses()
 	if e.ents[n].kind == entLease {
 		e.hier.RevokeLease(n)
 		e.ended(n, n, cause, by)
@@ -948,7 +949,15 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 		e.rev.ended(m, e.rev.actorMount(e, en.actor), e.loop.Now)
 	}
 	if !en.retired {
-		e.pendingLoss.add(loss{m, en.actor, en.replica})
+		l := loss{m, en.actor, en.replica}
+		if e.lossBatch.on {
+			// No log kept: the holder's validity changes now, while its
+			// entity is at hand, not in a second pass (see afterEnd).
+			e.lose(l)
+		}
+		if !e.lossBatch.on || e.reacts(l) {
+			e.pendingLoss.add(l)
+		}
 	}
 }
 
@@ -960,27 +969,56 @@ type loss struct {
 	actor, replica int32
 }
 
+// lose updates the validity of the holder of l.n, which just ended, and of
+// the actors drawing on it when it was a replica's token.
+func (e *Engine) lose(l loss) {
+	ai, r := int(l.actor), int(l.replica)
+	e.updateValidity(ai, r)
+	if r == 0 && e.actors[ai].reps[0].token == l.n { // a lease is never a replica's token
+		// Dependents draw on replica 0's token. Only those that hold
+		// nothing of their own under it change now: a credential or child
+		// token under it ended in this cascade with a loss of its own
+		// (and a cascade a million replicas wide is not walked twice).
+		for _, d := range e.actors[ai].dependents {
+			if !e.validByViaToken(d) {
+				continue
+			}
+			for dr := range e.actors[d].reps {
+				e.updateValidity(d, dr)
+			}
+		}
+	}
+}
+
+// reacts reports whether l's holder may do something about it after the
+// cascade: retry: never reads nothing again.
+func (e *Engine) reacts(l loss) bool {
+	return e.actors[l.actor].a.Retry.Kind != scenarios.RetryNever
+}
+
 // afterEnd lets the holders of what just ended react, after the whole
 // cascade: services lose validity; agents whose token died re-authenticate
 // (§7.2: told the token is invalid); templates whose lease died re-read it
 // when their token still works.
+//
+// With a log kept, validity changes here, one logged change per replica in
+// the cascade's order. Without, ended applied them as they came (batched
+// per service, lossBatch): validity reads only liveness, which a cascade
+// only takes away, and every input a replica's validity reads ends with a
+// loss of that replica (or its via actor's token) that updates it again, so
+// each service gets the same changes at this one instant; and only the
+// losses a holder reacts to were kept (TestCascadeShortcutsWithoutLog).
 func (e *Engine) afterEnd() {
 	lost := e.pendingLoss
 	e.pendingLoss, e.lossSpare = e.lossSpare, blocks[loss]{}
 	react := 0 // the ends a holder may react to, kept in lost[:react]
-	e.batchLosses()
+	applied := e.lossBatch.on
 	for i := range lost.len() {
 		l := *lost.at(i)
-		ai, r := int(l.actor), int(l.replica)
-		e.updateValidity(ai, r)
-		if e.actors[ai].reps[r].token == l.n { // a lease is never a replica's token
-			for _, d := range e.actors[ai].dependents {
-				for dr := range e.actors[d].reps {
-					e.updateValidity(d, dr)
-				}
-			}
+		if !applied {
+			e.lose(l)
 		}
-		if e.actors[ai].a.Retry.Kind != scenarios.RetryNever { // retry: never reads nothing again
+		if e.reacts(l) {
 			*lost.at(react) = l
 			react++
 		}
@@ -1038,6 +1076,7 @@ func (e *Engine) revoke(n model.NodeID, orphan bool) {
 	}
 	ancestor := model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)}
 	e.cliffs.begin(e, n, Revoked, model.Layer{})
+	e.batchLosses()
 	e.hier.RevokeOrphan(n, func(m model.NodeID) {
 		switch {
 		case m == n:

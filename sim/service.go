@@ -92,7 +92,7 @@ func (e *Engine) updateValidity(ai, r int) {
 	switch {
 	case ac.a.Credential != "":
 		valid = e.alive(rep.lease)
-	case ac.a.ChildToken != nil || ac.via < 0:
+	case !e.validByViaToken(ai):
 		valid = e.alive(rep.token)
 	default:
 		valid = e.alive(e.baseToken(ai, r))
@@ -119,6 +119,14 @@ func (e *Engine) updateValidity(ai, r int) {
 	if e.logs() {
 		e.record(LogEvent{Kind: LogService, Entity: model.None, Actor: int32(ai), Replica: int32(r), Failing: int32(s.failing)})
 	}
+}
+
+// validByViaToken reports whether actor d's replicas are valid by their
+// via actor's token itself, as updateValidity decides: no credential and
+// no child token of their own.
+func (e *Engine) validByViaToken(d int) bool {
+	a := e.actors[d].a
+	return e.actors[d].via >= 0 && a.Credential == "" && a.ChildToken == nil
 }
 
 // lossBatch gathers the replicas one service loses in a row at one instant
