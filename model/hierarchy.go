@@ -35,6 +35,7 @@ type Hierarchy struct {
 	parent, first, last, next, prev []NodeID
 	kind                            []NodeKind
 	alive                           []bool
+	hadTokens                       []bool   // a child token was ever added: walks look for them only there
 	stack                           []NodeID // reused by walks
 	mark                            []bool   // reused by RevokeTree
 }
@@ -111,7 +112,11 @@ func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
 	h.prev = append(h.prev, None)
 	h.kind = append(h.kind, k)
 	h.alive = append(h.alive, true)
+	h.hadTokens = append(h.hadTokens, false)
 	if parent != None {
+		if k != LeaseNode {
+			h.hadTokens[parent] = true
+		}
 		if l := h.last[parent]; l != None {
 			h.next[l], h.prev[id] = id, l
 		} else {
@@ -124,7 +129,7 @@ func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
 
 // grow makes room for n more nodes at once: append grows a large slice by
 // a quarter, and a fleet re-reading a million credentials would copy the
-// seven columns over four times.
+// eight columns over four times.
 func (h *Hierarchy) grow(n int) {
 	h.parent = slices.Grow(h.parent, n)
 	h.first = slices.Grow(h.first, n)
@@ -133,6 +138,7 @@ func (h *Hierarchy) grow(n int) {
 	h.prev = slices.Grow(h.prev, n)
 	h.kind = slices.Grow(h.kind, n)
 	h.alive = slices.Grow(h.alive, n)
+	h.hadTokens = slices.Grow(h.hadTokens, n)
 }
 
 // RevokeTree implements tree revocation (semantics.md §6.1,
@@ -180,11 +186,15 @@ func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 		top := st[len(st)-1]
 		if !h.mark[top] {
 			// First visit: push child tokens (reverse, so they pop in
-			// creation order); leases are emitted with their token.
+			// creation order); leases are emitted with their token. A
+			// token that never had a child token has only leases: a
+			// million of them are not scanned twice.
 			h.mark[top] = true
-			for c := h.last[top]; c != None; c = h.prev[c] {
-				if h.kind[c] != LeaseNode {
-					st = append(st, c)
+			if h.hadTokens[top] {
+				for c := h.last[top]; c != None; c = h.prev[c] {
+					if h.kind[c] != LeaseNode {
+						st = append(st, c)
+					}
 				}
 			}
 			continue
@@ -193,10 +203,10 @@ func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 		h.mark[top] = false
 		// All of top's children go with it, its child tokens already
 		// revoked (post-order): its list is dropped whole, not unlinked
-		// node by node.
-		for c := h.first[top]; c != None; {
-			nx := h.next[c]
-			h.parent[c], h.next[c], h.prev[c] = None, None, None
+		// node by node. A dropped node keeps its stale next and prev: with
+		// no parent, nothing reads them again (detach stops at parent).
+		for c := h.first[top]; c != None; c = h.next[c] {
+			h.parent[c] = None
 			if h.kind[c] == LeaseNode {
 				h.alive[c] = false
 				count++
@@ -204,7 +214,6 @@ func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 					revoked(c)
 				}
 			}
-			c = nx
 		}
 		h.first[top], h.last[top] = None, None
 		if top == n {
