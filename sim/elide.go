@@ -24,8 +24,8 @@ package sim
 // model's LeaseRenewalGrant computes the grant at its last renewal and must
 // give the same grant, else nothing is elided. When the stretch ends before
 // the horizon, the lease resumes: its last elideMargin steady renewals are
-// simulated as events, so the one after them is scheduled by a real
-// renewal, as it is event by event — when resuming is safe (see below).
+// simulated as events, the first of them queued at the place among ties it
+// has event by event (resume.go), in runs where that place is known.
 //
 // Elision is off when something needs every event: Options.Exact,
 // Options.Observe, and an event log at level all (the lifecycle level
@@ -39,11 +39,10 @@ import (
 )
 
 // elideMargin is how many steady renewals stay events when a lease
-// resumes before its stretch's end. The first may run ahead of a capped
-// watcher that steps into its instants for one step, and the second meets
-// that watcher's next renewal: with two, both meetings are steady renewals
-// of the lease, which change nothing the other reads.
-const elideMargin = 2
+// resumes before its stretch's end: the first resumed renewal is steady,
+// so it queues the lease's expiry again, from the place event by event
+// gives it, before anything can end the lease (see Resuming, resume.go).
+const elideMargin = 1
 
 // elides reports whether a run with these options may elide renewals.
 func (o Options) elides() bool {
@@ -59,11 +58,8 @@ type elision struct {
 	on      bool
 	scripts []model.Instant // scripted events' instants, in order
 	elided  int64           // renewals elided (counted in loop.Processed too)
-	// resumes are the step classes met (see Resuming below): the instant
-	// leases in a class were elided at, or realChain; nil when no lease
-	// may resume in this run.
-	resumes map[stepClass]model.Instant
 	memo    immortalMemo
+	resume  resumption // leases queued again where event by event they run (resume.go)
 }
 
 // immortalMemo is the last immortal answer: a fleet's leases, renewed at
@@ -85,8 +81,8 @@ func newElision(s *scenarios.Scenario, opts Options) elision {
 		el.scripts[i] = s.Events[i].At
 	}
 	slices.Sort(el.scripts)
-	if el.on && watchersOnly(s) {
-		el.resumes = map[stepClass]model.Instant{}
+	if el.on && tracked(s) {
+		el.resume.init()
 	}
 	return el
 }
@@ -108,85 +104,7 @@ func (e *Engine) nextRenewal(n model.NodeID, g *model.Grant, step model.Duration
 	if e.elideRenewals(n, g, step) {
 		return
 	}
-	at := e.loop.Now.Add(step)
-	if c, ok := classOf(step, at); ok && e.el.resumes != nil {
-		e.el.resumes[c] = realChain
-	}
-	e.setClient(n, at)
-}
-
-// Resuming: a lease elided up to its first capped renewal or a scripted
-// event renews by events again a little before it, and its first such
-// renewal was queued when it was elided, not by the renewal before it.
-// Among renewals due at one instant it then runs before every renewal
-// queued since, where event by event it runs after those queued before its
-// previous renewal. That
-// matters only for a renewal chain that meets it at every step — the same
-// step, at the same instants — and joined those instants before it: the two
-// then end or are re-read at the same instant in another order, or a
-// broker renewing in step with its leases re-authenticates after a tune and
-// re-reads a lease that event by event it renewed first.
-//
-// Two cases are safe. A watcher renews at once when it starts, so a chain
-// that joins later is queued last at the instant it joins, event by event
-// and elided alike; a watcher's capped renewals shorten its step each time,
-// so it meets another chain at two steps in a row only while steady. And
-// leases elided at the same instant (a fleet read at once) resume in the
-// order they had then. So a lease resumes only when it is renewed by a
-// watcher, in a run where every chain of renewals, re-reads and retries is a
-// watcher's (others step by fixed or random delays, and join wherever their
-// previous step put them), and no other chain yet met at its step and
-// instants except leases elided at the same instant.
-
-// stepClass is the instants of a renewal chain: its step, and its
-// instants modulo the step, packed in one number (a cheap map key).
-type stepClass uint64
-
-// classOf is the step class of a chain stepping by step through at; false
-// for steps of 2^32 s (136 years) or more, which no lease resumes with.
-func classOf(step model.Duration, at model.Instant) (stepClass, bool) {
-	if step <= 0 || step >= 1<<32 {
-		return 0, false
-	}
-	return stepClass(uint64(step)<<32 | uint64(at%model.Instant(step))), true
-}
-
-// realChain marks a step class a chain renewed by events has been in.
-const realChain = model.Instant(-1 << 62)
-
-// watchersOnly reports whether every chain of renewals, re-reads and
-// retries in s is a watcher's, so that resuming may be safe (see above).
-// (Default retries, jittered, follow failures in outages: all scripted.)
-func watchersOnly(s *scenarios.Scenario) bool {
-	for i := range s.Actors {
-		a := &s.Actors[i]
-		switch {
-		case a.Renew.Kind != scenarios.RenewWatcher && a.Renew.Kind != scenarios.RenewNone,
-			a.Refresh.Kind != scenarios.RefreshWatcher && a.Refresh.Kind != scenarios.RefreshRenew && a.Refresh.Kind != scenarios.RefreshNone,
-			a.Retry.Kind == scenarios.RetryBackoff:
-			return false
-		}
-	}
-	return true
-}
-
-// mayResume reports whether lease n, renewed by policy p and elided from
-// now with step, may resume by events before the horizon; if so, its step
-// class is its elision instant's from now on.
-func (e *Engine) mayResume(p scenarios.RenewPolicy, step model.Duration) bool {
-	if e.el.resumes == nil || p.Kind != scenarios.RenewWatcher {
-		return false
-	}
-	now := e.loop.Now
-	c, ok := classOf(step, now)
-	if !ok {
-		return false
-	}
-	if t0, met := e.el.resumes[c]; met && t0 != now {
-		return false
-	}
-	e.el.resumes[c] = now
-	return true
+	e.setClient(n, e.loop.Now.Add(step))
 }
 
 // fixedStep reports whether a renewal policy's steps stay the same while
@@ -229,8 +147,14 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	if resume {
 		k -= elideMargin
 	}
-	if k < 1 || !e.upstreamQuiet(n) || (resume && !e.mayResume(p, step)) {
+	if k < 1 || (resume && !e.el.resume.on) || !e.upstreamQuiet(n) {
 		return false
+	}
+	var run chainRun
+	if resume {
+		if run = e.nextRun(n, now.Add(step)); run.shared {
+			return false
+		}
 	}
 	at := now.Add(model.Duration(k) * step) // the last elided renewal
 	role := e.b.SecretsRole(e.policyOf(n).Credential)
@@ -244,8 +168,10 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	e.loop.Elided += k
 	e.el.elided += k
 	if resume {
+		// Its expiry goes where its last elided renewal puts it, held
+		// (timer.go); the first resumed renewal, steady, moves it again.
 		e.moveExpiry(n, s.ExpireTime)
-		e.setClient(n, at.Add(step))
+		e.resumeAfter(n, at, step, run)
 		return true
 	}
 	// Nothing renews it before the horizon, and it cannot expire by then.

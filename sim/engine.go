@@ -202,6 +202,9 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		e.rev.keyOf = func(n model.NodeID) Key { return e.ents[n].key() }
 	}
 	e.el = newElision(s, opts)
+	if e.el.resume.on {
+		e.loop.Pass = e.pass
+	}
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.loop.Warm = e.warm
 	e.loop.Queue.BeforeRenumber = e.pushHeld
@@ -261,6 +264,9 @@ func (e *Engine) Run() *Result {
 func (e *Engine) Now() model.Instant { return e.loop.Now }
 
 func (e *Engine) handle(ev Event, h Handle) {
+	if e.el.resume.on {
+		e.handling(ev)
+	}
 	switch ev.Kind {
 	case evExpire:
 		e.onExpire(model.NodeID(ev.Target), h)
@@ -565,10 +571,12 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 func (e *Engine) setClient(n model.NodeID, at model.Instant) {
 	en := &e.ents[n]
 	e.clientMoved(n, at)
-	if en.client != NoHandle && e.loop.Queue.Reschedule(en.client, at) {
-		return
+	if en.client == NoHandle || !e.loop.Queue.Reschedule(en.client, at) {
+		en.client = e.loop.Schedule(at, orderClient, evRenew, int32(n), 0)
 	}
-	en.client = e.loop.Schedule(at, orderClient, evRenew, int32(n), 0)
+	if e.el.resume.on {
+		e.queuedRenewal(n, at)
+	}
 }
 
 // watcherGrace is calculateGrace (§7.1): with L = min(lease, increment if
@@ -850,6 +858,7 @@ func (e *Engine) scheduleRetry(ai, r int) {
 		rep.attempts++
 	}
 	e.loop.Schedule(at, orderClient, evRetry, int32(ai), int32(r))
+	e.queuedRetry(ai, r, at)
 }
 
 func (e *Engine) onRetry(ai, r int) {

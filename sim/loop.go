@@ -2,10 +2,14 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
 )
+
+// maxInstant is later than every event.
+const maxInstant = model.Instant(math.MaxInt64)
 
 // Outcome says why Run stopped.
 type Outcome uint8
@@ -66,7 +70,14 @@ type Loop struct {
 	// next (see warm), so that it can prefetch their state: a fleet's
 	// state does not fit in the caches, and misses overlapped with other
 	// work cost far less than misses waited for. It must change nothing.
-	Warm     func(target int32, stage int)
+	Warm func(target int32, stage int)
+	// Pass, when set, is called with the instant of the next event (or
+	// maxInstant) once every event up to PassAt has run, before that next
+	// event and before Run stops: it may queue events, and must move
+	// PassAt past PassAt (0: nothing to do). Elided leases resume through
+	// it, queued at the end of an instant (sim/resume.go).
+	Pass     func(before model.Instant)
+	PassAt   model.Instant
 	stopping bool
 	stopAs   Outcome
 }
@@ -96,6 +107,14 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 	}
 	for {
 		next, ok := l.Queue.top() // found once, for the checks and the pop
+		if l.PassAt != 0 && (!ok || next.at > l.PassAt) {
+			before := maxInstant
+			if ok {
+				before = next.at
+			}
+			l.Pass(before)
+			continue
+		}
 		if !ok {
 			return Drained
 		}
