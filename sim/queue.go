@@ -320,29 +320,43 @@ func (q *Queue) top() (entry, bool) {
 	return best, ok
 }
 
-// ahead returns the slot of the event k places behind the head of the
-// calendar FIFO the last pop took from (stale or not), or -1: the events
-// likely to run next, for warming caches. It changes nothing.
-func (q *Queue) ahead(t entry, k int) int32 {
+// aheadDist are the places behind the head of a calendar FIFO that
+// Queue.ahead looks at (Loop.warm says why these).
+var aheadDist = [3]int{2, 4, 8}
+
+// ahead returns the slots of the events 2, 4 and 8 places behind the head
+// of the calendar FIFO the last pop took from (stale or not; -1 past its
+// end): the events likely to run next, for warming caches. It walks the
+// FIFO once, and prefetches the chunk after the 8th event's, so that the
+// walk finds it cached when it gets there. It changes nothing.
+func (q *Queue) ahead(t entry) (slots [3]int32) {
+	slots = [3]int32{-1, -1, -1}
 	c := &q.cal
 	if c.lists == nil {
-		return -1
+		return slots
 	}
 	l := &c.lists[int(t.at&calMask)*calOrders+int(t.order())]
 	if l.head == 0 {
-		return -1
+		return slots
 	}
-	ch, pos := l.head, int(l.hpos)+k
-	for pos >= chunkNodes {
-		if ch == l.tail {
-			return -1
+	ch, pos, at := l.head, int(l.hpos), 0
+	for i, k := range aheadDist {
+		pos, at = pos+k-at, k
+		for pos >= chunkNodes {
+			if ch == l.tail {
+				return slots
+			}
+			ch, pos = c.chunks[ch-1].next, pos-chunkNodes
 		}
-		ch, pos = c.chunks[ch-1].next, pos-chunkNodes
+		if ch == l.tail && pos >= int(l.tlen) {
+			return slots
+		}
+		slots[i] = c.chunks[ch-1].nodes[pos].slot
 	}
-	if ch == l.tail && pos >= int(l.tlen) {
-		return -1
+	if next := c.chunks[ch-1].next; next != 0 {
+		prefetch(unsafe.Pointer(&c.chunks[next-1]))
 	}
-	return c.chunks[ch-1].nodes[pos].slot
+	return slots
 }
 
 // reserve makes room for n pending events.
