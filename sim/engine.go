@@ -74,6 +74,7 @@ type entity struct {
 	retired  bool  // its holder moved on to a newer one (not revoked: it lives to its own end)
 	ended    bool
 	cause    EndCause
+	capped   bool // its first capped renewal is noted (entityPast.capped): the line a renewal loaded says so
 }
 
 // entityPast is where an entity came from and how it ended: what reports

@@ -72,6 +72,7 @@ func (e *Engine) reserve() {
 	ents := min(int64(leases+tokens), e.budgets.Live)
 	e.ents = make([]entity, 0, ents)
 	e.past = make([]entityPast, 0, ents)
+	e.hier.Reserve(int(ents))
 	e.leases = make([]model.LeaseState, 0, min(int64(leases), ents))
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
 	e.loop.Queue.reserve(int(ents + ents/8)) // mostly one timer per entity (timer.go)

@@ -239,6 +239,7 @@ func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
 func (e *Engine) noteCapped(n model.NodeID, cr CappedRenewal) {
 	e.capped = push(e.capped, cr)
 	e.past[n].capped = int32(len(e.capped))
+	e.ents[n].capped = true
 }
 
 // firstCapped is entity n's first capped renewal, or nil.
@@ -269,7 +270,7 @@ func (e *Engine) logs() bool { return e.opts.RecordLog || e.stream != nil }
 
 func (e *Engine) record(ev LogEvent) {
 	if ev.Kind == LogRenew {
-		if g := e.grant(ev.Entity); g.Warnings.TTLCapped && e.firstCapped(ev.Entity) == nil {
+		if g := e.grant(ev.Entity); g.Warnings.TTLCapped && !e.ents[ev.Entity].capped {
 			e.noteCapped(ev.Entity, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
 		}
 	}
