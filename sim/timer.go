@@ -19,6 +19,10 @@ package sim
 // entity's ExpireTime, as a queued one is. Whatever may stop the chain or
 // move the expiry marks the entity unsettled; settle, after each event,
 // pushes the expiries whose client event is no longer due before them.
+// One exception: an elided lease that resumes (resume.go) holds its
+// expiry with no client event queued until the end of the instant of its
+// last elided renewal, when its next renewal, a step shorter than its TTL
+// and so before the expiry, is queued.
 
 import "github.com/leasesim/leasesim/model"
 
