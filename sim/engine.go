@@ -78,14 +78,14 @@ type entity struct {
 }
 
 // entityPast is where an entity came from and how it ended: what reports
-// read, apart from the entity's hot line (Engine.past, 32 bytes, no pointers).
+// read, apart from the entity's hot line (Engine.past, 24 bytes, no pointers).
 type entityPast struct {
 	parent     model.NodeID // at issue, for reports (the hierarchy forgets it on revocation)
 	root       model.NodeID // for Cascade: the entity whose end revoked it
 	capped     int32        // 1 + index of its first capped renewal in Engine.capped; 0: none
 	endBy      layerRef
-	replacedAt model.Instant
-	endAt      model.Instant
+	replacedAt runInstant
+	endAt      runInstant
 }
 
 // replica is one running copy of an actor.
@@ -526,7 +526,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 // and it lives on to its own end (nothing revokes it, §7.2–7.3).
 func (e *Engine) retire(n model.NodeID) {
 	en := &e.ents[n]
-	en.retired, e.past[n].replacedAt = true, e.loop.Now
+	en.retired, e.past[n].replacedAt = true, runAt(e.loop.Now)
 	e.loop.Queue.Cancel(en.client)
 	e.loop.Queue.Cancel(en.reauth)
 	en.client, en.reauth = NoHandle, NoHandle
@@ -942,7 +942,7 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 	en := &e.ents[m]
 	en.ended, en.cause = true, cause
 	p := &e.past[m]
-	p.endAt, p.endBy, p.root = e.loop.Now, e.layers.ref(by), root
+	p.endAt, p.endBy, p.root = runAt(e.loop.Now), e.layers.ref(by), root
 	e.live--
 	for _, h := range [...]Handle{en.expiry, en.client, en.reauth} {
 		if h != NoHandle { // most have no reauth; a hard end's root, no expiry

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
 )
 
 // shape is an actor's lease renewal precomputed (model.LeaseRenewal): its
@@ -135,3 +136,16 @@ func (t *layerTable) at(r layerRef) model.Layer {
 	}
 	return t.layers[r-1]
 }
+
+// runInstant is an instant of the run in 4 bytes, for what only reports
+// read: the loop's instants lie in [0, horizon], and the longest horizon
+// fits (the conversion below does not compile otherwise).
+type runInstant uint32
+
+const _ = runInstant(scenarios.MaxHorizon)
+
+// runAt is t, an instant the loop has reached, in 4 bytes.
+func runAt(t model.Instant) runInstant { return runInstant(t) }
+
+// Instant is t as the model's instant.
+func (t runInstant) Instant() model.Instant { return model.Instant(t) }

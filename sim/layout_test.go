@@ -20,7 +20,7 @@ func TestEntityLayout(t *testing.T) {
 	assert.Equal(t, uintptr(64), unsafe.Sizeof(en), "entity: one cache line")
 	assert.False(t, hasPointers(reflect.TypeOf(en)), "entity: the collector must not scan the entity array")
 	var p entityPast
-	assert.Equal(t, uintptr(32), unsafe.Sizeof(p), "entityPast: half a cache line")
+	assert.Equal(t, uintptr(24), unsafe.Sizeof(p), "entityPast: 24 bytes")
 	assert.False(t, hasPointers(reflect.TypeOf(p)), "entityPast")
 
 	var l model.LeaseState

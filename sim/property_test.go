@@ -793,14 +793,14 @@ func (c *propChecker) observe(e *Engine) {
 			keep = append(keep, n)
 			continue
 		}
-		c.ended[n], c.endAt[n], c.cause[n] = true, e.past[n].endAt, en.cause
+		c.ended[n], c.endAt[n], c.cause[n] = true, e.past[n].endAt.Instant(), en.cause
 		c.stats.causes[en.cause]++
 		if en.retired {
 			c.stats.retired++
 		}
 		id := propID{e, n}
-		if e.past[n].endAt != now {
-			c.failf(e, "%s ended at %d, seen ending at %d", id, e.past[n].endAt, now)
+		if e.past[n].endAt.Instant() != now {
+			c.failf(e, "%s ended at %d, seen ending at %d", id, e.past[n].endAt.Instant(), now)
 		}
 		if e.hier.Alive(n) {
 			c.failf(e, "%s ended (%s) but the hierarchy still has it", id, en.cause)
@@ -821,7 +821,7 @@ func (c *propChecker) observe(e *Engine) {
 				anc = m == e.past[n].root
 				return !anc
 			})
-			if !anc || !e.ents[e.past[n].root].ended || e.past[e.past[n].root].endAt != now {
+			if !anc || !e.ents[e.past[n].root].ended || e.past[e.past[n].root].endAt.Instant() != now {
 				c.failf(e, "%s ended in a cascade from %s, which is not an ancestor ending now", id, e.EntityID(e.past[n].root))
 			}
 		case Orphaned:
@@ -884,7 +884,7 @@ func (c *propChecker) observe(e *Engine) {
 				break
 			}
 			if e.ents[m].ended {
-				c.failf(e, "%s is alive at %d but its ancestor %s ended at %d (%s)", id, now, e.EntityID(m), e.past[m].endAt, e.ents[m].cause)
+				c.failf(e, "%s is alive at %d but its ancestor %s ended at %d (%s)", id, now, e.EntityID(m), e.past[m].endAt.Instant(), e.ents[m].cause)
 				break
 			}
 		}
@@ -946,12 +946,12 @@ func (c *propChecker) ancestors(e *Engine, n model.NodeID, f func(model.NodeID) 
 func (c *propChecker) sweepEnded(e *Engine) {
 	for n := range c.seen {
 		en := &e.ents[n]
-		if c.ended[n] && (!en.ended || e.past[n].endAt != c.endAt[n] || en.cause != c.cause[n]) {
+		if c.ended[n] && (!en.ended || e.past[n].endAt.Instant() != c.endAt[n] || en.cause != c.cause[n]) {
 			c.failf(e, "%s ended at %d (%s) and is now ended=%v at %d (%s)", e.EntityID(model.NodeID(n)),
-				c.endAt[n], c.cause[n], en.ended, e.past[n].endAt, en.cause)
+				c.endAt[n], c.cause[n], en.ended, e.past[n].endAt.Instant(), en.cause)
 		}
-		if en.ended && e.past[n].endAt > e.Now() {
-			c.failf(e, "%s ended at %d, after now", e.EntityID(model.NodeID(n)), e.past[n].endAt)
+		if en.ended && e.past[n].endAt.Instant() > e.Now() {
+			c.failf(e, "%s ended at %d, after now", e.EntityID(model.NodeID(n)), e.past[n].endAt.Instant())
 		}
 	}
 }

@@ -464,8 +464,8 @@ func (e *Engine) result(o Outcome) *Result {
 func (e *Engine) facts(n model.NodeID) Facts {
 	en := &e.ents[n]
 	f := Facts{Kind: en.kind.EntityKind(), Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
-		Ended: en.ended, EndedAt: e.past[n].endAt, Cause: en.cause, BoundBy: e.layers.at(e.past[n].endBy),
-		Replaced: en.retired, ReplacedAt: e.past[n].replacedAt, HardEnd: e.grant(n).End()}
+		Ended: en.ended, EndedAt: e.past[n].endAt.Instant(), Cause: en.cause, BoundBy: e.layers.at(e.past[n].endBy),
+		Replaced: en.retired, ReplacedAt: e.past[n].replacedAt.Instant(), HardEnd: e.grant(n).End()}
 	f.FirstCapped = e.firstCapped(n)
 	return f
 }
