@@ -46,6 +46,9 @@ func (e *Engine) warm(target int32, stage int) {
 	en := &e.ents[target]
 	if stage > 1 {
 		prefetch(unsafe.Pointer(en))
+		if r := &e.el.resume; uint(target) < uint(len(r.runs)) {
+			prefetch(unsafe.Pointer(&r.runs[target])) // read by handling (resume.go)
+		}
 		return
 	}
 	if en.kind == entLease && uint(en.ref) < uint(len(e.leases)) {
@@ -77,6 +80,9 @@ func (e *Engine) reserve() {
 	e.leases = make([]model.LeaseState, 0, min(int64(leases), ents))
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
 	e.loop.Queue.reserve(int(ents + ents/8)) // mostly one timer per entity (timer.go)
+	if e.el.resume.on {
+		e.el.resume.runs = make([]chainRun, 0, ents)
+	}
 }
 
 // entKind is an entity's EntityKind in one byte: the entity array holds no

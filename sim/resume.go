@@ -36,6 +36,7 @@ package sim
 import (
 	"cmp"
 	"container/heap"
+	"math"
 	"slices"
 
 	"github.com/leasesim/leasesim/model"
@@ -45,15 +46,23 @@ import (
 // chainRun is what decides where entity n's renewal chain runs among the
 // renewals due at its instants (see above).
 type chainRun struct {
-	pushedAt model.Instant  // when its pending renewal was queued
-	start    model.Instant  // when the event that queued its first step of this length ran
-	ord      int64          // resumption.pushes when its first step was queued: its place at start
-	step     model.Duration // the step since start
-	front    bool           // that event ran before the step class's renewals at start
+	pushedAt model.Instant // when its pending renewal was queued
+	start    model.Instant // when the event that queued its first step of this length ran
+	ord      int64         // resumption.pushes when its first step was queued: its place at start
+	step     int32         // the step since start, seconds; -1 if longer than int32 (no lease's)
+	front    bool          // that event ran before the step class's renewals at start
 	// shared: the run was another chain's (a re-read or re-login queued with
 	// that chain's step by its last event): chains sharing a run are
 	// ordered by their seqs, so such a lease is not resumed.
 	shared bool
+}
+
+// stepOf is a step as chainRun keeps it.
+func stepOf(d model.Duration) int32 {
+	if d < 0 || d > math.MaxInt32 {
+		return -1
+	}
+	return int32(d)
 }
 
 // resumption is the engine's state for resuming elided leases.
@@ -104,7 +113,10 @@ func tracked(s *scenarios.Scenario) bool {
 // run is entity n's chainRun, grown on first use.
 func (r *resumption) run(n model.NodeID) *chainRun {
 	if int(n) >= len(r.runs) {
-		r.runs = slices.Grow(r.runs, int(n)+1-len(r.runs))[:n+1]
+		if int(n) >= cap(r.runs) { // double: a fleet's re-reads add millions
+			r.runs = slices.Grow(r.runs, max(int(n)+1, 2*cap(r.runs))-len(r.runs))
+		}
+		r.runs = r.runs[:n+1]
 	}
 	return &r.runs[n]
 }
@@ -122,7 +134,7 @@ func (e *Engine) handling(ev Event) {
 		r.cur = r.retries[[2]int32{ev.Target, ev.Arg}]
 	case evStart:
 		// Queued by New at instant 0, in actor order, before anything ran.
-		r.cur = chainRun{step: model.Duration(ev.At), ord: int64(ev.Target) - 1<<40, front: true}
+		r.cur = chainRun{step: stepOf(model.Duration(ev.At)), ord: int64(ev.Target) - 1<<40, front: true}
 	case evExpire:
 		r.curOrder = orderExpire
 	default: // scripts and outage ends
@@ -142,7 +154,7 @@ func (e *Engine) queuedRetry(ai, r int, at model.Instant) {
 func (e *Engine) queuedRenewal(n model.NodeID, at model.Instant) {
 	r := &e.el.resume
 	*r.run(n) = e.nextRun(n, at)
-	if len(r.blocks) > 0 {
+	if len(r.due) > 0 && r.due[0].tk == e.loop.Now { // blocks ending now: the first due
 		if b := r.blocks[[2]model.Instant{at, e.loop.Now}]; b != nil {
 			b.real = append(b.real, n)
 		}
@@ -167,12 +179,12 @@ func (e *Engine) runOf(at model.Instant) (c chainRun, goesOn bool) {
 	now := e.loop.Now
 	step := at.Sub(now)
 	r.pushes++
-	if r.curOrder == orderClient && r.cur.pushedAt == now.Add(-step) && r.cur.step == step {
+	if r.curOrder == orderClient && r.cur.pushedAt == now.Add(-step) && r.cur.step == stepOf(step) {
 		c := r.cur
 		c.pushedAt = now
 		return c, true
 	}
-	return chainRun{pushedAt: now, start: now, ord: r.pushes, step: step,
+	return chainRun{pushedAt: now, start: now, ord: r.pushes, step: stepOf(step),
 		front: r.curOrder < orderClient || r.cur.pushedAt < now.Add(-step)}, false
 }
 
@@ -237,7 +249,7 @@ func (e *Engine) resumeBlock(b *resumeBlock) {
 	for _, n := range b.real {
 		c := &r.runs[n]
 		s, ok := q.lookup(e.ents[n].client)
-		if !ok || c.pushedAt != b.tk || c.step != step {
+		if !ok || c.pushedAt != b.tk || c.step != stepOf(step) {
 			continue // queued again since, or cancelled
 		}
 		if t := q.entryOf(s); t.at == b.at && t.order() == orderClient {
@@ -250,12 +262,15 @@ func (e *Engine) resumeBlock(b *resumeBlock) {
 		en := &e.ents[n]
 		return en.ended || en.retired || en.client != NoHandle
 	})
-	slices.SortFunc(leases, func(x, y model.NodeID) int {
+	order := func(x, y model.NodeID) int {
 		if r.before(x, y) {
 			return -1
 		}
 		return 1
-	})
+	}
+	if !slices.IsSortedFunc(leases, order) { // leases elided at one instant are, in its order
+		slices.SortFunc(leases, order)
+	}
 	// The real renewals before a lease stay where they are; the lease is
 	// queued after them, and every real renewal after it is queued again
 	// behind it, once, in order.
