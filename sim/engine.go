@@ -916,17 +916,21 @@ func (e *Engine) expiryCause(n model.NodeID) (EndCause, model.Layer) {
 func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 	e.cliffs.begin(e, n, cause, by)
 	e.batchLosses()
+	own := e.layers.ref(by)
 	if e.ents[n].kind == entLease {
 		e.hier.RevokeLease(n)
-		e.ended(n, n, cause, by)
+		e.ended(n, n, cause, own)
 	} else {
-		ancestor := model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)}
+		var anc layerRef // the descendants' layer: named at the first one
 		e.hier.ExpireTree(n, func(m model.NodeID) {
 			if m == n {
-				e.ended(m, n, cause, by)
-			} else {
-				e.ended(m, n, Cascade, ancestor)
+				e.ended(m, n, cause, own)
+				return
 			}
+			if anc == 0 {
+				anc = e.ancestorRef(n)
+			}
+			e.ended(m, n, Cascade, anc)
 		})
 	}
 	e.cliffs.end(e)
@@ -938,21 +942,26 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 // in the order they were allocated; left queued to be dropped when due, as
 // tried, each costs a cache miss in timer order: 2M dropped timers took
 // 240 ms against 30 ms of cancels here.)
-func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
+func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	en := &e.ents[m]
 	en.ended, en.cause = true, cause
 	p := &e.past[m]
-	p.endAt, p.endBy, p.root = runAt(e.loop.Now), e.layers.ref(by), root
+	p.endAt, p.endBy, p.root = runAt(e.loop.Now), by, root
 	e.live--
-	for _, h := range [...]Handle{en.expiry, en.client, en.reauth} {
-		if h != NoHandle { // most have no reauth; a hard end's root, no expiry
-			e.loop.Queue.Cancel(h)
-		}
+	// Most have no reauth; a hard end's root, no expiry.
+	if en.expiry != NoHandle {
+		e.loop.Queue.Cancel(en.expiry)
+	}
+	if en.client != NoHandle {
+		e.loop.Queue.Cancel(en.client)
+	}
+	if en.reauth != NoHandle {
+		e.loop.Queue.Cancel(en.reauth)
 	}
 	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
 	e.cliffs.add(e, m)
 	if e.logs() {
-		e.record(LogEvent{Kind: LogEnd, Entity: m, Cause: cause, By: by, Root: root})
+		e.record(LogEvent{Kind: LogEnd, Entity: m, Cause: cause, By: e.layers.at(by), Root: root})
 	}
 	if e.rev != nil && en.kind == entLease {
 		// Invalid for Vault now; the database user goes when its job runs.
@@ -969,6 +978,13 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by model.Layer) {
 			e.pendingLoss.add(l)
 		}
 	}
+}
+
+// ancestorRef is the layer n's descendants end by ("ancestor broker#1").
+// Callers ask at the first descendant, so a token ending with none adds
+// no layer, and a cascade interns it once, not once per descendant.
+func (e *Engine) ancestorRef(n model.NodeID) layerRef {
+	return e.layers.ref(model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)})
 }
 
 // loss is an entity that ended while in use, with its holder: afterEnd
@@ -1084,17 +1100,21 @@ func (e *Engine) revoke(n model.NodeID, orphan bool) {
 		e.endTree(n, Revoked, model.Layer{})
 		return
 	}
-	ancestor := model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)}
 	e.cliffs.begin(e, n, Revoked, model.Layer{})
 	e.batchLosses()
+	var anc layerRef // the descendants' layer: named at the first one
 	e.hier.RevokeOrphan(n, func(m model.NodeID) {
-		switch {
-		case m == n:
-			e.ended(m, n, Revoked, model.Layer{})
-		case e.ents[m].kind == entLease:
-			e.ended(m, n, Cascade, ancestor)
-		default:
-			e.ended(m, n, Orphaned, ancestor)
+		if m == n {
+			e.ended(m, n, Revoked, 0)
+			return
+		}
+		if anc == 0 {
+			anc = e.ancestorRef(n)
+		}
+		if e.ents[m].kind == entLease {
+			e.ended(m, n, Cascade, anc)
+		} else {
+			e.ended(m, n, Orphaned, anc)
 		}
 	})
 	e.cliffs.end(e)
