@@ -948,16 +948,11 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	p := &e.past[m]
 	p.endAt, p.endBy, p.root = runAt(e.loop.Now), by, root
 	e.live--
-	// Most have no reauth; a hard end's root, no expiry.
-	if en.expiry != NoHandle {
-		e.loop.Queue.Cancel(en.expiry)
-	}
-	if en.client != NoHandle {
-		e.loop.Queue.Cancel(en.client)
-	}
-	if en.reauth != NoHandle {
-		e.loop.Queue.Cancel(en.reauth)
-	}
+	// Most have no reauth; a hard end's root, no expiry; a held expiry
+	// (below NoHandle) is not queued.
+	e.loop.Queue.cancelTimer(en.expiry)
+	e.loop.Queue.cancelTimer(en.client)
+	e.loop.Queue.cancelTimer(en.reauth)
 	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
 	e.cliffs.add(e, m)
 	if e.logs() {
