@@ -36,6 +36,8 @@ package sim
 // machine (x-base = ms/cascade ÷ base-ms); min-ms/cascade, the fastest
 // iteration, is the least disturbed by neighbours. after-ms is the rest of the
 // hour, outside ns/op: near zero, it shows the cascade put no work off.
+// faults/cascade and sys-ms (unix) are the minor page faults and system CPU
+// time of the timed part: first touches of fresh pages would show there.
 
 import (
 	"flag"
