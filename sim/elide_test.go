@@ -18,7 +18,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -289,6 +292,33 @@ func elideCompareRun(s *scenarios.Scenario, budget int64, log bool) (diff string
 	return "", fast, true
 }
 
+// elideResult is one generated scenario's comparison in TestElisionMatchesExact.
+type elideResult struct {
+	src                        string
+	diff                       string
+	ok                         bool
+	elided, resumed, reordered int64
+}
+
+// parallelRuns calls run(0..n-1) on GOMAXPROCS goroutines and returns the
+// results in index order.
+func parallelRuns[T any](n int, run func(i int) T) []T {
+	out := make([]T, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				out[i] = run(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 func TestElisionMatchesExact(t *testing.T) {
 	gens := []struct {
 		name  string
@@ -307,30 +337,40 @@ func TestElisionMatchesExact(t *testing.T) {
 	var elided, resumed, reordered int64
 	for _, g := range gens {
 		before := withElision
-		for seed := uint64(1); seed <= uint64(g.n); seed++ {
-			src := g.gen(seed)
-			s, err := scenarios.Parse(g.name+".yaml", []byte(src))
+		// The scenarios run on every core (each run is single-threaded and
+		// shares nothing); their results are read back in seed order, so
+		// what the test reports does not depend on the scheduling.
+		results := parallelRuns(g.n, func(i int) elideResult {
+			seed := uint64(i + 1)
+			r := elideResult{src: g.gen(seed)}
+			s, err := scenarios.Parse(g.name+".yaml", []byte(r.src))
 			if err != nil {
-				skipped++
-				continue
+				return r
 			}
-			diff, fast, ok := elideCompareRun(s, elideBudget, seed%4 == 0) // the log, for a quarter
-			if !ok {
+			var fast *Engine
+			r.diff, fast, r.ok = elideCompareRun(s, elideBudget, seed%4 == 0) // the log, for a quarter
+			if r.ok {
+				r.elided, r.resumed, r.reordered = fast.el.elided, fast.el.resume.resumed, fast.el.resume.reordered
+			}
+			return r
+		})
+		for i, r := range results {
+			seed := i + 1
+			if !r.ok {
 				skipped++
 				continue
 			}
 			compared++
-			n := fast.el.elided
-			resumed += fast.el.resume.resumed
-			reordered += fast.el.resume.reordered
-			elided += n
-			if n > 0 {
+			resumed += r.resumed
+			reordered += r.reordered
+			elided += r.elided
+			if r.elided > 0 {
 				withElision++
 			}
-			if diff != "" {
+			if r.diff != "" {
 				failures++
 				if failures <= 3 {
-					t.Errorf("%s generator, seed %d: elided run differs from --exact\n%s\n--- scenario ---\n%s", g.name, seed, diff, src)
+					t.Errorf("%s generator, seed %d: elided run differs from --exact\n%s\n--- scenario ---\n%s", g.name, seed, r.diff, r.src)
 				}
 			}
 		}
