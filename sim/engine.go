@@ -950,9 +950,9 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	e.live--
 	// Most have no reauth; a hard end's root, no expiry; a held expiry
 	// (below NoHandle) is not queued.
-	e.loop.Queue.cancelTimer(en.expiry)
-	e.loop.Queue.cancelTimer(en.client)
-	e.loop.Queue.cancelTimer(en.reauth)
+	e.loop.Queue.Cancel(en.expiry)
+	e.loop.Queue.Cancel(en.client)
+	e.loop.Queue.Cancel(en.reauth)
 	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
 	e.cliffs.add(e, m)
 	if e.logs() {

@@ -296,11 +296,11 @@ func (q *Queue) place(s int32, at model.Instant, order uint8, seq Seq) {
 
 // unplace takes slot s out of the structure holding it.
 func (q *Queue) unplace(s int32) {
-	if q.slots[s].cal {
-		q.calRemove(s)
+	if sl := &q.slots[s]; sl.cal {
+		q.calRemove(s, sl)
 	} else {
-		q.removeAt(int(q.slots[s].pos))
-		q.slots[s].pos = -1
+		q.removeAt(int(sl.pos))
+		sl.pos = -1
 	}
 }
 
@@ -450,13 +450,24 @@ func (q *Queue) Reschedule(h Handle, at model.Instant) bool {
 }
 
 // Cancel removes the event of h. It returns false, changing nothing, if h is
-// dead or stale.
+// dead or stale (NoHandle, a held expiry, a popped event).
+//
+// A cascade cancels a million timers one after another, so Cancel loads
+// the slot once and indexes nothing twice (release sets pos).
 func (q *Queue) Cancel(h Handle) bool {
-	s, ok := q.lookup(h)
-	if !ok {
+	s := int32(h) & indexMask
+	if h < 0 || int(s) >= len(q.slots) {
 		return false
 	}
-	q.unplace(s)
+	sl := &q.slots[s]
+	if !sl.live || sl.gen != uint8(int32(h)>>indexBits) {
+		return false
+	}
+	if sl.cal {
+		q.calRemove(s, sl)
+	} else {
+		q.removeAt(int(sl.pos)) // may move other slots, not this one
+	}
 	q.release(s)
 	return true
 }
@@ -517,11 +528,10 @@ func (q *Queue) calAppend(s int32, at model.Instant, order uint8, key uint64) {
 	c.count++
 }
 
-// calRemove takes slot s out of the calendar: its node goes stale. The
+// calRemove takes slot s (at sl) out of the calendar: its node goes stale. The
 // node of a popped event is at its FIFO's head: drop it now.
-func (q *Queue) calRemove(s int32) {
+func (q *Queue) calRemove(s int32, sl *slot) {
 	c := &q.cal
-	sl := &q.slots[s]
 	l := &c.lists[int(sl.at&calMask)*calOrders+int(sl.order)]
 	if l.head != 0 && c.chunks[l.head-1].nodes[l.hpos].slot == s {
 		c.popNode(l)
