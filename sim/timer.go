@@ -91,10 +91,8 @@ func (e *Engine) moveExpiry(n model.NodeID, at model.Instant) {
 	if at < e.loop.Now {
 		panic("sim: expiry moved into the past")
 	}
-	s := e.loop.Queue.TakeSeq() // first: renumbering pushes the held ones
-	if en.expiry >= 0 {
-		e.loop.Queue.Cancel(en.expiry)
-	}
+	s := e.loop.Queue.TakeSeq()    // first: renumbering pushes the held ones
+	e.loop.Queue.Cancel(en.expiry) // a held one is no handle: nothing to cancel
 	en.expiry = ^Handle(s)
 	e.unsettle(n)
 }
@@ -102,9 +100,7 @@ func (e *Engine) moveExpiry(n model.NodeID, at model.Instant) {
 // dropExpiry cancels n's pending expiry, held or queued.
 func (e *Engine) dropExpiry(n model.NodeID) {
 	en := &e.ents[n]
-	if en.expiry >= 0 {
-		e.loop.Queue.Cancel(en.expiry)
-	}
+	e.loop.Queue.Cancel(en.expiry)
 	en.expiry = NoHandle
 }
 
@@ -146,9 +142,14 @@ func (e *Engine) settle() {
 		if c, ok := e.loop.Queue.Event(en.client); ok && c.At < at {
 			continue
 		}
-		en.expiry = e.loop.Queue.PushSeq(Event{At: at, Order: orderExpire, Kind: evExpire, Target: int32(n)}, s)
+		en.expiry = e.pushExpiry(n, at, s)
 	}
 	e.tm.unsettled = e.tm.unsettled[:0]
+}
+
+// pushExpiry queues n's expiry, due at at, with the seq it held.
+func (e *Engine) pushExpiry(n model.NodeID, at model.Instant, s Seq) Handle {
+	return e.loop.Queue.PushSeq(Event{At: at, Order: orderExpire, Kind: evExpire, Target: int32(n)}, s)
 }
 
 // pushHeld queues every held expiry: the queue is about to renumber its
@@ -158,7 +159,7 @@ func (e *Engine) pushHeld() {
 	for i := range e.ents {
 		if s, held := heldSeq(e.ents[i].expiry); held {
 			n := model.NodeID(i)
-			e.ents[i].expiry = e.loop.Queue.PushSeq(Event{At: e.expireTime(n), Order: orderExpire, Kind: evExpire, Target: int32(n)}, s)
+			e.ents[i].expiry = e.pushExpiry(n, e.expireTime(n), s)
 		}
 	}
 }
