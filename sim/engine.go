@@ -640,6 +640,9 @@ func (e *Engine) onRenew(n model.NodeID) {
 		return
 	}
 	en.client = NoHandle
+	if e.renewLeaseFast(n, en) {
+		return
+	}
 	e.unsettle(n)
 	a := e.policyOf(n)
 	p := e.renewPolicy(n)
