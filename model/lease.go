@@ -168,13 +168,18 @@ type LeaseRenewal struct {
 	fast  bool   // CalculateTTL succeeded uncapped at the issue instant
 	form  uint32 // grant's form in the table
 	grant Grant  // CalculateTTL with Start = Now = 0: HardEnd is the ceiling's length
+	// The form of a renewal the ceiling cuts (RenewCapped), interned at
+	// the first: capOK says capForm is set.
+	capOK   bool
+	capForm uint32
+	forms   *LeaseForms
 }
 
 // NewLeaseRenewal prepares the renewals of leases packed in forms, under
 // view and role, asking for increment.
 func NewLeaseRenewal(view MountView, role SecretsRole, increment Duration, forms *LeaseForms) *LeaseRenewal {
 	g, err := CalculateTTL(renewalParams(view, role, increment, 0, 0))
-	r := &LeaseRenewal{fast: err == nil && g.HasHardEnd && !g.Warnings.TTLCapped, grant: g}
+	r := &LeaseRenewal{fast: err == nil && g.HasHardEnd && !g.Warnings.TTLCapped, grant: g, forms: forms}
 	if r.fast {
 		r.form = forms.form(g, 0)
 	}
@@ -193,6 +198,28 @@ func (r *LeaseRenewal) Renew(s *LeaseState, now Instant) bool {
 		return false
 	}
 	s.TTL, s.ExpireTime, s.form = r.grant.TTL, now.Add(r.grant.TTL), r.form
+	return true
+}
+
+// RenewCapped renews s at now exactly as RenewLease would, in the case
+// Renew leaves to it that a watcher meets before every re-read: the lease
+// is unexpired, no batch token clamps it, and the ceiling cuts the TTL
+// (§1 step 6: the TTL is the time remaining to the ceiling, by its layer,
+// with the capped-TTL warning). Then it returns true; otherwise it changes
+// nothing and returns false.
+func (r *LeaseRenewal) RenewCapped(s *LeaseState, now Instant) bool {
+	hardEnd := s.IssueTime.Add(Duration(r.grant.HardEnd))
+	remaining := hardEnd.Sub(now)
+	if !r.fast || s.BatchClamped() || !now.Before(s.ExpireTime) || remaining <= 0 || r.grant.TTL <= remaining {
+		return false
+	}
+	if !r.capOK {
+		g := r.grant
+		g.Warnings.TTLCapped, g.Warnings.TTLRequested, g.Warnings.Remaining = true, g.TTL, remaining
+		g.TTL, g.TTLBy, g.HardEnd = remaining, g.HardEndBy, hardEnd
+		r.capForm, r.capOK = r.forms.form(g, s.IssueTime), true
+	}
+	s.TTL, s.ExpireTime, s.form = remaining, hardEnd, r.capForm
 	return true
 }
 

@@ -112,7 +112,7 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 	toks := []IssuingToken{svcTok, {ID: "b", Type: TokenBatch, Valid: true, Expire: at(h(2))}}
 	incs := []Duration{0, h(1) / 2, h(3), h(30)}
 	var forms LeaseForms
-	fast := 0
+	fast, capped := 0, 0
 	for _, view := range views {
 		for _, role := range roles {
 			for _, tok := range toks {
@@ -132,6 +132,15 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 							continue
 						}
 						require.Equal(t, before, s, "a refused fast renewal changes nothing")
+						if r.RenewCapped(&s, now) {
+							capped++
+							_, err := RenewLease(&l, view, role, tok, inc, now)
+							require.NoError(t, err)
+							require.True(t, l.Grant.Warnings.TTLCapped)
+							require.Equal(t, l, forms.Unpack(s), "capped: %v %v %v inc %v at %v", view, role, tok, inc, now)
+							continue
+						}
+						require.Equal(t, before, s, "a refused capped renewal changes nothing")
 						_, werr := RenewLease(&l, view, role, tok, inc, now)
 						got := forms.Unpack(s)
 						_, err := RenewLease(&got, view, role, tok, inc, now)
@@ -144,6 +153,7 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 		}
 	}
 	require.Greater(t, fast, 100, "the fast path must be taken")
+	require.Greater(t, capped, 20, "the capped path must be taken")
 
 	// A chain switching shapes: the grant is rewritten when the shape changes.
 	role := SecretsRole{Name: "app", DefaultTTL: h(1), MaxTTL: h(24)}

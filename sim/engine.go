@@ -713,13 +713,20 @@ func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, er
 	g := &e.renewed
 	if e.ents[n].kind == entLease {
 		s := e.lease(n)
-		if e.leaseRenewal(n, inc).Renew(s, now) {
+		r := e.leaseRenewal(n, inc)
+		if r.Renew(s, now) {
 			// The common renewal, by the model's precomputed path: not
 			// capped, so record has nothing to note unless a log is kept.
 			*g = e.forms.Grant(*s)
 			if e.logging() {
 				e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
 			}
+			e.moveExpiry(n, s.ExpireTime)
+			return g, nil
+		}
+		if r.RenewCapped(s, now) { // a watched lease's last renewals before its re-read
+			*g = e.forms.Grant(*s)
+			e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
 			e.moveExpiry(n, s.ExpireTime)
 			return g, nil
 		}
