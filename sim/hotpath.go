@@ -73,13 +73,17 @@ func (e *Engine) reserve() {
 			tokens += reps
 		}
 	}
-	ents := min(int64(leases+tokens), e.budgets.Live)
+	live := min(int64(leases+tokens), e.budgets.Live)
+	more := e.rereads() // the credentials re-read later (issue.go): sized once, not doubled
+	ents := min(live+more, e.budgets.Entities)
 	e.ents = make([]entity, 0, ents)
 	e.past = make([]entityPast, 0, ents)
 	e.hier.Reserve(int(ents))
-	e.leases = make([]model.LeaseState, 0, min(int64(leases), ents))
+	e.leases = make([]model.LeaseState, 0, min(int64(leases)+more, ents))
+	e.capped = make([]CappedRenewal, 0, min(more, ents)) // a watched lease re-read at its cap was capped first
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
-	e.loop.Queue.reserve(int(ents + ents/8)) // mostly one timer per entity (timer.go)
+	timers := min(ents, 2*live) // mostly one per entity (timer.go); a re-read one's expiry waits beside its successor's
+	e.loop.Queue.reserve(int(timers + timers/8))
 	if e.el.resume.on {
 		e.el.resume.runs = make([]chainRun, 0, ents)
 	}
