@@ -201,6 +201,20 @@ func (r *LeaseRenewal) Renew(s *LeaseState, now Instant) bool {
 	return true
 }
 
+// GrantAt is the grant a renewal of s at now would compute
+// (LeaseRenewalGrant), in Renew's case — no batch token clamps s, the
+// ceiling does not cut the TTL — whether or not s is still unexpired
+// then: elision asks it of a renewal far ahead (sim/elide.go). ok is false
+// in every other case.
+func (r *LeaseRenewal) GrantAt(s LeaseState, now Instant) (g Grant, ok bool) {
+	hardEnd := s.IssueTime.Add(Duration(r.grant.HardEnd))
+	if !r.fast || s.BatchClamped() || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
+		return Grant{}, false
+	}
+	s.TTL, s.form = r.grant.TTL, r.form
+	return r.forms.Grant(s), true
+}
+
 // RenewCapped renews s at now exactly as RenewLease would, in the case
 // Renew leaves to it that a watcher meets before every re-read: the lease
 // is unexpired, no batch token clamps it, and the ceiling cuts the TTL

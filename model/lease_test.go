@@ -112,7 +112,7 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 	toks := []IssuingToken{svcTok, {ID: "b", Type: TokenBatch, Valid: true, Expire: at(h(2))}}
 	incs := []Duration{0, h(1) / 2, h(3), h(30)}
 	var forms LeaseForms
-	fast, capped := 0, 0
+	fast, capped, granted := 0, 0, 0
 	for _, view := range views {
 		for _, role := range roles {
 			for _, tok := range toks {
@@ -124,6 +124,15 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 					s := forms.Pack(l)
 					for now := issue; now <= issue.Add(h(30)); now = now.Add(h(1) / 4) {
 						before := s
+						for _, ahead := range []Instant{now, now.Add(h(3))} {
+							if g, ok := r.GrantAt(s, ahead); ok {
+								granted++
+								u := forms.Unpack(s)
+								want, err := LeaseRenewalGrant(&u, view, role, inc, ahead)
+								require.NoError(t, err)
+								require.Equal(t, want, g, "GrantAt %v %v %v inc %v at %v", view, role, tok, inc, ahead)
+							}
+						}
 						if r.Renew(&s, now) {
 							fast++
 							_, err := RenewLease(&l, view, role, tok, inc, now)
@@ -154,6 +163,7 @@ func TestLeaseRenewalMatchesRenewLease(t *testing.T) {
 	}
 	require.Greater(t, fast, 100, "the fast path must be taken")
 	require.Greater(t, capped, 20, "the capped path must be taken")
+	require.Greater(t, granted, 2*fast/3, "GrantAt must answer")
 
 	// A chain switching shapes: the grant is rewritten when the shape changes.
 	role := SecretsRole{Name: "app", DefaultTTL: h(1), MaxTTL: h(24)}

@@ -21,8 +21,9 @@ package sim
 //
 // The stretch ends at the horizon, before the next scripted event or before
 // the first renewal the hard end would cap, whichever comes first; the
-// model's LeaseRenewalGrant computes the grant at its last renewal and must
-// give the same grant, else nothing is elided. When the stretch ends before
+// model's LeaseRenewalGrant (LeaseRenewal.GrantAt, precomputed per shape)
+// computes the grant at its last renewal and must give the same grant,
+// else nothing is elided. When the stretch ends before
 // the horizon, the lease resumes: its last elideMargin steady renewals are
 // simulated as events, the first of them queued at the place among ties it
 // has event by event (resume.go), in runs where that place is known.
@@ -157,10 +158,16 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 		}
 	}
 	at := now.Add(model.Duration(k) * step) // the last elided renewal
-	role := e.b.SecretsRole(e.policyOf(n).Credential)
-	l := e.forms.Unpack(*s)
-	if gk, err := model.LeaseRenewalGrant(&l, e.b.View(role.Mount), *role, p.Increment, at); err != nil || gk != *g {
-		return false
+	if gk, ok := e.leaseRenewal(n, p.Increment).GrantAt(*s, at); ok {
+		if gk != *g { // the shape's own grant: a fleet's leases take this path
+			return false
+		}
+	} else {
+		role := e.b.SecretsRole(e.policyOf(n).Credential)
+		l := e.forms.Unpack(*s)
+		if gk, err := model.LeaseRenewalGrant(&l, e.b.View(role.Mount), *role, p.Increment, at); err != nil || gk != *g {
+			return false
+		}
 	}
 	// The lease as that renewal leaves it: the same grant, a later expiry.
 	s.ExpireTime = at.Add(g.TTL)
