@@ -220,7 +220,7 @@ func (e *Engine) immortal(t model.NodeID) bool {
 		return false
 	}
 	en := &e.ents[t]
-	if en.kind == entLease || en.retired || en.reauth != NoHandle {
+	if en.kind == entLease || en.retired || e.reauthOf(t) != NoHandle {
 		return false
 	}
 	tok := e.token(t)
@@ -253,7 +253,7 @@ func (e *Engine) steadyToken(t model.NodeID) bool {
 		return false
 	}
 	g, err := model.RenewalGrant(tok, e.b.View(tok.Mount), e.renewRoles(tok), p.Increment, c.At)
-	return err == nil && !g.HasHardEnd && g.Warnings == (model.Warnings{}) && g.TTL == en.lastDur &&
+	return err == nil && !g.HasHardEnd && g.Warnings == (model.Warnings{}) && g.TTL == e.tokenState(t).lastDur &&
 		float64(g.TTL) > 4*en.grace && watcherSleep(g.TTL, en.grace) < g.TTL
 }
 

@@ -49,45 +49,6 @@ func (c EndCause) String() string {
 	return [...]string{"alive", "expired", "max-ttl", "cascade", "revoked", "parent-revoked"}[c]
 }
 
-// entity is one token or lease. It is kept in an array indexed by the
-// hierarchy's NodeID; its lifetime state lives in tokens or leases at ref,
-// and what only reports read in past, at the same index.
-//
-// It is one cache line, 64 bytes: a renewal touches one line of it (the
-// array is page-aligned), and it holds no pointers, so the garbage
-// collector never scans the array; TestEntityLayout holds both. A new field
-// goes where it is used: hot fields here, report-only ones into entityPast.
-type entity struct {
-	expiry  Handle // pending evExpire
-	client  Handle // pending evRenew / evRefresh: the holder's renewal chain
-	actor   int32
-	ref     int32   // index into Engine.tokens or Engine.leases
-	grace   float64 // watcher grace, seconds (§7.1)
-	lastDur model.Duration
-	reauth  Handle // pending proactive evReauth (when_exhausted: reauth at a fraction)
-	replica int32
-	gen     int32
-	draws   [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
-
-	kind     entKind
-	attempts uint8 // consecutive failed renewals (outage backoff)
-	retired  bool  // its holder moved on to a newer one (not revoked: it lives to its own end)
-	ended    bool
-	cause    EndCause
-	capped   bool // its first capped renewal is noted (entityPast.capped): the line a renewal loaded says so
-}
-
-// entityPast is where an entity came from and how it ended: what reports
-// read, apart from the entity's hot line (Engine.past, 24 bytes, no pointers).
-type entityPast struct {
-	parent     model.NodeID // at issue, for reports (the hierarchy forgets it on revocation)
-	root       model.NodeID // for Cascade: the entity whose end revoked it
-	capped     int32        // 1 + index of its first capped renewal in Engine.capped; 0: none
-	endBy      layerRef
-	replacedAt runInstant
-	endAt      runInstant
-}
-
 // replica is one running copy of an actor.
 type replica struct {
 	token    model.NodeID // the token it uses: its own, its child token, or (via, no child) none
@@ -145,10 +106,11 @@ type Engine struct {
 	opts Options
 
 	hier   model.Hierarchy
-	ents   []entity
-	past   []entityPast // per entity, as ents
+	ents   []entity     // by NodeID; a lease's packed state in its own line (forms holds what leases share)
+	cold   []entityCold // by NodeID, as ents
+	past   []entityPast // of the entities replaced, capped or ended (pastOf)
 	tokens []model.Token
-	leases []model.LeaseState // packed: forms holds what they share
+	toks   []tokenState // per token, as tokens
 	forms  model.LeaseForms
 
 	actors   []actor
@@ -200,7 +162,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 	}
 	e.rev = newRevoker(s, seed)
 	if e.rev != nil {
-		e.rev.keyOf = func(n model.NodeID) Key { return e.ents[n].key() }
+		e.rev.keyOf = e.key
 	}
 	e.el = newElision(s, opts)
 	if e.el.resume.on {
@@ -306,22 +268,6 @@ func (e *Engine) handle(ev Event, h Handle) {
 
 // ---- issuing ----
 
-// newEntity registers a token or lease made by the model, issued under
-// parent.
-func (e *Engine) newEntity(n model.NodeID, en entity, parent model.NodeID) {
-	if int(n) != len(e.ents) {
-		panic(fmt.Sprintf("sim: entity %d out of step with hierarchy node %d", len(e.ents), n))
-	}
-	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
-	e.ents = push(e.ents, en)
-	e.past = push(e.past, entityPast{parent: parent, root: model.None})
-	e.live++
-	e.checkBudgets()
-}
-
-func (e *Engine) token(n model.NodeID) *model.Token      { return &e.tokens[e.ents[n].ref] }
-func (e *Engine) lease(n model.NodeID) *model.LeaseState { return &e.leases[e.ents[n].ref] }
-
 // alive reports whether n is a live entity (None is not). The hierarchy's
 // byte per node says it as entity.ended does (an entity ends exactly when
 // its node is revoked), without loading the entity: cascades ask it for
@@ -394,8 +340,7 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	rep := &ac.reps[r]
 	rep.gen++
 	rep.attempts = 0
-	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), gen: rep.gen, ref: int32(len(e.tokens))}, parent)
-	e.tokens = push(e.tokens, tok)
+	e.newToken(n, kind, ai, r, rep.gen, parent, tok)
 	if old := rep.token; e.alive(old) {
 		e.retire(old)
 	}
@@ -411,7 +356,7 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	if a.WhenExhausted.Kind == scenarios.ExhaustReauth && a.WhenExhausted.At > 0 && tok.Grant.HasHardEnd {
 		life := float64(tok.Grant.HardEnd.Sub(tok.IssueTime))
 		at := max(now, tok.IssueTime.Add(model.Duration(math.Floor(life*a.WhenExhausted.At))))
-		e.ents[n].reauth = e.loop.Schedule(at, orderClient, evReauth, int32(ai), int32(r))
+		e.tokenState(n).reauth = e.loop.Schedule(at, orderClient, evReauth, int32(ai), int32(r))
 	}
 	e.tokenChanged(ai, r)
 	return true
@@ -497,8 +442,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	}
 	rep.leaseGen++
 	rep.attempts = 0
-	e.newEntity(n, entity{kind: entLease, actor: int32(ai), replica: int32(r), gen: rep.leaseGen, ref: int32(len(e.leases))}, e.hier.Parent(n))
-	e.leases = push(e.leases, l)
+	e.newEntity(n, entity{kind: entLease, actor: int32(ai), replica: int32(r), lease: l}, rep.leaseGen, e.hier.Parent(n))
 	if old := rep.lease; e.alive(old) {
 		e.retire(old)
 	}
@@ -526,10 +470,10 @@ func (e *Engine) fetchLease(ai, r int) bool {
 // and it lives on to its own end (nothing revokes it, §7.2–7.3).
 func (e *Engine) retire(n model.NodeID) {
 	en := &e.ents[n]
-	en.retired, e.past[n].replacedAt = true, runAt(e.loop.Now)
+	en.retired, e.pastFor(n).replacedAt = true, runAt(e.loop.Now)
 	e.loop.Queue.Cancel(en.client)
-	e.loop.Queue.Cancel(en.reauth)
-	en.client, en.reauth = NoHandle, NoHandle
+	en.client = NoHandle
+	e.cancelReauth(n)
 	e.unsettle(n)
 	e.record(LogEvent{Kind: LogReplace, Entity: n})
 }
@@ -543,7 +487,7 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 	switch p.Kind {
 	case scenarios.RenewWatcher:
 		en.grace = e.watcherGrace(n, ttl, p.Increment)
-		en.lastDur = ttl
+		e.setLastDur(n, ttl)
 		if !renewable {
 			// A non-renewable secret: the watcher sleeps 2/3·L + g/3 once, then reports done.
 			e.setClient(n, now.Add(watcherSleep(ttl, en.grace)))
@@ -590,7 +534,7 @@ func (e *Engine) watcherGrace(n model.NodeID, lease, increment model.Duration) f
 	return 0.1*l + e.draw(n, drawGrace)*0.1*l
 }
 
-// The engine's purposes, indexing Engine.draws and entity.draws.
+// The engine's purposes, indexing Engine.draws and entityCold.draws.
 const (
 	drawRenew = iota // renew jitter: RenewFraction's jitter, refresh_at's ±0.05
 	drawGrace        // the watcher's grace
@@ -602,19 +546,10 @@ const (
 // own, so it depends on the seed and n's (class, actor, replica, generation)
 // and on nothing any other entity does.
 func (e *Engine) draw(n model.NodeID, p int) float64 {
-	en := &e.ents[n]
-	k := en.draws[p]
-	en.draws[p]++
-	return e.draws[p].Float64(en.key(), uint64(k))
-}
-
-// key names entity n for its random numbers.
-func (en *entity) key() Key {
-	c := KeyToken
-	if en.kind == entLease {
-		c = KeyLease
-	}
-	return Key{Class: c, Actor: en.actor, Replica: en.replica, Gen: en.gen}
+	c := &e.cold[n]
+	k := c.draws[p]
+	c.draws[p]++
+	return e.draws[p].Float64(e.key(n), uint64(k))
 }
 
 // watcherSleep is 2/3 of the remaining TTL plus a third of the grace, in
@@ -658,6 +593,7 @@ func (e *Engine) onRenew(n model.NodeID) {
 		e.renewFailed(n)
 		return
 	}
+	last := e.lastDur(n) // a lease's TTL, before the renewal changes it
 	g, err := e.renewOnce(n, p.Increment)
 	if err != nil {
 		e.record(LogEvent{Kind: LogRenewFailed, Entity: n, Err: err.Error()})
@@ -667,10 +603,10 @@ func (e *Engine) onRenew(n model.NodeID) {
 	en.attempts = 0
 	switch p.Kind {
 	case scenarios.RenewWatcher:
-		if g.TTL > en.lastDur {
+		if g.TTL > last {
 			en.grace = e.watcherGrace(n, g.TTL, p.Increment)
 		}
-		en.lastDur = g.TTL
+		e.setLastDur(n, g.TTL)
 		if float64(g.TTL) <= 4*en.grace {
 			e.done(n)
 			return
@@ -815,8 +751,8 @@ func (e *Engine) onRefresh(n model.NodeID) {
 
 func (e *Engine) onReauth(ai, r int, h Handle) {
 	rep := &e.actors[ai].reps[r]
-	if e.alive(rep.token) && e.ents[rep.token].reauth == h {
-		e.ents[rep.token].reauth = NoHandle
+	if e.alive(rep.token) && e.reauthOf(rep.token) == h {
+		e.tokenState(rep.token).reauth = NoHandle
 	}
 	e.record(LogEvent{Kind: LogReauth, Entity: rep.token, Actor: int32(ai), Replica: int32(r)})
 	e.obtainToken(ai, r)
@@ -954,16 +890,16 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 // 240 ms against 30 ms of cancels here.)
 func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	en := &e.ents[m]
-	en.ended, en.cause = true, cause
-	p := &e.past[m]
-	p.endAt, p.endBy, p.root = runAt(e.loop.Now), by, root
+	en.ended = true
+	p := e.pastFor(m)
+	p.cause, p.endAt, p.endBy, p.root = cause, runAt(e.loop.Now), by, root
 	e.live--
 	// Most have no reauth; a hard end's root, no expiry; a held expiry
 	// (below NoHandle) is not queued.
 	e.loop.Queue.Cancel(en.expiry)
 	e.loop.Queue.Cancel(en.client)
-	e.loop.Queue.Cancel(en.reauth)
-	en.expiry, en.client, en.reauth = NoHandle, NoHandle, NoHandle
+	en.expiry, en.client = NoHandle, NoHandle
+	e.cancelReauth(m)
 	e.cliffs.add(e, m)
 	if e.logs() {
 		e.record(LogEvent{Kind: LogEnd, Entity: m, Cause: cause, By: e.layers.at(by), Root: root})

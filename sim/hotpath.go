@@ -36,8 +36,8 @@ func (e *Engine) leaseRenewal(n model.NodeID, inc model.Duration) *model.LeaseRe
 }
 
 // warm prefetches the state an event for target reads (Loop.Warm): at
-// stage 2 its entity, at stage 1 (the entity cached by then) its lease and
-// its expiry's queue slot. target may be an actor's index rather than an
+// stage 2 its entity (a lease's state is in it), at stage 1 (the entity
+// cached by then) its expiry's queue slot. target may be an actor's index rather than an
 // entity's: prefetching changes nothing.
 func (e *Engine) warm(target int32, stage int) {
 	if uint(target) >= uint(len(e.ents)) {
@@ -50,9 +50,6 @@ func (e *Engine) warm(target int32, stage int) {
 			prefetch(unsafe.Pointer(&r.runs[target])) // read by handling (resume.go)
 		}
 		return
-	}
-	if en.kind == entLease && uint(en.ref) < uint(len(e.leases)) {
-		prefetch(unsafe.Pointer(&e.leases[en.ref]))
 	}
 	e.loop.Queue.prefetch(en.expiry)
 }
@@ -77,11 +74,12 @@ func (e *Engine) reserve() {
 	more := e.rereads() // the credentials re-read later (issue.go): sized once, not doubled
 	ents := min(live+more, e.budgets.Entities)
 	e.ents = make([]entity, 0, ents)
-	e.past = make([]entityPast, 0, ents)
+	e.cold = make([]entityCold, 0, ents)
 	e.hier.Reserve(int(ents))
-	e.leases = make([]model.LeaseState, 0, min(int64(leases)+more, ents))
 	e.capped = make([]CappedRenewal, 0, min(more, ents)) // a watched lease re-read at its cap was capped first
+	e.past = make([]entityPast, 0, min(more, ents))      // and replaced, and ended
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
+	e.toks = make([]tokenState, 0, min(int64(tokens), ents))
 	timers := min(ents, 2*live) // mostly one per entity (timer.go); a re-read one's expiry waits beside its successor's
 	e.loop.Queue.reserve(int(timers + timers/8))
 	if e.el.resume.on {
@@ -183,7 +181,8 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 		}
 		inc = a.Refresh.Renew.Increment
 	}
-	s := &e.leases[en.ref]
+	s := &en.lease
+	last := s.TTL // the watcher's last TTL (lastDur)
 	now := e.loop.Now
 	if !e.leaseRenewal(n, inc).Renew(s, now) {
 		return false
@@ -195,10 +194,9 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 	en.expiry = ^Handle(seq)
 	en.attempts = 0
 	ttl := s.TTL
-	if ttl > en.lastDur {
+	if ttl > last {
 		en.grace = e.watcherGrace(n, ttl, inc)
 	}
-	en.lastDur = ttl
 	if float64(ttl) <= 4*en.grace {
 		e.unsettle(n)
 		e.done(n)

@@ -87,7 +87,7 @@ func checkLifecycle(res *Result) string {
 				return logf(i, ev, "%s issued twice", res.EntityID(n))
 			}
 			issued[n] = true
-			if p := res.engine.past[n].parent; p != model.None && ended[p] {
+			if p := res.engine.parentOf(n); p != model.None && ended[p] {
 				return logf(i, ev, "%s issued under %s, which had ended", res.EntityID(n), res.EntityID(p))
 			}
 			if down {
@@ -373,9 +373,9 @@ func TestInvariantsCatchPlantedViolations(t *testing.T) {
 		}, "renew after"},
 		{"issue under an ended token", func(t *testing.T, res *Result, _, _ *[]byte) {
 			i := findLog(t, res, func(ev *LogEvent) bool {
-				return ev.Kind == LogIssue && res.engine.past[ev.Entity].parent != model.None
+				return ev.Kind == LogIssue && res.engine.parentOf(ev.Entity) != model.None
 			})
-			p := res.engine.past[res.Log[i].Entity].parent
+			p := res.engine.parentOf(res.Log[i].Entity)
 			// The parent's end moved before its child's issue.
 			j := findLog(t, res, func(ev *LogEvent) bool { return ev.Kind == LogEnd && ev.Entity == p })
 			end := res.Log[j]

@@ -736,7 +736,7 @@ func (c *propChecker) observe(e *Engine) {
 		c.live = append(c.live, n)
 		c.observed = append(c.observed, false)
 		// A live token adopted at start (existing:) was issued before it.
-		adopted := en.kind != entLease && en.gen == 1 && e.actors[en.actor].a.Existing != nil
+		adopted := en.kind != entLease && e.cold[n].gen == 1 && e.actors[en.actor].a.Existing != nil
 		if exp, _, g := grantOf(e, n); adopted && g.HasHardEnd && exp > g.HardEnd {
 			// The lookup reports an expiry past the hard end today's
 			// settings give (the run notes it): the backend granted it.
@@ -745,7 +745,7 @@ func (c *propChecker) observe(e *Engine) {
 		if it := e.issueTime(n); it != now && !(adopted && it <= now) {
 			c.failf(e, "%s was issued at %d, seen first at %d", e.EntityID(n), it, now)
 		}
-		if p := e.past[n].parent; p != model.None {
+		if p := e.parentOf(n); p != model.None {
 			if p >= n || e.ents[p].kind == entLease || c.ended[p] {
 				c.failf(e, "%s was created under %s, which is not a live token", e.EntityID(n), e.EntityID(p))
 			}
@@ -793,20 +793,21 @@ func (c *propChecker) observe(e *Engine) {
 			keep = append(keep, n)
 			continue
 		}
-		c.ended[n], c.endAt[n], c.cause[n] = true, e.past[n].endAt.Instant(), en.cause
-		c.stats.causes[en.cause]++
+		cause := e.pastOf(n).cause
+		c.ended[n], c.endAt[n], c.cause[n] = true, e.pastOf(n).endAt.Instant(), cause
+		c.stats.causes[cause]++
 		if en.retired {
 			c.stats.retired++
 		}
 		id := propID{e, n}
-		if e.past[n].endAt.Instant() != now {
-			c.failf(e, "%s ended at %d, seen ending at %d", id, e.past[n].endAt.Instant(), now)
+		if e.pastOf(n).endAt.Instant() != now {
+			c.failf(e, "%s ended at %d, seen ending at %d", id, e.pastOf(n).endAt.Instant(), now)
 		}
 		if e.hier.Alive(n) {
-			c.failf(e, "%s ended (%s) but the hierarchy still has it", id, en.cause)
+			c.failf(e, "%s ended (%s) but the hierarchy still has it", id, cause)
 		}
 		exp, _, g := grantOf(e, n)
-		switch en.cause {
+		switch cause {
 		case Expired:
 			if exp != now || (g.HasHardEnd && g.HardEnd == now) {
 				c.failf(e, "%s ended as expired at %d; its ExpireTime is %d, hard end %v", id, now, exp, g.End())
@@ -818,14 +819,14 @@ func (c *propChecker) observe(e *Engine) {
 		case Cascade:
 			anc := false
 			c.ancestors(e, n, func(m model.NodeID) bool {
-				anc = m == e.past[n].root
+				anc = m == e.pastOf(n).root
 				return !anc
 			})
-			if !anc || !e.ents[e.past[n].root].ended || e.past[e.past[n].root].endAt.Instant() != now {
-				c.failf(e, "%s ended in a cascade from %s, which is not an ancestor ending now", id, e.EntityID(e.past[n].root))
+			if !anc || !e.ents[e.pastOf(n).root].ended || e.pastOf(e.pastOf(n).root).endAt.Instant() != now {
+				c.failf(e, "%s ended in a cascade from %s, which is not an ancestor ending now", id, e.EntityID(e.pastOf(n).root))
 			}
 		case Orphaned:
-			if p := e.past[n].parent; e.hier.Kind(n) != model.BatchToken || p == model.None || !isOrphanRoot(p) {
+			if p := e.parentOf(n); e.hier.Kind(n) != model.BatchToken || p == model.None || !isOrphanRoot(p) {
 				c.failf(e, "%s ended as parent-revoked, but it is not a batch child of a token revoke-orphan revoked now", id)
 			}
 		case Revoked:
@@ -833,7 +834,7 @@ func (c *propChecker) observe(e *Engine) {
 				c.failf(e, "%s ended as revoked without a scripted revoke", id)
 			}
 		default:
-			c.failf(e, "%s ended with cause %s", id, en.cause)
+			c.failf(e, "%s ended with cause %s", id, cause)
 		}
 	}
 	c.live = keep
@@ -872,19 +873,19 @@ func (c *propChecker) observe(e *Engine) {
 		if g.HasHardEnd && !c.observed[n] && (now > g.HardEnd || (now == g.HardEnd && c.clientAt == now) || exp > g.HardEnd) {
 			c.failf(e, "%s is alive at %d with ExpireTime %d, past its hard end %d (%s)", id, now, exp, g.HardEnd, g.HardEndBy)
 		}
-		wantParent := e.past[n].parent
+		wantParent := e.parentOf(n)
 		if c.freed[n] {
 			wantParent = model.None
 		}
 		if hp := e.hier.Parent(n); hp != wantParent {
-			c.failf(e, "%s has hierarchy parent %d, want %d (created under %d, freed %v)", id, hp, wantParent, e.past[n].parent, c.freed[n])
+			c.failf(e, "%s has hierarchy parent %d, want %d (created under %d, freed %v)", id, hp, wantParent, e.parentOf(n), c.freed[n])
 		}
 		for m := n; !c.freed[m]; { // the ancestors, as in c.ancestors
-			if m = e.past[m].parent; m == model.None {
+			if m = e.parentOf(m); m == model.None {
 				break
 			}
 			if e.ents[m].ended {
-				c.failf(e, "%s is alive at %d but its ancestor %s ended at %d (%s)", id, now, e.EntityID(m), e.past[m].endAt.Instant(), e.ents[m].cause)
+				c.failf(e, "%s is alive at %d but its ancestor %s ended at %d (%s)", id, now, e.EntityID(m), e.pastOf(m).endAt.Instant(), e.pastOf(m).cause)
 				break
 			}
 		}
@@ -936,7 +937,7 @@ func (c *propChecker) observe(e *Engine) {
 // false to stop.
 func (c *propChecker) ancestors(e *Engine, n model.NodeID, f func(model.NodeID) bool) {
 	for m := n; !c.freed[m]; {
-		m = e.past[m].parent
+		m = e.parentOf(m)
 		if m == model.None || !f(m) {
 			return
 		}
@@ -946,12 +947,13 @@ func (c *propChecker) ancestors(e *Engine, n model.NodeID, f func(model.NodeID) 
 func (c *propChecker) sweepEnded(e *Engine) {
 	for n := range c.seen {
 		en := &e.ents[n]
-		if c.ended[n] && (!en.ended || e.past[n].endAt.Instant() != c.endAt[n] || en.cause != c.cause[n]) {
+		p := e.pastOf(model.NodeID(n))
+		if c.ended[n] && (!en.ended || p.endAt.Instant() != c.endAt[n] || p.cause != c.cause[n]) {
 			c.failf(e, "%s ended at %d (%s) and is now ended=%v at %d (%s)", e.EntityID(model.NodeID(n)),
-				c.endAt[n], c.cause[n], en.ended, e.past[n].endAt.Instant(), en.cause)
+				c.endAt[n], c.cause[n], en.ended, p.endAt.Instant(), p.cause)
 		}
-		if en.ended && e.past[n].endAt.Instant() > e.Now() {
-			c.failf(e, "%s ended at %d, after now", e.EntityID(model.NodeID(n)), e.past[n].endAt.Instant())
+		if en.ended && p.endAt.Instant() > e.Now() {
+			c.failf(e, "%s ended at %d, after now", e.EntityID(model.NodeID(n)), p.endAt.Instant())
 		}
 	}
 }

@@ -375,7 +375,7 @@ func (w *eventsWriter) event(ev LogEvent) error {
 		en := &e.ents[ev.Entity]
 		j.Entity = ptr(e.EntityID(ev.Entity))
 		j.EntityKind = string(en.kind.EntityKind())
-		if p := e.past[ev.Entity].parent; p != model.None {
+		if p := e.parentOf(ev.Entity); p != model.None {
 			j.Parent = ptr(e.EntityID(p))
 		}
 		if ev.Kind == LogIssue || ev.Kind == LogRenew || ev.Kind == LogEnd {

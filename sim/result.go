@@ -238,13 +238,12 @@ func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
 // with the entity's past, not a map of a million.
 func (e *Engine) noteCapped(n model.NodeID, cr CappedRenewal) {
 	e.capped = push(e.capped, cr)
-	e.past[n].capped = int32(len(e.capped))
-	e.ents[n].capped = true
+	e.pastFor(n).capped = int32(len(e.capped))
 }
 
 // firstCapped is entity n's first capped renewal, or nil.
 func (e *Engine) firstCapped(n model.NodeID) *CappedRenewal {
-	if k := e.past[n].capped; k > 0 {
+	if k := e.pastOf(n).capped; k > 0 {
 		return &e.capped[k-1]
 	}
 	return nil
@@ -270,7 +269,7 @@ func (e *Engine) logs() bool { return e.opts.RecordLog || e.stream != nil }
 
 func (e *Engine) record(ev LogEvent) {
 	if ev.Kind == LogRenew {
-		if g := e.grant(ev.Entity); g.Warnings.TTLCapped && !e.ents[ev.Entity].capped {
+		if g := e.grant(ev.Entity); g.Warnings.TTLCapped && e.firstCapped(ev.Entity) == nil {
 			e.noteCapped(ev.Entity, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
 		}
 	}
@@ -325,7 +324,7 @@ func (e *Engine) EntityID(n model.NodeID) string {
 	}
 	en := &e.ents[n]
 	ac := &e.actors[en.actor]
-	id := entityid.ID{Actor: ac.a.Name, Gen: int(en.gen)}
+	id := entityid.ID{Actor: ac.a.Name, Gen: int(e.cold[n].gen)}
 	if len(ac.reps) > 1 {
 		id.Replica = int(en.replica) + 1
 	}
@@ -463,10 +462,13 @@ func (e *Engine) result(o Outcome) *Result {
 // facts is what became of entity n, as the run left it.
 func (e *Engine) facts(n model.NodeID) Facts {
 	en := &e.ents[n]
+	p := e.pastOf(n)
 	f := Facts{Kind: en.kind.EntityKind(), Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
-		Ended: en.ended, EndedAt: e.past[n].endAt.Instant(), Cause: en.cause, BoundBy: e.layers.at(e.past[n].endBy),
-		Replaced: en.retired, ReplacedAt: e.past[n].replacedAt.Instant(), HardEnd: e.grant(n).End()}
-	f.FirstCapped = e.firstCapped(n)
+		Ended: en.ended, EndedAt: p.endAt.Instant(), Cause: p.cause, BoundBy: e.layers.at(p.endBy),
+		Replaced: en.retired, ReplacedAt: p.replacedAt.Instant(), HardEnd: e.grant(n).End()}
+	if p.capped > 0 {
+		f.FirstCapped = &e.capped[p.capped-1]
+	}
 	return f
 }
 
@@ -479,12 +481,11 @@ func (e *Engine) who(n model.NodeID) (EntityKind, int32) {
 // fate is facts with the names of n, its parent and its cascade's root.
 func (e *Engine) fate(n model.NodeID) Fate {
 	f := Fate{ID: e.EntityID(n), Facts: e.facts(n)}
-	p := &e.past[n]
-	if p.parent != model.None {
-		f.Parent = e.EntityID(p.parent)
+	if p := e.parentOf(n); p != model.None {
+		f.Parent = e.EntityID(p)
 	}
-	if c := e.ents[n].cause; c == Cascade || c == Orphaned {
-		f.Root = e.EntityID(p.root)
+	if c := f.Cause; c == Cascade || c == Orphaned {
+		f.Root = e.EntityID(e.pastOf(n).root)
 	}
 	return f
 }

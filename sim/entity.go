@@ -1,0 +1,168 @@
+package sim
+
+import "github.com/leasesim/leasesim/model"
+
+// entity is one token or lease. It is kept in an array indexed by the
+// hierarchy's NodeID. A lease's lifetime state is in the entity itself; a
+// token's is in Engine.tokens at ref. What its events seldom read is in
+// Engine.cold at the same index, and where it went, once it was replaced,
+// capped or ended, in a past record (pastOf).
+//
+// It is one cache line, 64 bytes: a lease's renewal touches this one line
+// (the array is page-aligned) and no other record of the entity, and it
+// holds no pointers, so the garbage collector never scans the array;
+// TestEntityLayout holds both. A new field goes where it is used: hot
+// fields here, seldom read ones into entityCold, report-only ones into
+// entityPast, a token's own into tokenState.
+type entity struct {
+	lease   model.LeaseState // a lease's lifetime state (zero for a token)
+	expiry  Handle           // pending evExpire
+	client  Handle           // pending evRenew / evRefresh: the holder's renewal chain
+	grace   float64          // watcher grace, seconds (§7.1)
+	actor   int32
+	replica int32
+	// ref is where the entity's other records are: for a token, its index
+	// in Engine.tokens and Engine.toks; for a lease, 1 + the index of its
+	// past in Engine.past, 0 while it has none.
+	ref int32
+
+	kind     entKind
+	attempts uint8 // consecutive failed renewals (outage backoff)
+	retired  bool  // its holder moved on to a newer one (not revoked: it lives to its own end)
+	ended    bool
+}
+
+// entityCold is what an entity's own events seldom read: its name and
+// where it came from, and the counters of its random numbers (Engine.cold,
+// 20 bytes per entity, no pointers).
+type entityCold struct {
+	parent model.NodeID     // at issue, for reports (the hierarchy forgets it on revocation)
+	gen    int32            // its replica's token or credential generation: its name and its numbers' key
+	draws  [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
+}
+
+// entityPast is how an entity was replaced and ended: what only reports
+// read (Engine.past, 24 bytes, no pointers). An entity has one from its
+// first replacement, capped renewal or end on, so the array follows what
+// ended, not what lives.
+type entityPast struct {
+	root       model.NodeID // for Cascade: the entity whose end revoked it
+	capped     int32        // 1 + index of its first capped renewal in Engine.capped; 0: none
+	endBy      layerRef
+	replacedAt runInstant
+	endAt      runInstant
+	cause      EndCause
+}
+
+// noPast is the past of an entity that has none yet.
+var noPast = entityPast{root: model.None}
+
+// tokenState is what a token holds beside its model.Token and a lease does
+// not (Engine.toks, at the entity's ref).
+type tokenState struct {
+	lastDur model.Duration // the TTL its last renewal granted (a lease's is its TTL)
+	reauth  Handle         // pending proactive evReauth (when_exhausted: reauth at a fraction)
+	past    int32          // 1 + index of its past in Engine.past; 0: none yet
+}
+
+// newEntity registers a token or lease made by the model, issued under
+// parent as generation gen of its replica.
+func (e *Engine) newEntity(n model.NodeID, en entity, gen int32, parent model.NodeID) {
+	if int(n) != len(e.ents) {
+		panic("sim: entity out of step with the hierarchy's nodes")
+	}
+	en.expiry, en.client = NoHandle, NoHandle
+	e.ents = push(e.ents, en)
+	e.cold = push(e.cold, entityCold{parent: parent, gen: gen})
+	e.live++
+	e.checkBudgets()
+}
+
+// newToken registers token n with its model state (newEntity for tokens).
+func (e *Engine) newToken(n model.NodeID, kind entKind, ai, r int, gen int32, parent model.NodeID, tok model.Token) {
+	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), ref: int32(len(e.tokens))}, gen, parent)
+	e.tokens = push(e.tokens, tok)
+	e.toks = push(e.toks, tokenState{reauth: NoHandle})
+}
+
+func (e *Engine) token(n model.NodeID) *model.Token      { return &e.tokens[e.ents[n].ref] }
+func (e *Engine) lease(n model.NodeID) *model.LeaseState { return &e.ents[n].lease }
+
+// tokenState is token n's own state beside its model.Token.
+func (e *Engine) tokenState(n model.NodeID) *tokenState { return &e.toks[e.ents[n].ref] }
+
+// lastDur is the TTL entity n's last issue or renewal granted, as its
+// watcher saw it: a lease's TTL is exactly that.
+func (e *Engine) lastDur(n model.NodeID) model.Duration {
+	if e.ents[n].kind == entLease {
+		return e.lease(n).TTL
+	}
+	return e.tokenState(n).lastDur
+}
+
+// setLastDur notes the TTL the watcher of n was last granted (a lease's
+// TTL already says it).
+func (e *Engine) setLastDur(n model.NodeID, d model.Duration) {
+	if e.ents[n].kind != entLease {
+		e.tokenState(n).lastDur = d
+	}
+}
+
+// reauthOf is token n's pending proactive re-authentication, or NoHandle
+// (a lease never has one).
+func (e *Engine) reauthOf(n model.NodeID) Handle {
+	if e.ents[n].kind == entLease {
+		return NoHandle
+	}
+	return e.tokenState(n).reauth
+}
+
+// cancelReauth cancels token n's pending re-authentication, if any.
+func (e *Engine) cancelReauth(n model.NodeID) {
+	if e.ents[n].kind != entLease {
+		t := e.tokenState(n)
+		e.loop.Queue.Cancel(t.reauth)
+		t.reauth = NoHandle
+	}
+}
+
+// pastRef is where n's past index is kept.
+func (e *Engine) pastRef(n model.NodeID) *int32 {
+	en := &e.ents[n]
+	if en.kind == entLease {
+		return &en.ref
+	}
+	return &e.toks[en.ref].past
+}
+
+// pastOf is entity n's past: noPast while it was never replaced, capped
+// or ended.
+func (e *Engine) pastOf(n model.NodeID) entityPast {
+	if i := *e.pastRef(n); i > 0 {
+		return e.past[i-1]
+	}
+	return noPast
+}
+
+// pastFor is entity n's past to write, begun if it had none.
+func (e *Engine) pastFor(n model.NodeID) *entityPast {
+	r := e.pastRef(n)
+	if *r == 0 {
+		e.past = push(e.past, noPast)
+		*r = int32(len(e.past))
+	}
+	return &e.past[*r-1]
+}
+
+// parentOf is the entity n was issued under, or None.
+func (e *Engine) parentOf(n model.NodeID) model.NodeID { return e.cold[n].parent }
+
+// key names entity n for its random numbers.
+func (e *Engine) key(n model.NodeID) Key {
+	en := &e.ents[n]
+	c := KeyToken
+	if en.kind == entLease {
+		c = KeyLease
+	}
+	return Key{Class: c, Actor: en.actor, Replica: en.replica, Gen: e.cold[n].gen}
+}
