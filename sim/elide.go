@@ -228,7 +228,7 @@ func (e *Engine) immortal(t model.NodeID) bool {
 		return true
 	}
 	var renewAt model.Instant = -1
-	if c, ok := e.loop.Queue.Event(en.client); ok {
+	if c, ok := e.clientEvent(t); ok {
 		renewAt = c.At
 	}
 	m := &e.el.memo
@@ -247,7 +247,7 @@ func (e *Engine) steadyToken(t model.NodeID) bool {
 	if p.Kind != scenarios.RenewWatcher || !tok.Renewable || tok.Type == model.TokenBatch {
 		return false
 	}
-	c, ok := e.loop.Queue.Event(en.client)
+	c, ok := e.clientEvent(t)
 	x, ok2 := e.expiryAt(t)
 	if !ok || !ok2 || c.Kind != evRenew || c.At >= x {
 		return false

@@ -19,6 +19,7 @@ const (
 	evScript                    // a scripted event (Arg: index into Scenario.Events)
 	evOutageEnd                 // the backend is reachable again
 	evRetry                     // retry a failed login/create/fetch (Target: actor, Arg: replica)
+	evClient                    // an entity's client timer (Queue.SetTimer): evRenew or evRefresh (clientKind)
 )
 
 // Same-instant order (semantics.md §4, §6.2): the backend's expiry timers
@@ -171,6 +172,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 	e.loop.Horizon = model.Instant(s.Horizon)
 	e.loop.Warm = e.warm
 	e.loop.Queue.BeforeRenumber = e.pushHeld
+	e.loop.Queue.TimerKind = evClient
 	e.budgets = opts.budgets()
 	e.loop.Budget = e.budgets.Events
 	for i := range s.Actors {
@@ -227,6 +229,9 @@ func (e *Engine) Run() *Result {
 func (e *Engine) Now() model.Instant { return e.loop.Now }
 
 func (e *Engine) handle(ev Event, h Handle) {
+	if ev.Kind == evClient {
+		ev.Kind = e.clientKind(model.NodeID(ev.Target))
+	}
 	if e.el.resume.on {
 		e.handling(ev)
 	}
@@ -455,12 +460,12 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	case scenarios.RefreshRenewBy:
 		e.startRenewal(n, ac.a.Refresh.Renew, l.TTL, true)
 	case scenarios.RefreshEvery:
-		e.ents[n].client = e.loop.Schedule(e.loop.Now.Add(ac.a.Refresh.Every), orderClient, evRefresh, int32(n), 0)
+		e.queueClient(n, e.loop.Now.Add(ac.a.Refresh.Every))
 	case scenarios.RefreshFraction:
 		// consul-template's leaseCheckWait: threshold ± 0.05 of the lease (§7.3).
 		f := ac.a.Refresh.At + (e.draw(n, drawRenew)*0.1 - 0.05)
 		at := e.loop.Now.Add(model.Duration(math.Max(1, math.Floor(float64(l.TTL)*f))))
-		e.ents[n].client = e.loop.Schedule(at, orderClient, evRefresh, int32(n), 0)
+		e.queueClient(n, at)
 	}
 	e.updateValidity(ai, r)
 	return true
@@ -471,8 +476,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 func (e *Engine) retire(n model.NodeID) {
 	en := &e.ents[n]
 	en.retired, e.pastFor(n).replacedAt = true, runAt(e.loop.Now)
-	e.loop.Queue.Cancel(en.client)
-	en.client = NoHandle
+	e.cancelClient(n)
 	e.cancelReauth(n)
 	e.unsettle(n)
 	e.record(LogEvent{Kind: LogReplace, Entity: n})
@@ -514,11 +518,8 @@ func (e *Engine) startRenewal(n model.NodeID, p scenarios.RenewPolicy, ttl model
 
 // setClient (re)schedules the entity's next renewal.
 func (e *Engine) setClient(n model.NodeID, at model.Instant) {
-	en := &e.ents[n]
 	e.clientMoved(n, at)
-	if en.client == NoHandle || !e.loop.Queue.Reschedule(en.client, at) {
-		en.client = e.loop.Schedule(at, orderClient, evRenew, int32(n), 0)
-	}
+	e.queueClient(n, at)
 	if e.el.resume.on {
 		e.queuedRenewal(n, at)
 	}
@@ -897,8 +898,8 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	// Most have no reauth; a hard end's root, no expiry; a held expiry
 	// (below NoHandle) is not queued.
 	e.loop.Queue.Cancel(en.expiry)
-	e.loop.Queue.Cancel(en.client)
-	en.expiry, en.client = NoHandle, NoHandle
+	e.cancelClient(m)
+	en.expiry = NoHandle
 	e.cancelReauth(m)
 	e.cliffs.add(e, m)
 	if e.logs() {

@@ -80,8 +80,11 @@ func (e *Engine) reserve() {
 	e.past = make([]entityPast, 0, min(more, ents))      // and replaced, and ended
 	e.tokens = make([]model.Token, 0, min(int64(tokens), ents))
 	e.toks = make([]tokenState, 0, min(int64(tokens), ents))
-	timers := min(ents, 2*live) // mostly one per entity (timer.go); a re-read one's expiry waits beside its successor's
-	e.loop.Queue.reserve(int(timers + timers/8))
+	// Renewal chains are keyed timers; slots hold the expiries that are
+	// queued, not held (timer.go): mostly those of re-read credentials,
+	// waiting beside their successors'.
+	e.loop.Queue.reserveTimers(int(ents))
+	e.loop.Queue.reserve(int(min(ents, more+live/64+64)))
 	if e.el.resume.on {
 		e.el.resume.runs = make([]chainRun, 0, ents)
 	}
@@ -206,6 +209,7 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 	if at >= s.ExpireTime {
 		e.unsettle(n) // settle queues the expiry (clientMoved)
 	}
-	en.client = q.Push(Event{At: at, Order: orderClient, Kind: evRenew, Target: int32(n)})
+	q.SetTimer(int32(n), at, orderClient)
+	en.client = clientQueued
 	return true
 }

@@ -106,7 +106,7 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 		panic(fmt.Sprintf("sim: horizon %d is before now %d", l.Horizon, l.Now))
 	}
 	for {
-		next, ok := l.Queue.top() // found once, for the checks and the pop
+		next, ref, ok := l.Queue.top() // found once, for the checks and the pop
 		if l.PassAt != 0 && (!ok || next.at > l.PassAt) {
 			before := maxInstant
 			if ok {
@@ -126,11 +126,14 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 			return BudgetExhausted
 		}
 		if next.at < l.Now {
-			ev := l.Queue.event(next)
+			ev := Event{At: next.at, Kind: l.Queue.TimerKind, Target: ^ref}
+			if ref >= 0 {
+				ev = l.Queue.event(next)
+			}
 			panic(fmt.Sprintf("sim: event kind %d target %d at %d is before now %d (scheduled in the past)",
 				ev.Kind, ev.Target, ev.At, l.Now))
 		}
-		ev, h := l.Queue.pop(next)
+		ev, h := l.Queue.pop(next, ref)
 		if l.Warm != nil {
 			l.warm(next)
 		}
@@ -154,27 +157,30 @@ func (l *Loop) Schedule(at model.Instant, order uint8, kind Kind, target, arg in
 }
 
 // warm prefetches in stages for the events behind the one just popped in
-// its calendar FIFO: the queue slot of the one 8 places on; the first state
-// of the one 4 places on (Warm stage 2: its slot is cached by now, so its
-// target can be read); what that state leads to for the one 2 places on
-// (stage 1: its first state is cached by now); and the slot the next Push
-// will take. Each step reads only what an earlier one fetched, so none of
-// them waits for memory. The distances leave each fetch an event or more
-// (~250 ns at a million leases) to arrive from DRAM; on this loaded
-// machine 6/3/1 and 10/5/2 measured the same within noise.
+// its calendar FIFO: the queue slot (or keyed timer) of the one 8 places
+// on; the first state of the one 4 places on (Warm stage 2: its slot is
+// cached by now, so its target can be read); what that state leads to for
+// the one 2 places on (stage 1: its first state is cached by now); and
+// the slot the next Push will take. Each step reads only what an earlier
+// one fetched, so none of them waits for memory. The distances leave each
+// fetch an event or more (~250 ns at a million leases) to arrive from
+// DRAM; on this loaded machine 6/3/1 and 10/5/2 measured the same within
+// noise.
 func (l *Loop) warm(popped entry) {
 	q := &l.Queue
 	next := q.ahead(popped) // 2, 4 and 8 places on
-	if s := next[2]; s >= 0 {
-		prefetch(unsafe.Pointer(&q.slots[s]))
+	if r := next[2]; r >= 0 {
+		prefetch(unsafe.Pointer(&q.slots[r]))
+	} else if r != noRef {
+		prefetch(unsafe.Pointer(&q.timers[^r]))
 	}
 	if q.freeCount > reuseDelay {
 		prefetch(unsafe.Pointer(&q.slots[q.freeHead]))
 	}
-	if s := next[1]; s >= 0 {
-		l.Warm(q.slots[s].target, 2)
+	if r := next[1]; r != noRef {
+		l.Warm(q.refTarget(r), 2)
 	}
-	if s := next[0]; s >= 0 {
-		l.Warm(q.slots[s].target, 1)
+	if r := next[0]; r != noRef {
+		l.Warm(q.refTarget(r), 1)
 	}
 }

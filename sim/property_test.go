@@ -862,7 +862,7 @@ func (c *propChecker) observe(e *Engine) {
 				c.exp[n] = exp
 				if _, held := heldSeq(en.expiry); held {
 					// Held, not queued: its renewal must come first (timer.go).
-					if cl, ok := e.loop.Queue.Event(en.client); !ok || cl.At >= exp {
+					if cl, ok := e.clientEvent(n); !ok || cl.At >= exp {
 						c.failf(e, "%s holds its expiry at %d unqueued, but its client event is %+v (pending %v)", id, exp, cl, ok)
 					}
 				} else if ev, ok := e.loop.Queue.Event(en.expiry); !ok || ev.Kind != evExpire || ev.At != exp || model.NodeID(ev.Target) != n {

@@ -3,6 +3,7 @@ package sim
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"unsafe"
@@ -113,6 +114,7 @@ type slot struct {
 	order  uint8 // calendar events only
 	live   bool
 	cal    bool // queued in the calendar rather than the heap
+	timer  bool // a keyed timer's event queued in the heap (SetTimer)
 }
 
 // Queue is a priority queue of events with handles, built for timers that
@@ -147,6 +149,10 @@ type Queue struct {
 	slots []slot
 	seq   uint64
 	cal   calendar
+	// timers holds the keyed timers (SetTimer), by key.
+	timers []timer
+	// TimerKind is the Kind of every keyed timer's event.
+	TimerKind Kind
 	// heapOnly sends every event to the heap: the queue as it was before
 	// the calendar, kept for the differential test and benchmarks.
 	heapOnly bool
@@ -168,17 +174,22 @@ const (
 	calOrders = 4 // order classes 0..3 may use the calendar
 )
 
-// node is a calendar FIFO's element: an event's slot and the seq it was
-// queued with; it stands for the slot's event while the slot is in the
-// calendar with that seq. A Cancel or Reschedule leaves the node where it
-// is, so it goes stale; stale nodes are dropped when
-// they reach the head of their FIFO. Nothing is unlinked in the middle of a
-// list, so moving an event touches its own slot and the tail it joins,
-// not its neighbours.
+// node is a calendar FIFO's element: an event's ref and the seq it was
+// queued with. A ref >= 0 is a slot: the node stands for the slot's event
+// while the slot is in the calendar with that seq. A ref < 0 is ^k, a
+// keyed timer (SetTimer): the node is its event while timers[k] holds
+// that seq, and is all there is of it (its instant is its bucket's, its
+// order its FIFO's). A Cancel or Reschedule leaves the node where it is,
+// so it goes stale; stale nodes are dropped when they reach the head of
+// their FIFO. Nothing is unlinked in the middle of a list, so moving an
+// event touches its own slot and the tail it joins, not its neighbours.
 type node struct {
-	slot int32
-	seq  uint32 // 0: stale for good (renumber)
+	ref int32
+	seq uint32 // 0: stale for good (renumber)
 }
+
+// noRef is a ref that names nothing (ahead's past the end).
+const noRef int32 = math.MinInt32
 
 // chunk is a piece of a FIFO: chunkNodes nodes and the next chunk (index+1,
 // 0 for none), one cache line. Events that fall due at the same instant
@@ -304,33 +315,35 @@ func (q *Queue) unplace(s int32) {
 	}
 }
 
-// top returns the least pending entry: the calendar's first or the heap's.
-func (q *Queue) top() (entry, bool) {
+// top returns the least pending entry, the calendar's first or the
+// heap's, and its ref (see node).
+func (q *Queue) top() (entry, int32, bool) {
 	var best entry
-	ok := false
+	ref, ok := int32(0), false
 	if len(q.heap) > root {
 		best, ok = q.heap[root], true
+		ref = best.slot()
 	}
 	if q.cal.count > 0 {
-		c := q.calFirst()
+		c, r := q.calFirst()
 		if !ok || c.less(best) {
-			best, ok = c, true
+			best, ref, ok = c, r, true
 		}
 	}
-	return best, ok
+	return best, ref, ok
 }
 
 // aheadDist are the places behind the head of a calendar FIFO that
 // Queue.ahead looks at (Loop.warm says why these).
 var aheadDist = [3]int{2, 4, 8}
 
-// ahead returns the slots of the events 2, 4 and 8 places behind the head
-// of the calendar FIFO the last pop took from (stale or not; -1 past its
-// end): the events likely to run next, for warming caches. It walks the
-// FIFO once, and prefetches the chunk after the 8th event's, so that the
-// walk finds it cached when it gets there. It changes nothing.
+// ahead returns the refs of the events 2, 4 and 8 places behind the head
+// of the calendar FIFO the last pop took from (stale or not; noRef past
+// its end): the events likely to run next, for warming caches. It walks
+// the FIFO once, and prefetches the chunk after the 8th event's, so that
+// the walk finds it cached when it gets there. It changes nothing.
 func (q *Queue) ahead(t entry) (slots [3]int32) {
-	slots = [3]int32{-1, -1, -1}
+	slots = [3]int32{noRef, noRef, noRef}
 	c := &q.cal
 	if c.lists == nil {
 		return slots
@@ -351,7 +364,7 @@ func (q *Queue) ahead(t entry) (slots [3]int32) {
 		if ch == l.tail && pos >= int(l.tlen) {
 			return slots
 		}
-		slots[i] = c.chunks[ch-1].nodes[pos].slot
+		slots[i] = c.chunks[ch-1].nodes[pos].ref
 	}
 	if next := c.chunks[ch-1].next; next != 0 {
 		prefetch(unsafe.Pointer(&c.chunks[next-1]))
@@ -373,9 +386,9 @@ func (q *Queue) prefetch(h Handle) {
 	}
 }
 
-// calFirst returns the calendar's least event (there must be one),
-// dropping the stale nodes in front of it.
-func (q *Queue) calFirst() entry {
+// calFirst returns the calendar's least event (there must be one) and
+// its ref, dropping the stale nodes in front of it.
+func (q *Queue) calFirst() (entry, int32) {
 	c := &q.cal
 	for {
 		b := c.first()
@@ -383,8 +396,14 @@ func (q *Queue) calFirst() entry {
 			l := &c.lists[b*calOrders+o]
 			for l.head != 0 {
 				n := c.chunks[l.head-1].nodes[l.hpos]
-				if sl := &q.slots[n.slot]; sl.cal && sl.seq == n.seq && n.seq != 0 {
-					return entry{at: sl.at, key: uint64(sl.order)<<orderShift | uint64(n.seq)<<seqShift | uint64(n.slot)}
+				if n.ref < 0 {
+					if t := q.timers[^n.ref]; t.seq == n.seq && n.seq != 0 {
+						// The bucket's instant: the one in [cursor, cursor+calSize).
+						at := c.cursor + model.Instant((b-int(c.cursor&calMask))&calMask)
+						return entry{at: at, key: uint64(o)<<orderShift | uint64(n.seq)<<seqShift}, n.ref
+					}
+				} else if sl := &q.slots[n.ref]; sl.cal && sl.seq == n.seq && n.seq != 0 {
+					return entry{at: sl.at, key: uint64(sl.order)<<orderShift | uint64(n.seq)<<seqShift | uint64(n.ref)}, n.ref
 				}
 				c.popNode(l)
 			}
@@ -396,9 +415,12 @@ func (q *Queue) calFirst() entry {
 // Peek returns the next event without removing it, or false if the queue
 // is empty. O(1) in the heap, a bitmap scan in the calendar.
 func (q *Queue) Peek() (Event, bool) {
-	t, ok := q.top()
+	t, ref, ok := q.top()
 	if !ok {
 		return Event{}, false
+	}
+	if ref < 0 {
+		return q.timerEvent(t, ^ref), true
 	}
 	return q.event(t), true
 }
@@ -406,19 +428,36 @@ func (q *Queue) Peek() (Event, bool) {
 // Pop removes and returns the next event with the handle it had; that
 // handle is dead once Pop returns. It returns false if the queue is empty.
 func (q *Queue) Pop() (Event, Handle, bool) {
-	t, ok := q.top()
+	t, ref, ok := q.top()
 	if !ok {
 		return Event{}, NoHandle, false
 	}
-	ev, h := q.pop(t)
+	ev, h := q.pop(t, ref)
 	return ev, h, true
 }
 
-// pop removes the event top just returned.
-func (q *Queue) pop(t entry) (Event, Handle) {
+// pop removes the event top just returned (t, ref). A keyed timer's event
+// has no handle: NoHandle.
+func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
+	if ref < 0 {
+		// At the head of its FIFO, where calFirst found it.
+		k := ^ref
+		c := &q.cal
+		c.popNode(&c.lists[int(t.at&calMask)*calOrders+int(t.order())])
+		c.count--
+		q.timers[k] = timer{}
+		if t.at > c.cursor {
+			c.cursor = t.at
+		}
+		return q.timerEvent(t, k), NoHandle
+	}
 	ev := q.event(t)
-	s := t.slot()
-	h := makeHandle(s, q.slots[s].gen)
+	s := ref
+	sl := &q.slots[s]
+	h := makeHandle(s, sl.gen)
+	if sl.timer {
+		q.timers[sl.target] = timer{}
+	}
 	q.unplace(s)
 	q.release(s)
 	// Nothing pending is earlier than ev, so the calendar may start here.
@@ -468,6 +507,9 @@ func (q *Queue) Cancel(h Handle) bool {
 	} else {
 		q.removeAt(int(sl.pos)) // may move other slots, not this one
 	}
+	if sl.timer {
+		q.timers[sl.target] = timer{}
+	}
 	q.release(s)
 	return true
 }
@@ -491,6 +533,8 @@ func (q *Queue) Reset() {
 	q.slots = q.slots[:0]
 	q.seq = 0
 	q.freeHead, q.freeTail, q.freeCount = 0, 0, 0
+	clear(q.timers)
+	q.timers = q.timers[:0]
 	clear(q.cal.lists)
 	q.cal = calendar{lists: q.cal.lists, chunks: q.cal.chunks[:0]}
 }
@@ -521,7 +565,7 @@ func (q *Queue) calAppend(s int32, at model.Instant, order uint8, key uint64) {
 	}
 	b := int(at & calMask)
 	seq := uint32(key >> seqShift & seqMask)
-	c.push(&c.lists[b*calOrders+int(order)], node{slot: s, seq: seq})
+	c.push(&c.lists[b*calOrders+int(order)], node{ref: s, seq: seq})
 	sl := &q.slots[s]
 	sl.cal, sl.at, sl.order, sl.seq = true, at, order, seq
 	c.used[b>>6] |= 1 << (b & 63)
@@ -533,7 +577,7 @@ func (q *Queue) calAppend(s int32, at model.Instant, order uint8, key uint64) {
 func (q *Queue) calRemove(s int32, sl *slot) {
 	c := &q.cal
 	l := &c.lists[int(sl.at&calMask)*calOrders+int(sl.order)]
-	if l.head != 0 && c.chunks[l.head-1].nodes[l.hpos].slot == s {
+	if l.head != 0 && c.chunks[l.head-1].nodes[l.hpos].ref == s {
 		c.popNode(l)
 	}
 	sl.cal = false
@@ -637,21 +681,33 @@ func (q *Queue) renumber() {
 	if q.BeforeRenumber != nil {
 		q.BeforeRenumber()
 	}
-	var byseq []int32 // live slots
+	type pending struct {
+		seq uint64
+		ref int32 // a slot, or ^key of a keyed timer in the calendar
+	}
+	var byseq []pending
 	for s := range q.slots {
 		if q.slots[s].live && (q.slots[s].cal || q.slots[s].pos >= 0) {
-			byseq = append(byseq, int32(s))
+			byseq = append(byseq, pending{q.entryOf(int32(s)).seq(), int32(s)})
 		}
 	}
-	slices.SortFunc(byseq, func(a, b int32) int {
-		return cmp.Compare(q.entryOf(a).seq(), q.entryOf(b).seq())
-	})
-	// Calendar nodes first, while the slots' seqs still tell live nodes
-	// from stale ones: live nodes take their event's new seq, stale ones go stale for
-	// good (an old seq could match a new one).
+	for k, t := range q.timers {
+		if t.inCalendar() {
+			byseq = append(byseq, pending{uint64(t.seq), ^int32(k)})
+		}
+	}
+	slices.SortFunc(byseq, func(a, b pending) int { return cmp.Compare(a.seq, b.seq) })
+	// Calendar nodes first, while the slots' and timers' seqs still tell
+	// live nodes from stale ones: live nodes take their event's new seq,
+	// stale ones go stale for good (an old seq could match a new one).
 	newSeq := make([]uint32, len(q.slots))
-	for rank, s := range byseq {
-		newSeq[s] = uint32(rank + 1)
+	newKeySeq := make([]uint32, len(q.timers))
+	for rank, p := range byseq {
+		if p.ref >= 0 {
+			newSeq[p.ref] = uint32(rank + 1)
+		} else {
+			newKeySeq[^p.ref] = uint32(rank + 1)
+		}
 	}
 	for i := range q.cal.lists {
 		l := &q.cal.lists[i]
@@ -663,17 +719,23 @@ func (q *Queue) renumber() {
 			}
 			for ; pos < end; pos++ {
 				n := &ch.nodes[pos]
-				if sl := &q.slots[n.slot]; sl.cal && sl.seq == n.seq && n.seq != 0 {
-					n.seq = newSeq[n.slot]
-				} else {
+				switch {
+				case n.seq == 0:
+				case n.ref < 0 && q.timers[^n.ref].seq == n.seq:
+					n.seq = newKeySeq[^n.ref]
+				case n.ref >= 0 && q.slots[n.ref].cal && q.slots[n.ref].seq == n.seq:
+					n.seq = newSeq[n.ref]
+				default:
 					n.seq = 0
 				}
 			}
 		}
 	}
-	for rank, s := range byseq {
+	for rank, p := range byseq {
 		seq := uint64(rank + 1)
-		if sl := &q.slots[s]; sl.cal {
+		if p.ref < 0 {
+			q.timers[^p.ref].seq = uint32(seq)
+		} else if sl := &q.slots[p.ref]; sl.cal {
 			sl.seq = uint32(seq)
 		} else {
 			e := &q.heap[sl.pos]
@@ -701,7 +763,7 @@ func (q *Queue) alloc() int32 {
 // release frees slot s and bumps its generation so old handles die.
 func (q *Queue) release(s int32) {
 	sl := &q.slots[s]
-	sl.live = false
+	sl.live, sl.timer = false, false
 	sl.gen = (sl.gen + 1) & genMask
 	sl.pos = -1
 	if q.freeCount == 0 {

@@ -689,3 +689,123 @@ func TestQueue_RenumberWithStaleNodes(t *testing.T) {
 	q.renumber() // live seqs 1, 2, 4, 5 become 1, 2, 3, 4: the stale node had 3
 	assert.Equal(t, []int32{0, 1, 3, 2}, drain(t, &q))
 }
+
+// TestQueue_TimersAgainstPush: keyed timers (SetTimer, CancelTimer, Timer)
+// give the same events in the same order as one Push per timer with its
+// handle kept per key, Cancel before each new one (what the engine did
+// for its renewal chains before them), among ordinary events, held seqs
+// and renumbers, in the calendar and in the heap alone.
+func TestQueue_TimersAgainstPush(t *testing.T) {
+	for _, heapOnly := range []bool{false, true} {
+		const ops, keys = 60_000, 300
+		const timerKind Kind = 9
+		rng := rand.New(rand.NewPCG(5, 6))
+		a := Queue{heapOnly: heapOnly, TimerKind: timerKind}
+		var b Queue
+		keyH := make([]Handle, keys) // b's handle of each key's timer
+		for k := range keyH {
+			keyH[k] = NoHandle
+		}
+		var hs [2][]Handle // ordinary events' handles in a and b, alike by index
+		var held []Event
+		var seqs [2][]Seq
+		pushHeld := func(k int) {
+			hs[0] = append(hs[0], a.PushSeq(held[k], seqs[0][k]))
+			hs[1] = append(hs[1], b.PushSeq(held[k], seqs[1][k]))
+			held, seqs[0], seqs[1] = slices.Delete(held, k, k+1), slices.Delete(seqs[0], k, k+1), slices.Delete(seqs[1], k, k+1)
+		}
+		var now model.Instant
+		delays := []model.Instant{0, 1, 2, 2400, 2640, 3600, calSize - 1, calSize, calSize + 1, 86400}
+		at := func() model.Instant {
+			if rng.IntN(10) < 7 {
+				return now + delays[rng.IntN(len(delays))]
+			}
+			return now + model.Instant(rng.IntN(2*calSize))
+		}
+		timers, inCal := 0, 0
+		for i := range ops {
+			pushWeight := 20
+			if (i/5000)%2 == 0 {
+				pushWeight = 35
+			}
+			switch op := rng.IntN(100); {
+			case op < pushWeight:
+				k := int32(rng.IntN(keys))
+				to, order := at(), uint8(rng.IntN(5))
+				a.SetTimer(k, to, order)
+				b.Cancel(keyH[k])
+				keyH[k] = b.Push(Event{At: to, Order: order, Kind: timerKind, Target: k})
+				if tm := a.timers[k]; tm.inCalendar() {
+					inCal++
+				}
+			case op < pushWeight+15:
+				e := Event{At: at(), Order: uint8(rng.IntN(5)), Kind: Kind(rng.IntN(4)), Target: rng.Int32(), Arg: int32(i)}
+				if len(held) > 0 && rng.IntN(3) == 0 {
+					pushHeld(rng.IntN(len(held)))
+				}
+				if rng.IntN(4) == 0 {
+					held = append(held, e)
+					seqs[0], seqs[1] = append(seqs[0], a.TakeSeq()), append(seqs[1], b.TakeSeq())
+					break
+				}
+				hs[0], hs[1] = append(hs[0], a.Push(e)), append(hs[1], b.Push(e))
+			case op < pushWeight+50:
+				e, _, ok := a.Pop()
+				be, _, bok := b.Pop()
+				same(t, bok, ok, "op %d: Pop ok", i)
+				same(t, be, e, "op %d: Pop event", i)
+				if ok {
+					now = max(now, e.At)
+					if e.Kind == timerKind {
+						keyH[e.Target] = NoHandle
+						timers++
+					}
+				}
+			case op < pushWeight+60:
+				k := int32(rng.IntN(keys))
+				same(t, b.Cancel(keyH[k]), a.CancelTimer(k), "op %d: CancelTimer(%d)", i, k)
+				keyH[k] = NoHandle
+			case op < pushWeight+70 && len(hs[0]) > 0:
+				j, to := rng.IntN(len(hs[0])), at()
+				same(t, b.Reschedule(hs[1][j], to), a.Reschedule(hs[0][j], to), "op %d: Reschedule", i)
+			case op < pushWeight+71:
+				for len(held) > 0 {
+					pushHeld(len(held) - 1)
+				}
+				a.renumber() // normally once per 2^31 schedulings; must change nothing
+			case len(hs[0]) > 0:
+				j := rng.IntN(len(hs[0]))
+				same(t, b.Cancel(hs[1][j]), a.Cancel(hs[0][j]), "op %d: Cancel", i)
+			}
+			same(t, b.Len(), a.Len(), "op %d: Len", i)
+			be, bok := b.Peek()
+			e, ok := a.Peek()
+			same(t, bok, ok, "op %d: Peek ok", i)
+			same(t, be, e, "op %d: Peek", i)
+			k := int32(rng.IntN(keys))
+			be, bok = b.Event(keyH[k])
+			e, ok = a.Timer(k)
+			same(t, bok, ok, "op %d: Timer(%d) ok", i, k)
+			same(t, be, e, "op %d: Timer(%d)", i, k)
+			if len(hs[0]) > 4096 {
+				hs[0], hs[1] = hs[0][2048:], hs[1][2048:]
+			}
+		}
+		for len(held) > 0 {
+			pushHeld(len(held) - 1)
+		}
+		for {
+			e, _, ok := a.Pop()
+			be, _, bok := b.Pop()
+			same(t, bok, ok, "drain: Pop ok")
+			same(t, be, e, "drain: Pop event")
+			if !ok {
+				break
+			}
+		}
+		assert.Greater(t, timers, ops/20, "timer events popped")
+		if !heapOnly {
+			assert.Greater(t, inCal, ops/20, "timers set in the calendar")
+		}
+	}
+}

@@ -248,11 +248,11 @@ func (e *Engine) resumeBlock(b *resumeBlock) {
 	var real []queued
 	for _, n := range b.real {
 		c := &r.runs[n]
-		s, ok := q.lookup(e.ents[n].client)
+		t, ok := q.timerEntry(int32(n))
 		if !ok || c.pushedAt != b.tk || c.step != stepOf(step) {
 			continue // queued again since, or cancelled
 		}
-		if t := q.entryOf(s); t.at == b.at && t.order() == orderClient {
+		if t.at == b.at && t.order() == orderClient {
 			real = append(real, queued{n, t.seq()})
 		}
 	}
@@ -278,11 +278,11 @@ func (e *Engine) resumeBlock(b *resumeBlock) {
 	for _, n := range leases {
 		for i < len(real) && !r.before(n, real[i].n) {
 			if started {
-				q.Reschedule(e.ents[real[i].n].client, b.at)
+				e.moveClient(real[i].n, b.at)
 			}
 			i++
 		}
-		e.ents[n].client = e.loop.Schedule(b.at, orderClient, evRenew, int32(n), 0)
+		e.queueClient(n, b.at)
 		r.runs[n].pushedAt = b.tk
 		r.resumed++
 		started = true
@@ -290,7 +290,7 @@ func (e *Engine) resumeBlock(b *resumeBlock) {
 	if started && i < len(real) {
 		r.reordered++
 		for ; i < len(real); i++ {
-			q.Reschedule(e.ents[real[i].n].client, b.at)
+			e.moveClient(real[i].n, b.at)
 		}
 	}
 }

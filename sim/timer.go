@@ -24,7 +24,13 @@ package sim
 // last elided renewal, when its next renewal, a step shorter than its TTL
 // and so before the expiry, is queued.
 
-import "github.com/leasesim/leasesim/model"
+import (
+	"fmt"
+	"math"
+
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
 
 // timers is the engine's state for held expiries.
 type timers struct {
@@ -139,7 +145,7 @@ func (e *Engine) settle() {
 			continue
 		}
 		at := e.expireTime(n)
-		if c, ok := e.loop.Queue.Event(en.client); ok && c.At < at {
+		if c, ok := e.clientEvent(n); ok && c.At < at {
 			continue
 		}
 		en.expiry = e.pushExpiry(n, at, s)
@@ -162,4 +168,56 @@ func (e *Engine) pushHeld() {
 			e.ents[i].expiry = e.pushExpiry(n, e.expireTime(n), s)
 		}
 	}
+}
+
+// An entity's client event (evRenew, evRefresh) is its keyed timer in the
+// queue (Queue.SetTimer, key the entity): its renewal chain has one event
+// pending at a time, and a timer needs no queue slot. entity.client is
+// clientQueued while it is pending, NoHandle when not.
+const clientQueued Handle = math.MaxInt32
+
+// queueClient (re)schedules n's client event at at, taking a new place
+// among ties as a Push or Reschedule would.
+func (e *Engine) queueClient(n model.NodeID, at model.Instant) {
+	if at < e.loop.Now {
+		panic(fmt.Sprintf("sim: cannot schedule entity %d's client event at %d, before now %d", n, at, e.loop.Now))
+	}
+	e.loop.Queue.SetTimer(int32(n), at, orderClient)
+	e.ents[n].client = clientQueued
+}
+
+// moveClient moves n's pending client event to at, as a Reschedule does;
+// nothing if none is pending.
+func (e *Engine) moveClient(n model.NodeID, at model.Instant) {
+	if e.ents[n].client != NoHandle {
+		e.queueClient(n, at)
+	}
+}
+
+// cancelClient cancels n's pending client event, if any.
+func (e *Engine) cancelClient(n model.NodeID) {
+	if en := &e.ents[n]; en.client != NoHandle {
+		e.loop.Queue.CancelTimer(int32(n))
+		en.client = NoHandle
+	}
+}
+
+// clientEvent is n's pending client event, and false if none is.
+func (e *Engine) clientEvent(n model.NodeID) (Event, bool) {
+	ev, ok := e.loop.Queue.Timer(int32(n))
+	ev.Kind = e.clientKind(n)
+	return ev, ok
+}
+
+// clientKind is the kind of n's client events: a lease whose holder
+// re-reads it on a schedule (refresh every, refresh at) is refreshed
+// (fetchLease queues nothing else for it); every other chain renews.
+func (e *Engine) clientKind(n model.NodeID) Kind {
+	if en := &e.ents[n]; en.kind == entLease {
+		switch e.actors[en.actor].a.Refresh.Kind {
+		case scenarios.RefreshEvery, scenarios.RefreshFraction:
+			return evRefresh
+		}
+	}
+	return evRenew
 }
