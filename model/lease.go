@@ -100,7 +100,8 @@ func (p *LeaseIssue) Issue(tok IssuingToken, now Instant) (LeaseState, error) {
 		return LeaseState{}, p.err
 	}
 	s := p.s
-	s.IssueTime, s.ExpireTime = now, now.Add(s.TTL)
+	s.issue = packInstant(now)
+	s.setGrant(now, s.TTL())
 	return s, nil
 }
 
@@ -193,11 +194,12 @@ func NewLeaseRenewal(view MountView, role SecretsRole, increment Duration, forms
 // nothing and returns false: call RenewLease.
 func (r *LeaseRenewal) Renew(s *LeaseState, now Instant) bool {
 	// CalculateTTL's ceiling (§1 step 6): remaining = issue + max - now.
-	hardEnd := s.IssueTime.Add(Duration(r.grant.HardEnd))
-	if !r.fast || s.BatchClamped() || !now.Before(s.ExpireTime) || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
+	hardEnd := s.IssueTime().Add(Duration(r.grant.HardEnd))
+	if !r.fast || s.BatchClamped() || !now.Before(s.expire) || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
 		return false
 	}
-	s.TTL, s.ExpireTime, s.form = r.grant.TTL, now.Add(r.grant.TTL), r.form
+	s.setGrant(now, r.grant.TTL)
+	s.form = r.form
 	return true
 }
 
@@ -207,11 +209,12 @@ func (r *LeaseRenewal) Renew(s *LeaseState, now Instant) bool {
 // then: elision asks it of a renewal far ahead (sim/elide.go). ok is false
 // in every other case.
 func (r *LeaseRenewal) GrantAt(s LeaseState, now Instant) (g Grant, ok bool) {
-	hardEnd := s.IssueTime.Add(Duration(r.grant.HardEnd))
+	hardEnd := s.IssueTime().Add(Duration(r.grant.HardEnd))
 	if !r.fast || s.BatchClamped() || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
 		return Grant{}, false
 	}
-	s.TTL, s.form = r.grant.TTL, r.form
+	s.setGrant(now, r.grant.TTL)
+	s.form = r.form
 	return r.forms.Grant(s), true
 }
 
@@ -222,18 +225,19 @@ func (r *LeaseRenewal) GrantAt(s LeaseState, now Instant) (g Grant, ok bool) {
 // with the capped-TTL warning). Then it returns true; otherwise it changes
 // nothing and returns false.
 func (r *LeaseRenewal) RenewCapped(s *LeaseState, now Instant) bool {
-	hardEnd := s.IssueTime.Add(Duration(r.grant.HardEnd))
+	hardEnd := s.IssueTime().Add(Duration(r.grant.HardEnd))
 	remaining := hardEnd.Sub(now)
-	if !r.fast || s.BatchClamped() || !now.Before(s.ExpireTime) || remaining <= 0 || r.grant.TTL <= remaining {
+	if !r.fast || s.BatchClamped() || !now.Before(s.expire) || remaining <= 0 || r.grant.TTL <= remaining {
 		return false
 	}
 	if !r.capOK {
 		g := r.grant
 		g.Warnings.TTLCapped, g.Warnings.TTLRequested, g.Warnings.Remaining = true, g.TTL, remaining
 		g.TTL, g.TTLBy, g.HardEnd = remaining, g.HardEndBy, hardEnd
-		r.capForm, r.capOK = r.forms.form(g, s.IssueTime), true
+		r.capForm, r.capOK = r.forms.form(g, s.IssueTime()), true
 	}
-	s.TTL, s.ExpireTime, s.form = remaining, hardEnd, r.capForm
+	s.setGrant(now, remaining)
+	s.form = r.capForm
 	return true
 }
 

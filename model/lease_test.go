@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -248,4 +249,31 @@ func TestLeaseIssueMatchesIssueLease(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A packed lease keeps its issue and last grant in 4 bytes each: exact
+// over every instant a run reaches (a horizon is at most 100 years), and
+// refused, not wrapped, outside.
+func TestLeaseStateInstants(t *testing.T) {
+	var forms LeaseForms
+	role := SecretsRole{Name: "app", DefaultTTL: h(1), MaxTTL: 100 * 365 * 24 * h(1)}
+	for _, issue := range []Instant{0, 1, at(100 * 365 * 24 * h(1)), math.MaxUint32 - Instant(h(1))} {
+		l, err := IssueLease(dbView, role, svcTok, issue)
+		require.NoError(t, err)
+		s := forms.Pack(l)
+		require.Equal(t, l, forms.Unpack(s))
+		require.Equal(t, issue, s.IssueTime())
+		require.Equal(t, h(1), s.TTL())
+		require.Equal(t, issue.Add(h(1)), s.ExpireTime())
+		renewAt := issue.Add(h(1) / 2)
+		s.RegrantAt(renewAt)
+		require.Equal(t, h(1), s.TTL(), "the same grant, later")
+		require.Equal(t, renewAt.Add(h(1)), s.ExpireTime())
+	}
+	l, err := IssueLease(dbView, role, svcTok, -1)
+	require.NoError(t, err)
+	require.Panics(t, func() { forms.Pack(l) }, "an instant before the start")
+	l, err = IssueLease(dbView, role, svcTok, math.MaxUint32+1)
+	require.NoError(t, err)
+	require.Panics(t, func() { forms.Pack(l) }, "an instant past 2^32 s")
 }

@@ -170,14 +170,14 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 		}
 	}
 	// The lease as that renewal leaves it: the same grant, a later expiry.
-	s.ExpireTime = at.Add(g.TTL)
+	s.RegrantAt(at)
 	e.loop.Processed += k
 	e.loop.Elided += k
 	e.el.elided += k
 	if resume {
 		// Its expiry goes where its last elided renewal puts it, held
 		// (timer.go); the first resumed renewal, steady, moves it again.
-		e.moveExpiry(n, s.ExpireTime)
+		e.moveExpiry(n, s.ExpireTime())
 		e.resumeAfter(n, at, step, run)
 		return true
 	}

@@ -50,16 +50,16 @@ func (c EndCause) String() string {
 	return [...]string{"alive", "expired", "max-ttl", "cascade", "revoked", "parent-revoked"}[c]
 }
 
-// replica is one running copy of an actor.
+// replica is one running copy of an actor (16 bytes, no pointers: a
+// fleet has a million). How many tokens and credentials it was issued is
+// the generation of its latest (nextGen).
 type replica struct {
 	token    model.NodeID // the token it uses: its own, its child token, or (via, no child) none
 	lease    model.NodeID // its current credential, or None
-	gen      int32        // token generations issued
-	leaseGen int32
-	valid    bool   // has what its demand needs
-	retry    bool   // a retry is pending
-	attempts uint8  // consecutive failed logins/fetches
-	retries  uint32 // backoff numbers drawn for logins and fetches
+	valid    bool         // has what its demand needs
+	retry    bool         // a retry is pending
+	attempts uint8        // consecutive failed logins/fetches
+	retries  uint32       // backoff numbers drawn for logins and fetches
 }
 
 type actor struct {
@@ -343,9 +343,8 @@ func (e *Engine) obtainToken(ai, r int) bool {
 		return false
 	}
 	rep := &ac.reps[r]
-	rep.gen++
 	rep.attempts = 0
-	e.newToken(n, kind, ai, r, rep.gen, parent, tok)
+	e.newToken(n, kind, ai, r, e.nextGen(rep.token), parent, tok)
 	if old := rep.token; e.alive(old) {
 		e.retire(old)
 	}
@@ -445,26 +444,25 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	if err != nil {
 		return false
 	}
-	rep.leaseGen++
 	rep.attempts = 0
-	e.newEntity(n, entity{kind: entLease, actor: int32(ai), replica: int32(r), lease: l}, rep.leaseGen, e.hier.Parent(n))
+	e.newEntity(n, entity{kind: entLease, actor: int32(ai), replica: int32(r), lease: l}, e.nextGen(rep.lease), e.hier.Parent(n))
 	if old := rep.lease; e.alive(old) {
 		e.retire(old)
 	}
 	rep.lease = n
 	e.record(LogEvent{Kind: LogIssue, Entity: n, By: e.forms.Grant(l).TTLBy})
-	e.scheduleExpiry(n, l.ExpireTime, false)
+	e.scheduleExpiry(n, l.ExpireTime(), false)
 	switch ac.a.Refresh.Kind {
 	case scenarios.RefreshWatcher, scenarios.RefreshRenew:
-		e.startRenewal(n, scenarios.RenewPolicy{Kind: scenarios.RenewWatcher}, l.TTL, true)
+		e.startRenewal(n, scenarios.RenewPolicy{Kind: scenarios.RenewWatcher}, l.TTL(), true)
 	case scenarios.RefreshRenewBy:
-		e.startRenewal(n, ac.a.Refresh.Renew, l.TTL, true)
+		e.startRenewal(n, ac.a.Refresh.Renew, l.TTL(), true)
 	case scenarios.RefreshEvery:
 		e.queueClient(n, e.loop.Now.Add(ac.a.Refresh.Every))
 	case scenarios.RefreshFraction:
 		// consul-template's leaseCheckWait: threshold ± 0.05 of the lease (§7.3).
 		f := ac.a.Refresh.At + (e.draw(n, drawRenew)*0.1 - 0.05)
-		at := e.loop.Now.Add(model.Duration(math.Max(1, math.Floor(float64(l.TTL)*f))))
+		at := e.loop.Now.Add(model.Duration(math.Max(1, math.Floor(float64(l.TTL())*f))))
 		e.queueClient(n, at)
 	}
 	e.updateValidity(ai, r)
@@ -658,13 +656,13 @@ func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, er
 			if e.logging() {
 				e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
 			}
-			e.moveExpiry(n, s.ExpireTime)
+			e.moveExpiry(n, s.ExpireTime())
 			return g, nil
 		}
 		if r.RenewCapped(s, now) { // a watched lease's last renewals before its re-read
 			*g = e.forms.Grant(*s)
 			e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
-			e.moveExpiry(n, s.ExpireTime)
+			e.moveExpiry(n, s.ExpireTime())
 			return g, nil
 		}
 		role := e.b.SecretsRole(e.policyOf(n).Credential)

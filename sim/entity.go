@@ -4,8 +4,8 @@ import "github.com/leasesim/leasesim/model"
 
 // entity is one token or lease. It is kept in an array indexed by the
 // hierarchy's NodeID. A lease's lifetime state is in the entity itself; a
-// token's is in Engine.tokens at ref. What its events seldom read is in
-// Engine.cold at the same index, and where it went, once it was replaced,
+// token's is in Engine.tokens at ref. The counters of its random numbers
+// are in Engine.cold at the same index, and where it went, once it was replaced,
 // capped or ended, in a past record (pastOf).
 //
 // It is one cache line, 64 bytes: a lease's renewal touches this one line
@@ -21,6 +21,8 @@ type entity struct {
 	grace   float64          // watcher grace, seconds (§7.1)
 	actor   int32
 	replica int32
+	gen     int32        // its replica's token or credential generation: its name and its numbers' key
+	parent  model.NodeID // at issue, for reports (the hierarchy forgets it on revocation)
 	// ref is where the entity's other records are: for a token, its index
 	// in Engine.tokens and Engine.toks; for a lease, 1 + the index of its
 	// past in Engine.past, 0 while it has none.
@@ -32,13 +34,10 @@ type entity struct {
 	ended    bool
 }
 
-// entityCold is what an entity's own events seldom read: its name and
-// where it came from, and the counters of its random numbers (Engine.cold,
-// 20 bytes per entity, no pointers).
+// entityCold is what an entity's own events seldom read: the counters of
+// its random numbers (Engine.cold, 12 bytes per entity, no pointers).
 type entityCold struct {
-	parent model.NodeID     // at issue, for reports (the hierarchy forgets it on revocation)
-	gen    int32            // its replica's token or credential generation: its name and its numbers' key
-	draws  [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
+	draws [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
 }
 
 // entityPast is how an entity was replaced and ended: what only reports
@@ -71,9 +70,9 @@ func (e *Engine) newEntity(n model.NodeID, en entity, gen int32, parent model.No
 	if int(n) != len(e.ents) {
 		panic("sim: entity out of step with the hierarchy's nodes")
 	}
-	en.expiry, en.client = NoHandle, NoHandle
+	en.expiry, en.client, en.gen, en.parent = NoHandle, NoHandle, gen, parent
 	e.ents = push(e.ents, en)
-	e.cold = push(e.cold, entityCold{parent: parent, gen: gen})
+	e.cold = push(e.cold, entityCold{})
 	e.live++
 	e.checkBudgets()
 }
@@ -95,7 +94,7 @@ func (e *Engine) tokenState(n model.NodeID) *tokenState { return &e.toks[e.ents[
 // watcher saw it: a lease's TTL is exactly that.
 func (e *Engine) lastDur(n model.NodeID) model.Duration {
 	if e.ents[n].kind == entLease {
-		return e.lease(n).TTL
+		return e.lease(n).TTL()
 	}
 	return e.tokenState(n).lastDur
 }
@@ -154,8 +153,18 @@ func (e *Engine) pastFor(n model.NodeID) *entityPast {
 	return &e.past[*r-1]
 }
 
+// nextGen is the generation of a replica's next token or credential after
+// latest, its current one (None: it had none). A replica's token and
+// credential are only ever replaced by newer ones.
+func (e *Engine) nextGen(latest model.NodeID) int32 {
+	if latest == model.None {
+		return 1
+	}
+	return e.ents[latest].gen + 1
+}
+
 // parentOf is the entity n was issued under, or None.
-func (e *Engine) parentOf(n model.NodeID) model.NodeID { return e.cold[n].parent }
+func (e *Engine) parentOf(n model.NodeID) model.NodeID { return e.ents[n].parent }
 
 // key names entity n for its random numbers.
 func (e *Engine) key(n model.NodeID) Key {
@@ -164,5 +173,5 @@ func (e *Engine) key(n model.NodeID) Key {
 	if en.kind == entLease {
 		c = KeyLease
 	}
-	return Key{Class: c, Actor: en.actor, Replica: en.replica, Gen: e.cold[n].gen}
+	return Key{Class: c, Actor: en.actor, Replica: en.replica, Gen: en.gen}
 }

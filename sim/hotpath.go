@@ -185,7 +185,7 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 		inc = a.Refresh.Renew.Increment
 	}
 	s := &en.lease
-	last := s.TTL // the watcher's last TTL (lastDur)
+	last := s.TTL() // the watcher's last TTL (lastDur)
 	now := e.loop.Now
 	if !e.leaseRenewal(n, inc).Renew(s, now) {
 		return false
@@ -196,7 +196,7 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 	q.Cancel(en.expiry) // pushed by a renumber just now, or nothing
 	en.expiry = ^Handle(seq)
 	en.attempts = 0
-	ttl := s.TTL
+	ttl := s.TTL()
 	if ttl > last {
 		en.grace = e.watcherGrace(n, ttl, inc)
 	}
@@ -206,7 +206,7 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 		return true
 	}
 	at := now.Add(watcherSleep(ttl, en.grace))
-	if at >= s.ExpireTime {
+	if at >= s.ExpireTime() {
 		e.unsettle(n) // settle queues the expiry (clientMoved)
 	}
 	q.SetTimer(int32(n), at, orderClient)

@@ -46,12 +46,12 @@ func (e *Engine) rereads() int64 {
 			cycle = a.Refresh.Every
 		case scenarios.RefreshFraction:
 			if s, err := e.leaseIssue(i).Issue(model.IssuingToken{Valid: true}, 0); err == nil {
-				cycle = max(1, model.Duration(float64(s.TTL)*(a.Refresh.At-0.05)))
+				cycle = max(1, model.Duration(float64(s.TTL())*(a.Refresh.At-0.05)))
 			}
 		case scenarios.RefreshWatcher, scenarios.RefreshRenewBy:
 			s, err := e.leaseIssue(i).Issue(model.IssuingToken{Valid: true}, 0)
 			if g := e.forms.Grant(s); err == nil && g.HasHardEnd {
-				cycle = model.Duration(g.HardEnd) - s.TTL
+				cycle = model.Duration(g.HardEnd) - s.TTL()
 			}
 		}
 		if span := e.loop.Horizon.Sub(e.startAt(i)); cycle > 0 && span > 0 {

@@ -13,7 +13,7 @@ import (
 // packed lifetime state, so that a page-aligned array never splits one
 // across two lines (docs/performance.md; a field added that overflows the
 // line costs a cache miss per event at a million leases). What is seldom
-// read is 20 bytes beside it, and how an entity ended is kept only for
+// read is 12 bytes beside it, and how an entity ended is kept only for
 // those that did. None holds a pointer, so the collector never scans their
 // arrays.
 func TestEntityLayout(t *testing.T) {
@@ -23,10 +23,11 @@ func TestEntityLayout(t *testing.T) {
 		why  string
 	}{
 		{entity{}, 64, "entity: one cache line, its lease's state in it"},
-		{model.LeaseState{}, 32, "model.LeaseState: half the entity's line"},
-		{entityCold{}, 20, "entityCold"},
+		{model.LeaseState{}, 24, "model.LeaseState: in the entity's line"},
+		{entityCold{}, 12, "entityCold"},
 		{entityPast{}, 24, "entityPast"},
 		{tokenState{}, 16, "tokenState"},
+		{replica{}, 16, "replica: one per lease in a fleet"},
 	} {
 		assert.Equal(t, c.size, reflect.TypeOf(c.v).Size(), c.why)
 		assert.False(t, hasPointers(reflect.TypeOf(c.v)), "%s: the collector must not scan its array", c.why)

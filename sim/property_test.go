@@ -695,7 +695,7 @@ func (p propID) String() string { return p.e.EntityID(p.n) }
 func grantOf(e *Engine, n model.NodeID) (model.Instant, bool, *model.Grant) {
 	if e.ents[n].kind == entLease {
 		g := e.grant(n)
-		return e.lease(n).ExpireTime, false, &g
+		return e.lease(n).ExpireTime(), false, &g
 	}
 	t := e.token(n)
 	return t.ExpireTime, t.NoExpiry, &t.Grant
@@ -736,7 +736,7 @@ func (c *propChecker) observe(e *Engine) {
 		c.live = append(c.live, n)
 		c.observed = append(c.observed, false)
 		// A live token adopted at start (existing:) was issued before it.
-		adopted := en.kind != entLease && e.cold[n].gen == 1 && e.actors[en.actor].a.Existing != nil
+		adopted := en.kind != entLease && en.gen == 1 && e.actors[en.actor].a.Existing != nil
 		if exp, _, g := grantOf(e, n); adopted && g.HasHardEnd && exp > g.HardEnd {
 			// The lookup reports an expiry past the hard end today's
 			// settings give (the run notes it): the backend granted it.

@@ -165,7 +165,7 @@ func (t *cliffTracker) cliffs() []Cliff {
 
 func (e *Engine) issueTime(n model.NodeID) model.Instant {
 	if e.ents[n].kind == entLease {
-		return e.lease(n).IssueTime
+		return e.lease(n).IssueTime()
 	}
 	return e.token(n).IssueTime
 }
@@ -282,7 +282,7 @@ func (e *Engine) record(ev LogEvent) {
 		g := e.grant(n)
 		if e.ents[n].kind == entLease {
 			l := e.lease(n)
-			ev.TTL, ev.Expire = l.TTL, l.ExpireTime
+			ev.TTL, ev.Expire = l.TTL(), l.ExpireTime()
 		} else {
 			t := e.token(n)
 			ev.TTL, ev.Expire, ev.NoExpiry = t.TTL, t.ExpireTime, t.NoExpiry
@@ -324,7 +324,7 @@ func (e *Engine) EntityID(n model.NodeID) string {
 	}
 	en := &e.ents[n]
 	ac := &e.actors[en.actor]
-	id := entityid.ID{Actor: ac.a.Name, Gen: int(e.cold[n].gen)}
+	id := entityid.ID{Actor: ac.a.Name, Gen: int(en.gen)}
 	if len(ac.reps) > 1 {
 		id.Replica = int(en.replica) + 1
 	}

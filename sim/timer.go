@@ -51,7 +51,7 @@ func heldSeq(h Handle) (Seq, bool) {
 // expireTime is when n's expiry is due, held or queued.
 func (e *Engine) expireTime(n model.NodeID) model.Instant {
 	if e.ents[n].kind == entLease {
-		return e.lease(n).ExpireTime
+		return e.lease(n).ExpireTime()
 	}
 	return e.token(n).ExpireTime
 }
