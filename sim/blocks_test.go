@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/leasesim/leasesim/model"
 )
 
 // blocks keeps every element at its index across block boundaries, and an
@@ -38,4 +40,36 @@ func TestBlocks(t *testing.T) {
 func TestCascadeRecordSizes(t *testing.T) {
 	require.Equal(t, uintptr(40), unsafe.Sizeof(revJob{}))
 	require.Equal(t, uintptr(12), unsafe.Sizeof(loss{}))
+}
+
+// revJobs reads every job as it arrived until it is taken, whichever of its
+// block's jobs was taken first, and keeps what a taken job's record says.
+func TestRevJobsLazy(t *testing.T) {
+	const n = 3<<blockBits + 5
+	mountAt := func(i int) (int32, model.Millis) { return int32(i / 3000 % 2), model.Millis(i/1000) * 1000 }
+	want := make([]revJob, n)
+	var js revJobs
+	for i := range n {
+		m, at := mountAt(i)
+		require.Equal(t, i, js.add(model.NodeID(i+7), m, at))
+		want[i] = revJob{lease: model.NodeID(i + 7), mount: m, expiredAt: at, revokedAt: -1, markedAt: -1}
+		if i%5000 == 4999 { // a worker takes a job: its block gets records, later arrivals write theirs
+			js.at(i-10).attempts++
+			want[i-10].attempts++
+		}
+	}
+	js.at(n - 1).revokedAt = 99
+	want[n-1].revokedAt = 99
+	for i := range n {
+		require.Equal(t, want[i], js.job(i), "job %d", i)
+	}
+	seen := 0
+	js.each(func(i int, j revJob) {
+		require.Equal(t, want[i], j, "each: job %d", i)
+		seen++
+	})
+	require.Equal(t, n, seen)
+	for i := range n {
+		require.Equal(t, want[i], *js.at(i), "at: job %d", i)
+	}
 }

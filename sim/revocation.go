@@ -37,7 +37,7 @@ type revoker struct {
 	keyOf   func(model.NodeID) Key
 	windows []dbWindow
 
-	jobs   blocks[revJob]
+	jobs   revJobs
 	heap   revHeap
 	seq    int64
 	active []int // mounts whose queue has jobs, in round-robin order (queuesIndex)
@@ -215,7 +215,7 @@ func (r *revoker) ended(n model.NodeID, mount int, at model.Instant) {
 		r.advance(t)
 	}
 	r.now = max(r.now, t)
-	j := r.jobs.add(revJob{lease: n, mount: int32(mount), expiredAt: t, revokedAt: -1, markedAt: -1})
+	j := r.jobs.add(n, int32(mount), t)
 	r.mounts[mount].pending++
 	r.enqueue(j, mount)
 }

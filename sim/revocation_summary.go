@@ -106,8 +106,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	}
 	// Jobs arrive at whole seconds: their backlog steps come from arrivals too.
 	arrivals := map[revSecKey]int{}
-	for i := range r.jobs.len() {
-		j := r.jobs.at(i)
+	r.jobs.each(func(_ int, j revJob) {
 		k := revSecKey{int64(j.expiredAt / 1000), int(j.mount)}
 		if arrivals[k] == 0 {
 			if _, ok := r.secs[k]; !ok && k.sec <= int64(end) {
@@ -116,7 +115,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 			}
 		}
 		arrivals[k]++
-	}
+	})
 	slices.SortFunc(keys, func(a, b revSecKey) int {
 		if a.sec != b.sec {
 			return int(a.sec - b.sec)
@@ -140,8 +139,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: backlog[k.mount]})
 	}
 	out.Retries = out.Attempts - r.jobs.len()
-	for i := range r.jobs.len() {
-		j := r.jobs.at(i)
+	r.jobs.each(func(i int, j revJob) {
 		l := &loads[j.mount]
 		l.Leases++
 		revoked := j.revokedAt >= 0 && j.revokedAt <= endMs
@@ -168,7 +166,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 		if i == 0 || w > out.Longest.Window {
 			out.Longest = l.Longest
 		}
-	}
+	})
 	out.Exposure = exposureStats(windows)
 	out.Mounts = loads
 	out.Cliffs = r.cliffs(e, end, out.Seconds)
@@ -198,18 +196,17 @@ func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) 
 	for _, c := range cs {
 		byAt[ms(c.At)] = nil
 	}
-	for i := range r.jobs.len() {
-		at := r.jobs.at(i).expiredAt
-		if l, ok := byAt[at]; ok {
-			byAt[at] = append(l, i)
+	r.jobs.each(func(i int, j revJob) {
+		if l, ok := byAt[j.expiredAt]; ok {
+			byAt[j.expiredAt] = append(l, i)
 		}
-	}
+	})
 	var out []RevocationCliff
 	for _, c := range cs {
 		rc := RevocationCliff{At: c.At, Drained: true}
 		var ws []model.Millis
 		for _, i := range byAt[ms(c.At)] {
-			j := r.jobs.at(i)
+			j := r.jobs.job(i)
 			rc.Leases++
 			rc.Retries += int(j.attempts) - 1
 			last := j.revokedAt
