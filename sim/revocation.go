@@ -211,6 +211,16 @@ func (r *revoker) advance(t model.Millis) {
 // becomes a revocation job on its mount's queue (§5.3, §6.1).
 func (r *revoker) ended(n model.NodeID, mount int, at model.Instant) {
 	t := ms(at)
+	if (r.blocked || r.polling) && t == r.now && (len(r.heap) == 0 || r.heap[0].at > t) {
+		// A cascade's next lease, while the dispatcher cannot take it: it
+		// joins its mount's last run, and the jobs' last arrival run.
+		m := &r.mounts[mount]
+		if q := m.queue; m.head < len(q) && int(q[len(q)-1].to) == r.jobs.len() && r.jobs.addQuiet(n, int32(mount), t) {
+			q[len(q)-1].to++
+			m.pending++
+			return
+		}
+	}
 	if len(r.heap) > 0 && r.heap[0].at <= t {
 		r.advance(t)
 	}

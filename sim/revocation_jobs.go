@@ -46,6 +46,19 @@ func (js *revJobs) add(n model.NodeID, mount int32, t model.Millis) int {
 	return j
 }
 
+// addQuiet appends the job of lease n on mount at t when it belongs to the
+// last arrival run and its block has no records (a cascade's next job,
+// with the dispatcher busy): one 4-byte store. It reports false, adding
+// nothing, otherwise.
+func (js *revJobs) addQuiet(n model.NodeID, mount int32, t model.Millis) bool {
+	k := len(js.runs) - 1
+	if k < 0 || js.runs[k].mount != mount || js.runs[k].at != t || js.len()>>blockBits < len(js.states) {
+		return false
+	}
+	js.lease.add(n)
+	return true
+}
+
 // arrived is job j as it arrived, in arrival run k.
 func (js *revJobs) arrived(j, k int) revJob {
 	r := &js.runs[k]
