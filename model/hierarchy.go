@@ -31,14 +31,25 @@ var ErrBatchRevoke = errors.New("batch tokens cannot be revoked")
 // no pointers, so a large fleet costs a few words per node and the garbage
 // collector never scans it. Children are kept in creation order, which
 // makes every revocation order deterministic.
+//
+// 17 bytes a node: parent, the first child, the next and previous
+// sibling, and a byte of flags (kind, alive, hadTokens, and a walk's
+// mark). The previous-sibling links are circular through the first child
+// (prev of the first child is the last one), so no column holds the last
+// child: a lease, which has no children, carries one child column, not two.
 type Hierarchy struct {
-	parent, first, last, next, prev []NodeID
-	kind                            []NodeKind
-	alive                           []bool
-	hadTokens                       []bool   // a child token was ever added: walks look for them only there
-	stack                           []NodeID // reused by walks
-	mark                            []bool   // reused by RevokeTree
+	parent, first, next, prev []NodeID
+	flags                     []uint8
+	stack                     []NodeID // reused by walks
 }
+
+// flags of a node: its kind in the low bits, then these.
+const (
+	kindMask  uint8 = 3
+	aliveBit  uint8 = 4
+	hadTokens uint8 = 8  // a child token was ever added: walks look for them only there
+	markBit   uint8 = 16 // on the walk's stack, children pushed (revokeSubtree)
+)
 
 // Len is the number of nodes ever added.
 func (h *Hierarchy) Len() int { return len(h.parent) }
@@ -48,10 +59,10 @@ func (h *Hierarchy) Len() int { return len(h.parent) }
 func (h *Hierarchy) Parent(n NodeID) NodeID { return h.parent[n] }
 
 // Kind returns what n is.
-func (h *Hierarchy) Kind(n NodeID) NodeKind { return h.kind[n] }
+func (h *Hierarchy) Kind(n NodeID) NodeKind { return NodeKind(h.flags[n] & kindMask) }
 
 // Alive reports whether n has not been revoked.
-func (h *Hierarchy) Alive(n NodeID) bool { return h.alive[n] }
+func (h *Hierarchy) Alive(n NodeID) bool { return h.flags[n]&aliveBit != 0 }
 
 // Children calls f for each live child of n in creation order.
 func (h *Hierarchy) Children(n NodeID, f func(NodeID)) {
@@ -67,10 +78,10 @@ func (h *Hierarchy) Children(n NodeID, f func(NodeID)) {
 // the parent index, but they stop working when the parent does (§3.2).
 func (h *Hierarchy) AddToken(parent NodeID, batch bool) (NodeID, error) {
 	if parent != None {
-		if !h.alive[parent] {
+		if !h.Alive(parent) {
 			return None, errors.New("parent token not found")
 		}
-		if h.kind[parent] != ServiceToken {
+		if h.Kind(parent) != ServiceToken {
 			return None, ErrBatchParent
 		}
 	}
@@ -86,7 +97,7 @@ func (h *Hierarchy) AddToken(parent NodeID, batch bool) (NodeID, error) {
 // service token; the batch token's parent for a non-orphan batch token;
 // None (no index: the lease lives by its own TTL) for an orphan batch token.
 func (h *Hierarchy) LeaseIndex(tok NodeID) NodeID {
-	if h.kind[tok] == BatchToken {
+	if h.Kind(tok) == BatchToken {
 		return h.parent[tok]
 	}
 	return tok
@@ -94,7 +105,7 @@ func (h *Hierarchy) LeaseIndex(tok NodeID) NodeID {
 
 // AddLease adds a lease issued by token tok, indexed per LeaseIndex.
 func (h *Hierarchy) AddLease(tok NodeID) (NodeID, error) {
-	if !h.alive[tok] {
+	if !h.Alive(tok) {
 		return None, errors.New("token not found")
 	}
 	return h.add(h.LeaseIndex(tok), LeaseNode), nil
@@ -107,22 +118,19 @@ func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
 	}
 	h.parent = append(h.parent, parent)
 	h.first = append(h.first, None)
-	h.last = append(h.last, None)
 	h.next = append(h.next, None)
 	h.prev = append(h.prev, None)
-	h.kind = append(h.kind, k)
-	h.alive = append(h.alive, true)
-	h.hadTokens = append(h.hadTokens, false)
+	h.flags = append(h.flags, uint8(k)|aliveBit)
 	if parent != None {
 		if k != LeaseNode {
-			h.hadTokens[parent] = true
+			h.flags[parent] |= hadTokens
 		}
-		if l := h.last[parent]; l != None {
-			h.next[l], h.prev[id] = id, l
+		if f := h.first[parent]; f != None {
+			l := h.prev[f] // the last child
+			h.next[l], h.prev[id], h.prev[f] = id, l, id
 		} else {
-			h.first[parent] = id
+			h.first[parent], h.prev[id] = id, id
 		}
-		h.last[parent] = id
 	}
 	return id
 }
@@ -133,16 +141,13 @@ func (h *Hierarchy) Reserve(n int) { h.grow(n) }
 
 // grow makes room for n more nodes at once: append grows a large slice by
 // a quarter, and a fleet re-reading a million credentials would copy the
-// eight columns over four times.
+// columns over four times.
 func (h *Hierarchy) grow(n int) {
 	h.parent = slices.Grow(h.parent, n)
 	h.first = slices.Grow(h.first, n)
-	h.last = slices.Grow(h.last, n)
 	h.next = slices.Grow(h.next, n)
 	h.prev = slices.Grow(h.prev, n)
-	h.kind = slices.Grow(h.kind, n)
-	h.alive = slices.Grow(h.alive, n)
-	h.hadTokens = slices.Grow(h.hadTokens, n)
+	h.flags = slices.Grow(h.flags, n)
 }
 
 // RevokeTree implements tree revocation (semantics.md §6.1,
@@ -156,10 +161,10 @@ func (h *Hierarchy) grow(n int) {
 // One walk with an explicit stack, no recursion and no allocation once the
 // stack has grown: a million-node subtree is a few passes over arrays.
 func (h *Hierarchy) RevokeTree(n NodeID, revoked func(NodeID)) (int, error) {
-	if h.kind[n] == BatchToken {
+	if h.Kind(n) == BatchToken {
 		return 0, ErrBatchRevoke
 	}
-	if !h.alive[n] {
+	if !h.Alive(n) {
 		return 0, nil
 	}
 	return h.revokeSubtree(n, revoked), nil
@@ -169,7 +174,7 @@ func (h *Hierarchy) RevokeTree(n NodeID, revoked func(NodeID)) (int, error) {
 // cascade, allowed for batch tokens too (a batch token's end invalidates
 // nothing but itself, since it cannot have children, §3.2).
 func (h *Hierarchy) ExpireTree(n NodeID, revoked func(NodeID)) int {
-	if !h.alive[n] {
+	if !h.Alive(n) {
 		return 0
 	}
 	return h.revokeSubtree(n, revoked)
@@ -181,49 +186,48 @@ func (h *Hierarchy) ExpireTree(n NodeID, revoked func(NodeID)) int {
 // the order of the calls are meant to be observed from revoked).
 func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 	count := 0
-	if cap(h.mark) < len(h.parent) {
-		h.mark = make([]bool, len(h.parent), cap(h.parent))
-	}
-	h.mark = h.mark[:len(h.parent)]
 	st := append(h.stack[:0], n)
 	for len(st) > 0 {
 		top := st[len(st)-1]
-		if !h.mark[top] {
+		if h.flags[top]&markBit == 0 {
 			// First visit: push child tokens (reverse, so they pop in
 			// creation order); leases are emitted with their token. A
 			// token that never had a child token has only leases: a
 			// million of them are not scanned twice.
-			h.mark[top] = true
-			if h.hadTokens[top] {
-				for c := h.last[top]; c != None; c = h.prev[c] {
-					if h.kind[c] != LeaseNode {
+			h.flags[top] |= markBit
+			if f := h.first[top]; f != None && h.flags[top]&hadTokens != 0 {
+				for c := h.prev[f]; ; c = h.prev[c] {
+					if h.flags[c]&kindMask != uint8(LeaseNode) {
 						st = append(st, c)
+					}
+					if c == f {
+						break
 					}
 				}
 			}
 			continue
 		}
 		st = st[:len(st)-1]
-		h.mark[top] = false
 		// All of top's children go with it, its child tokens already
 		// revoked (post-order): its list is dropped whole, not unlinked
 		// node by node. A dropped node keeps its stale next and prev: with
 		// no parent, nothing reads them again (detach stops at parent).
 		for c := h.first[top]; c != None; c = h.next[c] {
 			h.parent[c] = None
-			if h.kind[c] == LeaseNode {
-				h.alive[c] = false
+			if f := h.flags[c]; f&kindMask == uint8(LeaseNode) {
+				h.flags[c] = f &^ aliveBit
 				count++
 				if revoked != nil {
 					revoked(c)
 				}
 			}
 		}
-		h.first[top], h.last[top] = None, None
+		h.first[top] = None
+		h.flags[top] &^= markBit
 		if top == n {
 			h.kill(top) // the subtree's root leaves its parent's list
 		} else {
-			h.alive[top] = false // its parent's loop unlinks it
+			h.flags[top] &^= aliveBit // its parent's loop unlinks it
 		}
 		count++
 		if revoked != nil {
@@ -241,16 +245,16 @@ func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
 // parent index, so their parent lookup now fails: they stop working too
 // (§3.2, lookupBatchToken). Order: leases, batch children, the token.
 func (h *Hierarchy) RevokeOrphan(n NodeID, revoked func(NodeID)) (int, error) {
-	if h.kind[n] == BatchToken {
+	if h.Kind(n) == BatchToken {
 		return 0, ErrBatchRevoke
 	}
-	if !h.alive[n] {
+	if !h.Alive(n) {
 		return 0, nil
 	}
 	count := 0
 	for c := h.first[n]; c != None; {
 		nx := h.next[c]
-		switch h.kind[c] {
+		switch h.Kind(c) {
 		case ServiceToken:
 			h.detach(c)
 		default: // leases and batch children end with the token
@@ -271,14 +275,14 @@ func (h *Hierarchy) RevokeOrphan(n NodeID, revoked func(NodeID)) (int, error) {
 
 // RevokeLease revokes one lease on its own (its expiry or sys/leases/revoke).
 func (h *Hierarchy) RevokeLease(n NodeID) {
-	if h.alive[n] {
+	if h.Alive(n) {
 		h.kill(n)
 	}
 }
 
 // kill marks n dead and unlinks it from its parent's children.
 func (h *Hierarchy) kill(n NodeID) {
-	h.alive[n] = false
+	h.flags[n] &^= aliveBit
 	h.detach(n)
 }
 
@@ -288,15 +292,16 @@ func (h *Hierarchy) detach(n NodeID) {
 	if p == None {
 		return
 	}
-	if pr := h.prev[n]; pr != None {
-		h.next[pr] = h.next[n]
-	} else {
-		h.first[p] = h.next[n]
-	}
-	if nx := h.next[n]; nx != None {
-		h.prev[nx] = h.prev[n]
-	} else {
-		h.last[p] = h.prev[n]
+	f, nx, pr := h.first[p], h.next[n], h.prev[n] // pr: the last child when n is the first
+	switch {
+	case n == f && nx == None: // the only child
+		h.first[p] = None
+	case n == f:
+		h.first[p], h.prev[nx] = nx, pr
+	case nx == None: // the last child: the first's prev names its predecessor
+		h.next[pr], h.prev[f] = None, pr
+	default:
+		h.next[pr], h.prev[nx] = nx, pr
 	}
 	h.parent[n], h.next[n], h.prev[n] = None, None, None
 }

@@ -143,5 +143,20 @@ func TestHierarchyColumnsDouble(t *testing.T) {
 		}
 	}
 	assert.LessOrEqual(t, grew, 12)
-	assert.Equal(t, len(h.parent), len(h.alive))
+	assert.Equal(t, len(h.parent), len(h.flags))
+}
+
+// The columns a node costs (issue 10: engine state per lease): 17 bytes,
+// of which a lease uses all but its first-child link.
+func TestHierarchyBytesPerNode(t *testing.T) {
+	var h Hierarchy
+	h.Reserve(1000)
+	root, err := h.AddToken(None, false)
+	require.NoError(t, err)
+	for range 999 {
+		_, err := h.AddLease(root)
+		require.NoError(t, err)
+	}
+	bytes := 4*(cap(h.parent)+cap(h.first)+cap(h.next)+cap(h.prev)) + cap(h.flags)
+	assert.Equal(t, 17, bytes/h.Len())
 }
