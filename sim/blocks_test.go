@@ -47,12 +47,26 @@ func TestCascadeRecordSizes(t *testing.T) {
 func TestRevJobsLazy(t *testing.T) {
 	const n = 3<<blockBits + 5
 	mountAt := func(i int) (int32, model.Millis) { return int32(i / 3000 % 2), model.Millis(i/1000) * 1000 }
+	leaseOf := func(i int) model.NodeID { // steps of 1, of 2, backwards, and none
+		switch {
+		case i < 2500:
+			return model.NodeID(i + 7)
+		case i < 6000:
+			return model.NodeID(2*i + 7)
+		case i < 7000:
+			return model.NodeID(100_000 - i)
+		}
+		return model.NodeID(200_000 + i*i%10_007)
+	}
 	want := make([]revJob, n)
 	var js revJobs
 	for i := range n {
 		m, at := mountAt(i)
-		require.Equal(t, i, js.add(model.NodeID(i+7), m, at))
-		want[i] = revJob{lease: model.NodeID(i + 7), mount: m, expiredAt: at, revokedAt: -1, markedAt: -1}
+		if i%2 == 0 || !js.addQuiet(leaseOf(i), m, at) { // a cascade's next job, or not
+			require.Equal(t, i, js.add(leaseOf(i), m, at))
+		}
+		require.Equal(t, i+1, js.len())
+		want[i] = revJob{lease: leaseOf(i), mount: m, expiredAt: at, revokedAt: -1, markedAt: -1}
 		if i%5000 == 4999 { // a worker takes a job: its block gets records, later arrivals write theirs
 			js.at(i-10).attempts++
 			want[i-10].attempts++

@@ -8,61 +8,88 @@ import (
 
 // revJobs is the revocation jobs in arrival order, materialised lazily: a
 // cascade's million leases arrive at once, but the workers take them a few
-// at a time. An arrival writes the lease's id (4 bytes), and its full record
-// (revJob, 40 bytes) only when its block of jobs has one already; otherwise
-// the block's records are made when the dispatcher first takes one of its
-// jobs, from the ids and the arrival runs (a run is appended when a job's
-// mount or instant differs from the last run's, so each job without a
-// record has its own values in the last run begun at or before it). A job
-// nobody took reads as it arrived (job, each): no attempt, not revoked,
-// not marked. Jobs trickling in are taken at once, so their blocks have
-// records and their runs are few.
+// at a time. A job's full record (revJob, 40 bytes) is written at its
+// arrival only when its block of jobs has records already; otherwise the
+// block's records are made when the dispatcher first takes one of its jobs,
+// from the arrival runs. A run is the jobs of one mount and instant whose
+// leases step by a constant (a cascade's leases are mostly consecutive
+// ids, or every other one under child tokens): a cascade of a million
+// leases writes nothing per lease. A run is begun whenever a job without a
+// record does not continue the last one, so each such job is described by
+// the last run begun at or before it. A job nobody took reads as it
+// arrived (job, each): no attempt, not revoked, not marked. Jobs trickling
+// in are taken at once, so their blocks have records and runs are few.
 type revJobs struct {
-	lease  blocks[model.NodeID]
+	n      int                       // jobs
 	runs   []arrivalRun              // in job order; runs[i] starts at job runs[i].from
 	states []*[1 << blockBits]revJob // per block of jobs; nil until one of them is taken
 }
 
 // arrivalRun is the jobs from `from` on (to the next run) with one mount
-// and one instant: a cascade's jobs of one mount are one run.
+// and one instant, job from+i of lease lease+i·stride.
 type arrivalRun struct {
-	from  int32
-	mount int32
-	at    model.Millis
+	from   int32
+	mount  int32
+	at     model.Millis
+	lease  model.NodeID
+	stride int32 // 0 until the run's second job
 }
 
-func (js *revJobs) len() int { return js.lease.len() }
+func (js *revJobs) len() int { return js.n }
 
 // add appends the job of lease n on mount at t and returns its index.
 func (js *revJobs) add(n model.NodeID, mount int32, t model.Millis) int {
-	j := js.lease.add(n)
+	j := js.n
+	js.n++
 	if b := j >> blockBits; b < len(js.states) && js.states[b] != nil {
 		js.states[b][j&(1<<blockBits-1)] = revJob{lease: n, mount: mount, expiredAt: t, revokedAt: -1, markedAt: -1}
 		return j
 	}
-	if k := len(js.runs) - 1; k < 0 || js.runs[k].mount != mount || js.runs[k].at != t {
-		js.runs = append(js.runs, arrivalRun{from: int32(j), mount: mount, at: t})
+	if !js.continues(j, n, mount, t) {
+		js.runs = append(js.runs, arrivalRun{from: int32(j), mount: mount, at: t, lease: n})
 	}
 	return j
 }
 
-// addQuiet appends the job of lease n on mount at t when it belongs to the
-// last arrival run and its block has no records (a cascade's next job,
-// with the dispatcher busy): one 4-byte store. It reports false, adding
-// nothing, otherwise.
-func (js *revJobs) addQuiet(n model.NodeID, mount int32, t model.Millis) bool {
+// continues reports whether job j of lease n on mount at t continues the
+// last run, fixing its stride at its second job.
+func (js *revJobs) continues(j int, n model.NodeID, mount int32, t model.Millis) bool {
 	k := len(js.runs) - 1
-	if k < 0 || js.runs[k].mount != mount || js.runs[k].at != t || js.len()>>blockBits < len(js.states) {
+	if k < 0 {
 		return false
 	}
-	js.lease.add(n)
+	r := &js.runs[k]
+	if r.mount != mount || r.at != t {
+		return false
+	}
+	i := int64(j) - int64(r.from)
+	if r.stride == 0 && i == 1 {
+		if d := int64(n) - int64(r.lease); d != 0 && d == int64(int32(d)) {
+			r.stride = int32(d)
+			return true
+		}
+		return false
+	}
+	return int64(r.lease)+i*int64(r.stride) == int64(n)
+}
+
+// addQuiet appends the job of lease n on mount at t when its block has no
+// records and it continues the last run (a cascade's next job, with the
+// dispatcher busy): no store but the count. It reports false, adding
+// nothing, otherwise.
+func (js *revJobs) addQuiet(n model.NodeID, mount int32, t model.Millis) bool {
+	if js.n>>blockBits < len(js.states) || !js.continues(js.n, n, mount, t) {
+		return false
+	}
+	js.n++
 	return true
 }
 
 // arrived is job j as it arrived, in arrival run k.
 func (js *revJobs) arrived(j, k int) revJob {
 	r := &js.runs[k]
-	return revJob{lease: *js.lease.at(j), mount: r.mount, expiredAt: r.at, revokedAt: -1, markedAt: -1}
+	lease := model.NodeID(int64(r.lease) + int64(j-int(r.from))*int64(r.stride))
+	return revJob{lease: lease, mount: r.mount, expiredAt: r.at, revokedAt: -1, markedAt: -1}
 }
 
 // runOf is the index of the arrival run of job j.
