@@ -533,23 +533,13 @@ func (e *Engine) watcherGrace(n model.NodeID, lease, increment model.Duration) f
 	return 0.1*l + e.draw(n, drawGrace)*0.1*l
 }
 
-// The engine's purposes, indexing Engine.draws and entityCold.draws.
+// The engine's purposes, indexing Engine.draws (draw counts them per entity).
 const (
 	drawRenew = iota // renew jitter: RenewFraction's jitter, refresh_at's ±0.05
 	drawGrace        // the watcher's grace
 	drawFault        // retry backoff after a failed renewal
 	numDraws
 )
-
-// draw is entity n's next number of purpose p, in [0, 1): the k-th of its
-// own, so it depends on the seed and n's (class, actor, replica, generation)
-// and on nothing any other entity does.
-func (e *Engine) draw(n model.NodeID, p int) float64 {
-	c := &e.cold[n]
-	k := c.draws[p]
-	c.draws[p]++
-	return e.draws[p].Float64(e.key(n), uint64(k))
-}
 
 // watcherSleep is 2/3 of the remaining TTL plus a third of the grace, in
 // whole seconds (at least one).

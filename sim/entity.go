@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/leasesim/leasesim/model"
+import (
+	"fmt"
+
+	"github.com/leasesim/leasesim/model"
+)
 
 // entity is one token or lease. It is kept in an array indexed by the
 // hierarchy's NodeID. A lease's lifetime state is in the entity itself; a
@@ -34,23 +38,65 @@ type entity struct {
 	ended    bool
 }
 
-// entityCold is what an entity's own events seldom read: the counters of
-// its random numbers (Engine.cold, 12 bytes per entity, no pointers).
+// entityCold is what an entity's own events seldom read: how many numbers
+// its holder's renewal policy drew for it (Engine.cold, 4 bytes per
+// entity). Its fault numbers are counted in its past (draw).
 type entityCold struct {
-	draws [numDraws]uint32 // numbers drawn so far, per purpose: the k of the next one
+	drawn uint32 // renew-jitter or grace numbers drawn: the k of the next one; graceDraws says which
 }
 
 // entityPast is how an entity was replaced and ended: what only reports
-// read (Engine.past, 24 bytes, no pointers). An entity has one from its
-// first replacement, capped renewal or end on, so the array follows what
-// ended, not what lives.
+// read, and the count of its fault numbers (Engine.past, 28 bytes, no
+// pointers). An entity has one from its first replacement, capped renewal,
+// failed renewal or end on, so the array follows what ended, not what
+// lives.
 type entityPast struct {
 	root       model.NodeID // for Cascade: the entity whose end revoked it
 	capped     int32        // 1 + index of its first capped renewal in Engine.capped; 0: none
 	endBy      layerRef
 	replacedAt runInstant
 	endAt      runInstant
+	faults     uint32 // fault numbers drawn (renewals failed in an outage): the k of the next one
 	cause      EndCause
+}
+
+// draw is entity n's next number of purpose p, in [0, 1): the k-th of its
+// own, so it depends on the seed and n's (class, actor, replica, generation)
+// and on nothing any other entity does.
+func (e *Engine) draw(n model.NodeID, p int) float64 {
+	var k uint32
+	if p == drawFault {
+		f := &e.pastFor(n).faults
+		k, *f = *f, *f+1
+	} else {
+		k = e.policyDraw(n, p)
+	}
+	return e.draws[p].Float64(e.key(n), uint64(k))
+}
+
+// graceDraws marks entityCold.drawn as counting grace numbers, not renew
+// jitter. An entity's holder draws one of the two, by its renewal policy,
+// which never changes: a watcher draws its grace, a fraction its jitter,
+// a refresh_at its one ±0.05. So one count serves both, and a change that
+// made an entity draw both would panic here rather than share it.
+const graceDraws = 1 << 31
+
+// policyDraw is the k of entity n's next renew-jitter or grace number (p).
+func (e *Engine) policyDraw(n model.NodeID, p int) uint32 {
+	c := &e.cold[n].drawn
+	var mode uint32
+	if p == drawGrace {
+		mode = graceDraws
+	}
+	switch {
+	case *c&^graceDraws == 0: // none drawn yet
+		*c = mode
+	case *c&graceDraws != mode:
+		panic(fmt.Sprintf("sim: entity %d draws both renew-jitter and grace numbers", n))
+	}
+	k := *c &^ graceDraws
+	*c++
+	return k
 }
 
 // noPast is the past of an entity that has none yet.

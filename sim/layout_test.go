@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 // packed lifetime state, so that a page-aligned array never splits one
 // across two lines (docs/performance.md; a field added that overflows the
 // line costs a cache miss per event at a million leases). What is seldom
-// read is 12 bytes beside it, and how an entity ended is kept only for
+// read is 4 bytes beside it, and how an entity ended is kept only for
 // those that did. None holds a pointer, so the collector never scans their
 // arrays.
 func TestEntityLayout(t *testing.T) {
@@ -24,8 +25,8 @@ func TestEntityLayout(t *testing.T) {
 	}{
 		{entity{}, 64, "entity: one cache line, its lease's state in it"},
 		{model.LeaseState{}, 24, "model.LeaseState: in the entity's line"},
-		{entityCold{}, 12, "entityCold"},
-		{entityPast{}, 24, "entityPast"},
+		{entityCold{}, 4, "entityCold"},
+		{entityPast{}, 28, "entityPast"},
 		{tokenState{}, 16, "tokenState"},
 		{replica{}, 16, "replica: one per lease in a fleet"},
 	} {
@@ -62,4 +63,23 @@ func TestHasPointers(t *testing.T) {
 	}{})))
 	assert.True(t, hasPointers(reflect.TypeOf(model.Layer{})), "a string")
 	assert.True(t, hasPointers(reflect.TypeOf([2]struct{ p *int }{})))
+}
+
+// An entity counts its renew-jitter or grace numbers in one counter (its
+// policy draws one kind), its fault numbers in its past; each kind still
+// draws its own k-th number, and drawing both of the first two is refused.
+func TestEntityDrawCounts(t *testing.T) {
+	e := &Engine{ents: []entity{{kind: entLease}, {kind: entToken}}, cold: make([]entityCold, 2), toks: make([]tokenState, 1)}
+	for p := range numDraws {
+		e.draws[p] = NewDraws(7, Purpose(fmt.Sprint(p)))
+	}
+	for k := range uint64(3) {
+		assert.Equal(t, e.draws[drawGrace].Float64(e.key(0), k), e.draw(0, drawGrace))
+		assert.Equal(t, e.draws[drawRenew].Float64(e.key(1), k), e.draw(1, drawRenew))
+		assert.Equal(t, e.draws[drawFault].Float64(e.key(0), k), e.draw(0, drawFault))
+		assert.Equal(t, e.draws[drawFault].Float64(e.key(1), k), e.draw(1, drawFault))
+	}
+	assert.Panics(t, func() { e.draw(0, drawRenew) })
+	assert.Panics(t, func() { e.draw(1, drawGrace) })
+	assert.Len(t, e.past, 2, "fault numbers begin the past")
 }
