@@ -542,9 +542,18 @@ const (
 )
 
 // watcherSleep is 2/3 of the remaining TTL plus a third of the grace, in
-// whole seconds (at least one).
+// whole seconds (at least one): floor(x), at least 1. Every renewal asks,
+// so it truncates rather than call math.Floor and math.Max: truncation is
+// the floor from 1 up, and below 1 the answer is 1 either way.
 func watcherSleep(remaining model.Duration, grace float64) model.Duration {
-	return model.Duration(math.Max(1, math.Floor(2.0/3.0*float64(remaining)+grace/3)))
+	x := 2.0/3.0*float64(remaining) + grace/3
+	switch {
+	case x < 1:
+		return 1
+	case x >= 1<<62: // beyond what an int64 holds exactly
+		return model.Duration(math.Floor(x))
+	}
+	return model.Duration(x)
 }
 
 func (e *Engine) fractionDelay(n model.NodeID, ttl model.Duration, p scenarios.RenewPolicy) model.Duration {

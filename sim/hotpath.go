@@ -35,23 +35,17 @@ func (e *Engine) leaseRenewal(n model.NodeID, inc model.Duration) *model.LeaseRe
 	return s.r
 }
 
-// warm prefetches the state an event for target reads (Loop.Warm): at
-// stage 2 its entity (a lease's state is in it), at stage 1 (the entity
-// cached by then) its expiry's queue slot. target may be an actor's index rather than an
-// entity's: prefetching changes nothing.
-func (e *Engine) warm(target int32, stage int) {
+// warm prefetches the state an event for target reads (Loop.Warm): its
+// entity, a lease's state in it. target may be an actor's index rather
+// than an entity's: prefetching changes nothing.
+func (e *Engine) warm(target int32) {
 	if uint(target) >= uint(len(e.ents)) {
 		return
 	}
-	en := &e.ents[target]
-	if stage > 1 {
-		prefetch(unsafe.Pointer(en))
-		if r := &e.el.resume; uint(target) < uint(len(r.runs)) {
-			prefetch(unsafe.Pointer(&r.runs[target])) // read by handling (resume.go)
-		}
-		return
+	prefetch(unsafe.Pointer(&e.ents[target]))
+	if r := &e.el.resume; uint(target) < uint(len(r.runs)) {
+		prefetch(unsafe.Pointer(&r.runs[target])) // read by handling (resume.go)
 	}
-	e.loop.Queue.prefetch(en.expiry)
 }
 
 // reserve sizes the entity, lease and token arrays and the queue for the

@@ -70,7 +70,7 @@ type Loop struct {
 	// next (see warm), so that it can prefetch their state: a fleet's
 	// state does not fit in the caches, and misses overlapped with other
 	// work cost far less than misses waited for. It must change nothing.
-	Warm func(target int32, stage int)
+	Warm func(target int32)
 	// Pass, when set, is called with the instant of the next event (or
 	// maxInstant) once every event up to PassAt has run, before that next
 	// event and before Run stops: it may queue events, and must move
@@ -157,19 +157,18 @@ func (l *Loop) Schedule(at model.Instant, order uint8, kind Kind, target, arg in
 }
 
 // warm prefetches in stages for the events behind the one just popped in
-// its calendar FIFO: the queue slot (or keyed timer) of the one 8 places
-// on; the first state of the one 4 places on (Warm stage 2: its slot is
-// cached by now, so its target can be read); what that state leads to for
-// the one 2 places on (stage 1: its first state is cached by now); and
-// the slot the next Push will take. Each step reads only what an earlier
-// one fetched, so none of them waits for memory. The distances leave each
-// fetch an event or more (~250 ns at a million leases) to arrive from
-// DRAM; on this loaded machine 6/3/1 and 10/5/2 measured the same within
-// noise.
+// its calendar FIFO: the queue slot or keyed timer of the one 8 places on,
+// which its pop reads; the state of the one 4 places on (Warm: its slot is
+// cached by now, so its target can be read); and the slot the next Push
+// will take. Each step reads only what an earlier one fetched, so none of
+// them waits for memory. The distances leave each fetch an event or more
+// (~150 ns at 100k leases) to arrive. A renewal's state is one line, the
+// entity with its lease (entity.go); a stage for a second line, at 2
+// places on, cost more than it saved.
 func (l *Loop) warm(popped entry) {
 	q := &l.Queue
-	next := q.ahead(popped) // 2, 4 and 8 places on
-	if r := next[2]; r >= 0 {
+	next := q.ahead(popped) // 4 and 8 places on
+	if r := next[1]; r >= 0 {
 		prefetch(unsafe.Pointer(&q.slots[r]))
 	} else if r != noRef {
 		prefetch(unsafe.Pointer(&q.timers[^r]))
@@ -177,10 +176,7 @@ func (l *Loop) warm(popped entry) {
 	if q.freeCount > reuseDelay {
 		prefetch(unsafe.Pointer(&q.slots[q.freeHead]))
 	}
-	if r := next[1]; r != noRef {
-		l.Warm(q.refTarget(r), 2)
-	}
 	if r := next[0]; r != noRef {
-		l.Warm(q.refTarget(r), 1)
+		l.Warm(q.refTarget(r))
 	}
 }

@@ -335,15 +335,15 @@ func (q *Queue) top() (entry, int32, bool) {
 
 // aheadDist are the places behind the head of a calendar FIFO that
 // Queue.ahead looks at (Loop.warm says why these).
-var aheadDist = [3]int{2, 4, 8}
+var aheadDist = [2]int{4, 8}
 
-// ahead returns the refs of the events 2, 4 and 8 places behind the head
+// ahead returns the refs of the events 4 and 8 places behind the head
 // of the calendar FIFO the last pop took from (stale or not; noRef past
 // its end): the events likely to run next, for warming caches. It walks
 // the FIFO once, and prefetches the chunk after the 8th event's, so that
 // the walk finds it cached when it gets there. It changes nothing.
-func (q *Queue) ahead(t entry) (slots [3]int32) {
-	slots = [3]int32{noRef, noRef, noRef}
+func (q *Queue) ahead(t entry) (slots [2]int32) {
+	slots = [2]int32{noRef, noRef}
 	c := &q.cal
 	if c.lists == nil {
 		return slots
@@ -376,13 +376,6 @@ func (q *Queue) ahead(t entry) (slots [3]int32) {
 func (q *Queue) reserve(n int) {
 	if n > cap(q.slots) {
 		q.slots = slices.Grow(q.slots, n-len(q.slots))
-	}
-}
-
-// prefetch brings the slot of h's event towards the cache (Loop.warm).
-func (q *Queue) prefetch(h Handle) {
-	if s := int32(h) & indexMask; h >= 0 && int(s) < len(q.slots) {
-		prefetch(unsafe.Pointer(&q.slots[s]))
 	}
 }
 

@@ -12,8 +12,11 @@ package sim
 import (
 	"bytes"
 	"flag"
+	"math"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/scenarios"
 )
 
@@ -112,5 +115,28 @@ func TestOneTimerMatchesQueued(t *testing.T) {
 	t.Logf("%d runs compared (%d renumbered mid-run), %d differ", compared, renumbered, failures)
 	if *timerN >= 30 && renumbered < compared/5 {
 		t.Errorf("only %d of %d runs renumbered their seqs mid-run", renumbered, compared)
+	}
+}
+
+// TestWatcherSleepFloors: watcherSleep's truncation is floor(x), at least
+// 1, as math.Max(1, math.Floor(x)), around whole seconds and across the
+// TTLs and graces a watcher sees.
+func TestWatcherSleepFloors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range 100_000 {
+		rem := model.Duration(rng.Int64N(int64(10 * 365 * model.Day)))
+		if i%4 == 0 {
+			rem = model.Duration(rng.IntN(10))
+		}
+		grace := rng.Float64() * 0.2 * float64(rem)
+		if i%3 == 0 { // x a whole number, or just below or above one
+			rem -= rem % 3
+			grace = math.Nextafter(float64(3*rng.IntN(1000)), float64(rng.IntN(3)-1)*math.Inf(1))
+			grace = max(grace, 0)
+		}
+		want := model.Duration(math.Max(1, math.Floor(2.0/3.0*float64(rem)+grace/3)))
+		if got := watcherSleep(rem, grace); got != want {
+			t.Fatalf("watcherSleep(%d, %v) = %d, want %d", rem, grace, got, want)
+		}
 	}
 }
