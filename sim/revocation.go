@@ -50,7 +50,7 @@ type revoker struct {
 	irrevocable []int // jobs marked irrevocable and not yet revoked, in marking order
 	passAt      model.Millis
 
-	secs map[revSecKey]*revSecond // activity per second and mount, for events.jsonl and peaks
+	secs []perSecond[revSecond] // activity per mount and second, for events.jsonl and peaks (revocation_seconds.go)
 }
 
 type revMount struct {
@@ -127,11 +127,6 @@ func (h *revHeap) Pop() any {
 	return x
 }
 
-type revSecKey struct {
-	sec   int64
-	mount int
-}
-
 // revSecond is one second of one mount's revocation work.
 type revSecond struct {
 	Attempts, Failures, Revoked, Irrevocable int
@@ -143,7 +138,7 @@ func newRevoker(s *scenarios.Scenario, seed uint64) *revoker {
 		return nil
 	}
 	r := &revoker{cfg: cfg, draws: NewDraws(seed, PurposeRevocation), byPath: map[string]int{}, last: -1,
-		horizon: model.Millis(s.Horizon) * 1000, secs: map[revSecKey]*revSecond{}}
+		horizon: model.Millis(s.Horizon) * 1000}
 	for _, ev := range s.Events {
 		switch ev.Do {
 		case scenarios.EventDBOutage, scenarios.EventSlowdown:
@@ -415,16 +410,6 @@ func (r *revoker) pass() {
 		r.passAt = model.NextIrrevocablePass(r.now)
 		r.push(revEvent{at: r.passAt, kind: revPass})
 	}
-}
-
-func (r *revoker) second(t model.Millis, mount int) *revSecond {
-	k := revSecKey{int64(t / 1000), mount}
-	s := r.secs[k]
-	if s == nil {
-		s = &revSecond{}
-		r.secs[k] = s
-	}
-	return s
 }
 
 // finish runs the work to the end of the run: what is not revoked by then

@@ -97,35 +97,12 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	for i := range r.mounts {
 		loads[i].Mount = r.mounts[i].path
 	}
-	// Per-second activity, in time order, with each mount's backlog.
-	keys := make([]revSecKey, 0, len(r.secs))
-	for k := range r.secs {
-		if k.sec <= int64(end) {
-			keys = append(keys, k)
-		}
-	}
-	// Jobs arrive at whole seconds: their backlog steps come from arrivals too.
-	arrivals := map[revSecKey]int{}
-	r.jobs.each(func(_ int, j revJob) {
-		k := revSecKey{int64(j.expiredAt / 1000), int(j.mount)}
-		if arrivals[k] == 0 {
-			if _, ok := r.secs[k]; !ok && k.sec <= int64(end) {
-				keys = append(keys, k)
-				r.secs[k] = &revSecond{}
-			}
-		}
-		arrivals[k]++
-	})
-	slices.SortFunc(keys, func(a, b revSecKey) int {
-		if a.sec != b.sec {
-			return int(a.sec - b.sec)
-		}
-		return a.mount - b.mount
-	})
+	// Per-second activity, in time order, with each mount's backlog; jobs
+	// arrive at whole seconds: their backlog steps come from arrivals too.
 	backlog := make([]int, len(r.mounts))
-	for _, k := range keys {
-		s := r.secs[k]
-		backlog[k.mount] += arrivals[k] - s.Revoked - s.Irrevocable
+	for _, k := range r.rows(end) {
+		s := &k.revSecond
+		backlog[k.mount] += k.arrivals - s.Revoked - s.Irrevocable
 		l := &loads[k.mount]
 		if s.Attempts > l.PeakPerSec {
 			l.PeakPerSec, l.PeakAt = s.Attempts, model.Instant(k.sec)
