@@ -450,7 +450,9 @@ func (e *Engine) fetchLease(ai, r int) bool {
 		e.retire(old)
 	}
 	rep.lease = n
-	e.record(LogEvent{Kind: LogIssue, Entity: n, By: e.forms.Grant(l).TTLBy})
+	if e.logs() { // a fleet's re-reads build no record nobody keeps
+		e.record(LogEvent{Kind: LogIssue, Entity: n, By: e.forms.Grant(l).TTLBy})
+	}
 	e.scheduleExpiry(n, l.ExpireTime(), false)
 	switch ac.a.Refresh.Kind {
 	case scenarios.RefreshWatcher, scenarios.RefreshRenew:
@@ -477,7 +479,9 @@ func (e *Engine) retire(n model.NodeID) {
 	e.cancelClient(n)
 	e.cancelReauth(n)
 	e.unsettle(n)
-	e.record(LogEvent{Kind: LogReplace, Entity: n})
+	if e.logs() {
+		e.record(LogEvent{Kind: LogReplace, Entity: n})
+	}
 }
 
 // ---- renewal (semantics.md §7.1) ----
