@@ -24,9 +24,10 @@ package sim
 // model's LeaseRenewalGrant (LeaseRenewal.GrantAt, precomputed per shape)
 // computes the grant at its last renewal and must give the same grant,
 // else nothing is elided. When the stretch ends before
-// the horizon, the lease resumes: its last elideMargin steady renewals are
-// simulated as events, the first of them queued at the place among ties it
-// has event by event (resume.go), in runs where that place is known.
+// the horizon, the lease resumes: its first capped renewal, or when a
+// scripted event comes before that, its last elideMargin steady renewals,
+// are simulated as events, the first of them queued at the place among
+// ties it has event by event (resume.go), in runs where that place is known.
 //
 // Elision is off when something needs every event: Options.Exact,
 // Options.Observe, and an event log at level all (the lifecycle level
@@ -40,9 +41,14 @@ import (
 )
 
 // elideMargin is how many steady renewals stay events when a lease
-// resumes before its stretch's end: the first resumed renewal is steady,
-// so it queues the lease's expiry again, from the place event by event
-// gives it, before anything can end the lease (see Resuming, resume.go).
+// resumes where a scripted event comes before its next renewal: the first
+// resumed renewal is steady, so it takes the lease's expiry's place among
+// ties (Queue.TakeSeq) where event by event it does, before the script can
+// stop the chain and let that expiry run (an outage, a re-login that
+// retires the lease). When the cap ends the stretch and no script comes
+// before the first capped renewal, nothing can stop the chain before it
+// (upstreamQuiet), and that renewal, resumed, moves the expiry itself:
+// no steady renewal stays an event.
 const elideMargin = 1
 
 // elides reports whether a run with these options may elide renewals.
@@ -137,16 +143,18 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 	// Renewal k (at now + k·step) is uncapped while it ends by the hard
 	// end, and steady while no scripted event came before it.
 	last := min(e.loop.Horizon, g.HardEnd.Add(-g.TTL))
-	if s, ok := e.nextScript(now); ok {
-		last = min(last, s-1)
+	script, scripted := e.nextScript(now)
+	if scripted {
+		last = min(last, script-1)
 	}
 	if last < now.Add(step) {
 		return false
 	}
 	k := int64(last.Sub(now) / step)
-	resume := now.Add(model.Duration(k+1)*step) <= e.loop.Horizon
-	if resume {
-		k -= elideMargin
+	next := now.Add(model.Duration(k+1) * step) // the first renewal not elided
+	resume := next <= e.loop.Horizon
+	if resume && scripted && script <= next {
+		k -= elideMargin // a script may stop the chain before next: see elideMargin
 	}
 	if k < 1 || (resume && !e.el.resume.on) || !e.upstreamQuiet(n) {
 		return false

@@ -247,18 +247,26 @@ func rereadScenario(seed uint64) string {
 		}
 		g.line("  f%d: %s", i, kv(f...))
 	}
-	if g.chance(0.6) {
+	if g.chance(0.4) {
 		return g.b.String()
 	}
 	g.line("events:")
-	for range 1 + g.r.IntN(2) {
+	for range 1 + g.r.IntN(3) {
 		at := (g.instant() / (10 * model.Minute)) * 10 * model.Minute
+		if g.chance(0.5) {
+			// Near the first leases' caps: often between a lease's last
+			// steady renewal and its first capped one, where a resumed
+			// lease's last steady renewal must stay an event (elideMargin).
+			at = maxTTL - ttl + model.Duration(g.r.IntN(12)-3)*ttl/8 + model.Duration(g.r.IntN(4))*30*model.Minute
+		}
 		f := []string{"do", "tune", "mount", "database", "set", kv("max_lease_ttl", g.dur(20*model.Minute, 3*model.Hour).String())}
-		switch g.r.IntN(3) {
+		switch g.r.IntN(4) {
 		case 0:
 			f = []string{"do", "reauth", "actor", fmt.Sprintf("b%d", g.r.IntN(2))}
 		case 1:
 			f = []string{"do", "revoke", "actor", fmt.Sprintf("b%d", g.r.IntN(2))}
+		case 2: // a short outage: renewals fail, the chains stop, expiries run
+			f = []string{"do", "outage", "until", min(at+g.dur(model.Minute, 15*model.Minute), g.horizon).String()}
 		}
 		g.line("  - %s", kv(append([]string{"at", at.String()}, f...)...))
 	}
