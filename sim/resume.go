@@ -155,7 +155,7 @@ func (e *Engine) queuedRetry(ai, r int, at model.Instant) {
 func (e *Engine) queuedRenewal(n model.NodeID, at model.Instant) {
 	r := &e.el.resume
 	*r.run(n) = e.nextRun(n, at)
-	if len(r.due) > 0 && r.slab[r.due[0]].tk == e.loop.Now { // blocks ending now: the first due
+	if len(r.due) > 0 && r.due[0].tk == e.loop.Now { // blocks ending now: the first due
 		if i, ok := r.blocks[[2]model.Instant{at, e.loop.Now}]; ok {
 			r.slab[i].real = append(r.slab[i].real, n)
 		}
@@ -215,8 +215,8 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 	if !ok {
 		i = r.newBlock(tk, tk.Add(step))
 		r.blocks[key] = i
-		r.due.push(r.slab, i)
-		e.loop.PassAt = r.slab[r.due[0]].tk
+		r.due.push(dueBlock{tk: tk, at: tk.Add(step), i: i})
+		e.loop.PassAt = r.due[0].tk
 	}
 	r.slab[i].leases = append(r.slab[i].leases, n)
 }
@@ -240,8 +240,8 @@ func (r *resumption) newBlock(tk, at model.Instant) int32 {
 // instant before (Loop.Pass).
 func (e *Engine) pass(before model.Instant) {
 	r := &e.el.resume
-	for len(r.due) > 0 && r.slab[r.due[0]].tk < before {
-		i := r.due.pop(r.slab)
+	for len(r.due) > 0 && r.due[0].tk < before {
+		i := r.due.pop().i
 		b := &r.slab[i]
 		delete(r.blocks, [2]model.Instant{b.at, b.tk})
 		e.resumeBlock(b)
@@ -249,7 +249,7 @@ func (e *Engine) pass(before model.Instant) {
 	}
 	e.loop.PassAt = 0
 	if len(r.due) > 0 {
-		e.loop.PassAt = r.slab[r.due[0]].tk
+		e.loop.PassAt = r.due[0].tk
 	}
 }
 
@@ -313,25 +313,32 @@ func (e *Engine) resumeBlock(b *resumeBlock) {
 	}
 }
 
-// blockHeap is a binary min-heap of pending blocks (indexes in the slab)
-// by the instant whose end queues them, then by their instant (blocks of
-// one tk queue at different instants: their order changes nothing).
-type blockHeap []int32
+// blockHeap is a binary min-heap of pending blocks by the instant whose
+// end queues them, then by their instant (blocks of one tk queue at
+// different instants: their order changes nothing). Each entry carries its
+// block's instants: sifting reads no block.
+type blockHeap []dueBlock
 
-func (h blockHeap) less(slab []resumeBlock, i, j int) bool {
-	a, b := &slab[h[i]], &slab[h[j]]
+// dueBlock is pending block i of the slab, queued at the end of tk for at.
+type dueBlock struct {
+	tk, at model.Instant
+	i      int32
+}
+
+func (h blockHeap) less(i, j int) bool {
+	a, b := &h[i], &h[j]
 	if a.tk != b.tk {
 		return a.tk < b.tk
 	}
 	return a.at < b.at
 }
 
-func (h *blockHeap) push(slab []resumeBlock, x int32) {
+func (h *blockHeap) push(x dueBlock) {
 	*h = append(*h, x)
 	q := *h
 	for i := len(q) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !q.less(slab, i, p) {
+		if !q.less(i, p) {
 			break
 		}
 		q[i], q[p] = q[p], q[i]
@@ -339,7 +346,7 @@ func (h *blockHeap) push(slab []resumeBlock, x int32) {
 	}
 }
 
-func (h *blockHeap) pop(slab []resumeBlock) int32 {
+func (h *blockHeap) pop() dueBlock {
 	q := *h
 	top := q[0]
 	last := len(q) - 1
@@ -350,10 +357,10 @@ func (h *blockHeap) pop(slab []resumeBlock) int32 {
 		if c >= len(q) {
 			break
 		}
-		if c+1 < len(q) && q.less(slab, c+1, c) {
+		if c+1 < len(q) && q.less(c+1, c) {
 			c++
 		}
-		if !q.less(slab, c, i) {
+		if !q.less(c, i) {
 			break
 		}
 		q[i], q[c] = q[c], q[i]

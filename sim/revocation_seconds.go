@@ -69,6 +69,7 @@ func (r *revoker) rows(end model.Instant) []revSecRow {
 			a = r.secs[m]
 		}
 		b := arrivals[m]
+		per[m] = make([]revSecRow, 0, len(a.secs)+len(b.secs))
 		for len(a.secs) > 0 || len(b.secs) > 0 {
 			row := revSecRow{mount: m}
 			takeA := len(b.secs) == 0 || len(a.secs) > 0 && a.secs[0] <= b.secs[0]

@@ -100,7 +100,11 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	// Per-second activity, in time order, with each mount's backlog; jobs
 	// arrive at whole seconds: their backlog steps come from arrivals too.
 	backlog := make([]int, len(r.mounts))
-	for _, k := range r.rows(end) {
+	rows := r.rows(end)
+	if len(rows) > 0 { // nil when none, as before
+		out.Seconds = make([]RevocationSecond, 0, len(rows))
+	}
+	for _, k := range rows {
 		s := &k.revSecond
 		backlog[k.mount] += k.arrivals - s.Revoked - s.Irrevocable
 		l := &loads[k.mount]
