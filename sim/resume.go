@@ -215,7 +215,7 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 	if !ok {
 		i = r.newBlock(tk, tk.Add(step))
 		r.blocks[key] = i
-		r.due.push(dueBlock{tk: tk, at: tk.Add(step), i: i})
+		r.due = pushHeap(r.due, dueBlock{tk: tk, at: tk.Add(step), i: i}, dueFirst)
 		e.loop.PassAt = r.due[0].tk
 	}
 	r.slab[i].leases = append(r.slab[i].leases, n)
@@ -241,7 +241,9 @@ func (r *resumption) newBlock(tk, at model.Instant) int32 {
 func (e *Engine) pass(before model.Instant) {
 	r := &e.el.resume
 	for len(r.due) > 0 && r.due[0].tk < before {
-		i := r.due.pop().i
+		var d dueBlock
+		d, r.due = popHeap(r.due, dueFirst)
+		i := d.i
 		b := &r.slab[i]
 		delete(r.blocks, [2]model.Instant{b.at, b.tk})
 		e.resumeBlock(b)
@@ -325,47 +327,10 @@ type dueBlock struct {
 	i      int32
 }
 
-func (h blockHeap) less(i, j int) bool {
-	a, b := &h[i], &h[j]
+// dueFirst orders blockHeap.
+func dueFirst(a, b *dueBlock) bool {
 	if a.tk != b.tk {
 		return a.tk < b.tk
 	}
 	return a.at < b.at
-}
-
-func (h *blockHeap) push(x dueBlock) {
-	*h = append(*h, x)
-	q := *h
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !q.less(i, p) {
-			break
-		}
-		q[i], q[p] = q[p], q[i]
-		i = p
-	}
-}
-
-func (h *blockHeap) pop() dueBlock {
-	q := *h
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	for i := 0; ; {
-		c := 2*i + 1
-		if c >= len(q) {
-			break
-		}
-		if c+1 < len(q) && q.less(c+1, c) {
-			c++
-		}
-		if !q.less(c, i) {
-			break
-		}
-		q[i], q[c] = q[c], q[i]
-		i = c
-	}
-	*h = q
-	return top
 }

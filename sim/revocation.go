@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"slices"
 
 	"github.com/leasesim/leasesim/model"
@@ -107,9 +106,8 @@ type revEvent struct {
 
 type revHeap []revEvent
 
-func (h revHeap) Len() int { return len(h) }
-func (h revHeap) Less(i, j int) bool {
-	a, b := h[i], h[j]
+// revFirst orders revHeap: by instant, kind, then the order pushed.
+func revFirst(a, b *revEvent) bool {
 	if a.at != b.at {
 		return a.at < b.at
 	}
@@ -117,14 +115,6 @@ func (h revHeap) Less(i, j int) bool {
 		return a.kind < b.kind
 	}
 	return a.seq < b.seq
-}
-func (h revHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *revHeap) Push(x any)   { *h = append(*h, x.(revEvent)) }
-func (h *revHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }
 
 // revSecond is one second of one mount's revocation work.
@@ -178,13 +168,14 @@ func (r *revoker) actorMount(e *Engine, ai int32) int {
 func (r *revoker) push(ev revEvent) {
 	r.seq++
 	ev.seq = r.seq
-	heap.Push(&r.heap, ev)
+	r.heap = pushHeap(r.heap, ev, revFirst)
 }
 
 // advance runs the revocation work up to and including t.
 func (r *revoker) advance(t model.Millis) {
 	for len(r.heap) > 0 && r.heap[0].at <= t {
-		ev := heap.Pop(&r.heap).(revEvent)
+		var ev revEvent
+		ev, r.heap = popHeap(r.heap, revFirst)
 		r.now = ev.at
 		switch ev.kind {
 		case revDone:
