@@ -109,7 +109,7 @@ type Engine struct {
 	hier   model.Hierarchy
 	ents   []entity     // by NodeID; a lease's packed state in its own line (forms holds what leases share)
 	cold   []entityCold // by NodeID, as ents
-	past   []entityPast // of the entities replaced, capped or ended (pastOf)
+	past   []entityPast // of the entities replaced, capped, failed in an outage or ended (pastOf)
 	tokens []model.Token
 	toks   []tokenState // per token, as tokens
 	forms  model.LeaseForms
