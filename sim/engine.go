@@ -128,6 +128,7 @@ type Engine struct {
 	streamErr   error
 	pendingLoss blocks[loss] // entities whose end their holders have yet to react to
 	lossSpare   blocks[loss] // pendingLoss's other buffer, kept for the next cascade
+	sharedPast  int32        // 1 + the past last shared by entities ending with none (endPast)
 	lossBatch   lossBatch    // services' losses gathered in afterEnd (service.go)
 	notes       []string     // disagreements between observed tokens and the model
 
@@ -893,8 +894,7 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	en := &e.ents[m]
 	en.ended = true
-	p := e.pastFor(m)
-	p.cause, p.endAt, p.endBy, p.root = cause, runAt(e.loop.Now), by, root
+	e.endPast(m, root, cause, by)
 	e.live--
 	// Most have no reauth; a hard end's root, no expiry; a held expiry
 	// (below NoHandle) is not queued.
