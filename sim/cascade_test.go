@@ -29,3 +29,28 @@ func TestCascadeShortcutsWithoutLog(t *testing.T) {
 		require.Equal(t, string(logged), string(quiet), "seed %d:\n%s", seed, src)
 	}
 }
+
+// Each entity a cascade ends has the past its own end event says (cause,
+// instant, layer, root), though descendants with no past share one record
+// (endPast); and the ones that shared stay as they were when more end.
+func TestCascadeSharedPasts(t *testing.T) {
+	for _, c := range []struct{ tokens, revoke bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		s, err := scenarios.Parse("cascade.yaml", []byte(cascadeScenario(40, c.tokens, c.revoke, false)))
+		require.NoError(t, err)
+		e := New(s, Options{RecordLog: true})
+		r := e.Run()
+		ends := 0
+		for _, ev := range r.Log {
+			if ev.Kind != LogEnd {
+				continue
+			}
+			ends++
+			p := e.pastOf(ev.Entity)
+			require.Equal(t, ev.Cause, p.cause, "%+v entity %d", c, ev.Entity)
+			require.Equal(t, ev.At, p.endAt.Instant(), "%+v entity %d", c, ev.Entity)
+			require.Equal(t, ev.By, e.layers.at(p.endBy), "%+v entity %d", c, ev.Entity)
+			require.Equal(t, ev.Root, p.root, "%+v entity %d", c, ev.Entity)
+		}
+		require.Greater(t, ends, 40, "%+v", c)
+	}
+}
