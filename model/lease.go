@@ -193,14 +193,31 @@ func NewLeaseRenewal(view MountView, role SecretsRole, increment Duration, forms
 // ceiling does not cut the TTL; then it returns true. Otherwise it changes
 // nothing and returns false: call RenewLease.
 func (r *LeaseRenewal) Renew(s *LeaseState, now Instant) bool {
-	// CalculateTTL's ceiling (§1 step 6): remaining = issue + max - now.
-	hardEnd := s.IssueTime().Add(Duration(r.grant.HardEnd))
-	if !r.fast || s.BatchClamped() || !now.Before(s.expire) || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
+	if !now.Before(s.expire) || !r.uncapped(s, now) {
 		return false
 	}
+	r.regrant(s, now)
+	return true
+}
+
+// hardEnd is s's ceiling: its issue plus the max the renewal computes.
+func (r *LeaseRenewal) hardEnd(s *LeaseState) Instant {
+	return s.IssueTime().Add(Duration(r.grant.HardEnd))
+}
+
+// uncapped reports whether a renewal of s at now is the precomputed one:
+// the shape's grant is uncapped, no batch token clamps s, and its ceiling
+// (CalculateTTL's §1 step 6: remaining = issue + max - now) is after now
+// and does not cut the TTL.
+func (r *LeaseRenewal) uncapped(s *LeaseState, now Instant) bool {
+	hardEnd := r.hardEnd(s)
+	return r.fast && !s.BatchClamped() && r.grant.TTL <= hardEnd.Sub(now) && now.Before(hardEnd)
+}
+
+// regrant records the precomputed grant on s at now.
+func (r *LeaseRenewal) regrant(s *LeaseState, now Instant) {
 	s.setGrant(now, r.grant.TTL)
 	s.form = r.form
-	return true
 }
 
 // GrantAt is the grant a renewal of s at now would compute
@@ -209,12 +226,10 @@ func (r *LeaseRenewal) Renew(s *LeaseState, now Instant) bool {
 // then: elision asks it of a renewal far ahead (sim/elide.go). ok is false
 // in every other case.
 func (r *LeaseRenewal) GrantAt(s LeaseState, now Instant) (g Grant, ok bool) {
-	hardEnd := s.IssueTime().Add(Duration(r.grant.HardEnd))
-	if !r.fast || s.BatchClamped() || r.grant.TTL > hardEnd.Sub(now) || !now.Before(hardEnd) {
+	if !r.uncapped(&s, now) {
 		return Grant{}, false
 	}
-	s.setGrant(now, r.grant.TTL)
-	s.form = r.form
+	r.regrant(&s, now)
 	return r.forms.Grant(s), true
 }
 
@@ -225,7 +240,7 @@ func (r *LeaseRenewal) GrantAt(s LeaseState, now Instant) (g Grant, ok bool) {
 // with the capped-TTL warning). Then it returns true; otherwise it changes
 // nothing and returns false.
 func (r *LeaseRenewal) RenewCapped(s *LeaseState, now Instant) bool {
-	hardEnd := s.IssueTime().Add(Duration(r.grant.HardEnd))
+	hardEnd := r.hardEnd(s)
 	remaining := hardEnd.Sub(now)
 	if !r.fast || s.BatchClamped() || !now.Before(s.expire) || remaining <= 0 || r.grant.TTL <= remaining {
 		return false
