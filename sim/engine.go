@@ -167,11 +167,12 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		e.rev.keyOf = e.key
 	}
 	e.el = newElision(s, opts)
+	e.loop.ents = &e.ents
 	if e.el.resume.on {
 		e.loop.Pass = e.pass
+		e.loop.Warm = e.warmRun
 	}
 	e.loop.Horizon = model.Instant(s.Horizon)
-	e.loop.Warm = e.warm
 	e.loop.Queue.BeforeRenumber = e.pushHeld
 	e.loop.Queue.TimerKind = evClient
 	e.budgets = opts.budgets()
@@ -230,6 +231,14 @@ func (e *Engine) Run() *Result {
 func (e *Engine) Now() model.Instant { return e.loop.Now }
 
 func (e *Engine) handle(ev Event, h Handle) {
+	if ev.Kind != evClient || !e.renewFast(model.NodeID(ev.Target)) {
+		e.dispatch(ev, h)
+	}
+	e.afterEvent()
+}
+
+// dispatch runs ev's handler.
+func (e *Engine) dispatch(ev Event, h Handle) {
 	if ev.Kind == evClient {
 		ev.Kind = e.clientKind(model.NodeID(ev.Target))
 	}
@@ -257,6 +266,10 @@ func (e *Engine) handle(ev Event, h Handle) {
 	case evRetry:
 		e.onRetry(int(ev.Target), int(ev.Arg))
 	}
+}
+
+// afterEvent settles held expiries and reports after each event.
+func (e *Engine) afterEvent() {
 	if len(e.tm.unsettled) > 0 {
 		e.settle()
 	}

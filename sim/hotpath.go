@@ -35,16 +35,11 @@ func (e *Engine) leaseRenewal(n model.NodeID, inc model.Duration) *model.LeaseRe
 	return s.r
 }
 
-// warm prefetches the state an event for target reads (Loop.Warm): its
-// entity, a lease's state in it. target may be an actor's index rather
-// than an entity's: prefetching changes nothing.
-func (e *Engine) warm(target int32) {
-	if uint(target) >= uint(len(e.ents)) {
-		return
-	}
-	prefetch(unsafe.Pointer(&e.ents[target]))
+// warmRun prefetches an elided lease's run, which handling its event
+// reads (resume.go; Loop.Warm: the loop prefetches the entity itself).
+func (e *Engine) warmRun(target int32) {
 	if r := &e.el.resume; uint(target) < uint(len(r.runs)) {
-		prefetch(unsafe.Pointer(&r.runs[target])) // read by handling (resume.go)
+		prefetch(unsafe.Pointer(&r.runs[target]))
 	}
 }
 
@@ -155,6 +150,24 @@ func runAt(t model.Instant) runInstant { return runInstant(t) }
 // Instant is t as the model's instant.
 func (t runInstant) Instant() model.Instant { return model.Instant(t) }
 
+// renewFast handles entity n's keyed timer event (evClient) when it is
+// a lease renewal renewLeaseFast takes, as dispatch would by clientKind
+// and onRenew, without their checks for other events on the way. It
+// returns false otherwise, having changed nothing but n's client, which
+// onRenew and onRefresh clear first too.
+func (e *Engine) renewFast(n model.NodeID) bool {
+	en := &e.ents[n]
+	if en.kind != entLease || en.ended || en.retired || e.el.on {
+		return false // e.el.on: dispatch's handling reads n first
+	}
+	switch e.actors[en.actor].a.Refresh.Kind {
+	case scenarios.RefreshEvery, scenarios.RefreshFraction:
+		return false // evRefresh (clientKind)
+	}
+	en.client = NoHandle
+	return e.renewLeaseFast(n, en)
+}
+
 // renewLeaseFast is onRenew for the common event of a large fleet: a lease
 // renewed by its watcher, by the model's precomputed path (not capped),
 // with no log kept, nothing elided and the expiry held (timer.go). It
@@ -186,8 +199,10 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 	}
 	// renewOnce's moveExpiry: the expiry stays held, with a new seq.
 	q := &e.loop.Queue
-	seq := q.TakeSeq()  // first: renumbering pushes the held ones
-	q.Cancel(en.expiry) // pushed by a renumber just now, or nothing
+	seq := q.TakeSeq() // first: renumbering pushes the held ones
+	if en.expiry > NoHandle {
+		q.Cancel(en.expiry) // pushed by a renumber just now
+	}
 	en.expiry = ^Handle(seq)
 	en.attempts = 0
 	ttl := s.TTL()

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"math"
-	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
 )
@@ -66,10 +65,12 @@ type Loop struct {
 	Budget    int64
 	Processed int64 // events so far, over all calls to Run, elided ones included
 	Elided    int64 // events done in closed form, not one by one (sim/elide.go)
+	// ents, when set, is the engine's entity array: warm prefetches the
+	// entity a keyed timer's event targets (warm.go).
+	ents *[]entity
 	// Warm, when set, is told the targets of the events likely to run
-	// next (see warm), so that it can prefetch their state: a fleet's
-	// state does not fit in the caches, and misses overlapped with other
-	// work cost far less than misses waited for. It must change nothing.
+	// next (see warm), so that it can prefetch more of their state. It
+	// must change nothing.
 	Warm func(target int32)
 	// Pass, when set, is called with the instant of the next event (or
 	// maxInstant) once every event up to PassAt has run, before that next
@@ -134,8 +135,8 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 				ev.Kind, ev.Target, ev.At, l.Now))
 		}
 		ev, h := l.Queue.pop(next, ref)
-		if l.Warm != nil {
-			l.warm(next)
+		if l.ents != nil {
+			l.warm()
 		}
 		l.Now = ev.At
 		l.Processed++
@@ -154,29 +155,4 @@ func (l *Loop) Schedule(at model.Instant, order uint8, kind Kind, target, arg in
 		panic(fmt.Sprintf("sim: cannot schedule kind %d target %d at %d, before now %d", kind, target, at, l.Now))
 	}
 	return l.Queue.Push(Event{At: at, Order: order, Kind: kind, Target: target, Arg: arg})
-}
-
-// warm prefetches in stages for the events behind the one just popped in
-// its calendar FIFO: the queue slot or keyed timer of the one 8 places on,
-// which its pop reads; the state of the one 4 places on (Warm: its slot is
-// cached by now, so its target can be read); and the slot the next Push
-// will take. Each step reads only what an earlier one fetched, so none of
-// them waits for memory. The distances leave each fetch an event or more
-// (~150 ns at 100k leases) to arrive. A renewal's state is one line, the
-// entity with its lease (entity.go); a stage for a second line, at 2
-// places on, cost more than it saved.
-func (l *Loop) warm(popped entry) {
-	q := &l.Queue
-	next := q.ahead(popped) // 4 and 8 places on
-	if r := next[1]; r >= 0 {
-		prefetch(unsafe.Pointer(&q.slots[r]))
-	} else if r != noRef {
-		prefetch(unsafe.Pointer(&q.timers[^r]))
-	}
-	if q.freeCount > reuseDelay {
-		prefetch(unsafe.Pointer(&q.slots[q.freeHead]))
-	}
-	if r := next[0]; r != noRef {
-		l.Warm(q.refTarget(r))
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"unsafe"
 
 	"github.com/leasesim/leasesim/model"
 )
@@ -220,6 +219,8 @@ type calendar struct {
 	used   [calSize / 64]uint64
 	chunks []chunk
 	free   int32 // free chunks, linked through next (index+1)
+	front  front // how far the FIFO being popped is warmed (warm.go)
+	popped *fifo // the FIFO the last pop took from; nil: the heap
 }
 
 func (c *calendar) takes(at model.Instant, order uint8) bool {
@@ -333,45 +334,6 @@ func (q *Queue) top() (entry, int32, bool) {
 	return best, ref, ok
 }
 
-// aheadDist are the places behind the head of a calendar FIFO that
-// Queue.ahead looks at (Loop.warm says why these).
-var aheadDist = [2]int{4, 8}
-
-// ahead returns the refs of the events 4 and 8 places behind the head
-// of the calendar FIFO the last pop took from (stale or not; noRef past
-// its end): the events likely to run next, for warming caches. It walks
-// the FIFO once, and prefetches the chunk after the 8th event's, so that
-// the walk finds it cached when it gets there. It changes nothing.
-func (q *Queue) ahead(t entry) (slots [2]int32) {
-	slots = [2]int32{noRef, noRef}
-	c := &q.cal
-	if c.lists == nil {
-		return slots
-	}
-	l := &c.lists[int(t.at&calMask)*calOrders+int(t.order())]
-	if l.head == 0 {
-		return slots
-	}
-	ch, pos, at := l.head, int(l.hpos), 0
-	for i, k := range aheadDist {
-		pos, at = pos+k-at, k
-		for pos >= chunkNodes {
-			if ch == l.tail {
-				return slots
-			}
-			ch, pos = c.chunks[ch-1].next, pos-chunkNodes
-		}
-		if ch == l.tail && pos >= int(l.tlen) {
-			return slots
-		}
-		slots[i] = c.chunks[ch-1].nodes[pos].ref
-	}
-	if next := c.chunks[ch-1].next; next != 0 {
-		prefetch(unsafe.Pointer(&c.chunks[next-1]))
-	}
-	return slots
-}
-
 // reserve makes room for n pending events.
 func (q *Queue) reserve(n int) {
 	if n > cap(q.slots) {
@@ -436,7 +398,9 @@ func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
 		// At the head of its FIFO, where calFirst found it.
 		k := ^ref
 		c := &q.cal
-		c.popNode(&c.lists[int(t.at&calMask)*calOrders+int(t.order())])
+		l := &c.lists[int(t.at&calMask)*calOrders+int(t.order())]
+		c.popNode(l)
+		c.popped = l
 		c.count--
 		q.timers[k] = timer{}
 		if t.at > c.cursor {
@@ -450,6 +414,10 @@ func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
 	h := makeHandle(s, sl.gen)
 	if sl.timer {
 		q.timers[sl.target] = timer{}
+	}
+	q.cal.popped = nil
+	if sl.cal {
+		q.cal.popped = &q.cal.lists[int(sl.at&calMask)*calOrders+int(sl.order)]
 	}
 	q.unplace(s)
 	q.release(s)
@@ -594,6 +562,7 @@ func (c *calendar) push(l *fifo, n node) {
 
 // popNode drops l's head node, freeing its chunk when it is used up.
 func (c *calendar) popNode(l *fifo) {
+	c.front.count(l)
 	l.hpos++
 	if l.head == l.tail {
 		if l.hpos < l.tlen {
