@@ -220,7 +220,7 @@ type calendar struct {
 	chunks []chunk
 	free   int32 // free chunks, linked through next (index+1)
 	front  front // how far the FIFO being popped is warmed (warm.go)
-	popped *fifo // the FIFO the last pop took from; nil: the heap
+	popped int32 // the FIFO the last pop took from: its lists index+1; 0: the heap
 }
 
 func (c *calendar) takes(at model.Instant, order uint8) bool {
@@ -319,6 +319,11 @@ func (q *Queue) unplace(s int32) {
 // top returns the least pending entry, the calendar's first or the
 // heap's, and its ref (see node).
 func (q *Queue) top() (entry, int32, bool) {
+	if q.cal.popped != 0 {
+		if e, ref, ok := q.runNext(); ok {
+			return e, ref, true
+		}
+	}
 	var best entry
 	ref, ok := int32(0), false
 	if len(q.heap) > root {
@@ -339,6 +344,51 @@ func (q *Queue) reserve(n int) {
 	if n > cap(q.slots) {
 		q.slots = slices.Grow(q.slots, n-len(q.slots))
 	}
+}
+
+// runNext is top's answer when it is the next node of the FIFO the last
+// pop took from, as it mostly is (a fleet's renewals run in long
+// same-instant stretches of one order): found without scanning the
+// calendar from its cursor, which is that pop's instant. It returns
+// false, for top to look the usual way, when that FIFO is empty, its
+// head is stale, a FIFO of a smaller order at that instant is not empty,
+// or the heap's top comes first.
+func (q *Queue) runNext() (entry, int32, bool) {
+	c := &q.cal
+	i := int(c.popped - 1)
+	b := i / calOrders
+	at := c.cursor
+	if int(at&calMask) != b {
+		return entry{}, 0, false
+	}
+	for j := b * calOrders; j < i; j++ {
+		if c.lists[j].head != 0 {
+			return entry{}, 0, false
+		}
+	}
+	l := &c.lists[i]
+	if l.head == 0 {
+		return entry{}, 0, false
+	}
+	n := c.chunks[l.head-1].nodes[l.hpos]
+	if n.seq == 0 {
+		return entry{}, 0, false
+	}
+	key := uint64(i%calOrders)<<orderShift | uint64(n.seq)<<seqShift
+	if n.ref < 0 {
+		if q.timers[^n.ref].seq != n.seq {
+			return entry{}, 0, false
+		}
+	} else if sl := &q.slots[n.ref]; !sl.cal || sl.seq != n.seq {
+		return entry{}, 0, false
+	} else {
+		key |= uint64(n.ref)
+	}
+	e := entry{at: at, key: key}
+	if len(q.heap) > root && !e.less(q.heap[root]) {
+		return entry{}, 0, false
+	}
+	return e, n.ref, true
 }
 
 // calFirst returns the calendar's least event (there must be one) and
@@ -398,9 +448,9 @@ func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
 		// At the head of its FIFO, where calFirst found it.
 		k := ^ref
 		c := &q.cal
-		l := &c.lists[int(t.at&calMask)*calOrders+int(t.order())]
-		c.popNode(l)
-		c.popped = l
+		i := int(t.at&calMask)*calOrders + int(t.order())
+		c.popNode(&c.lists[i])
+		c.popped = int32(i + 1)
 		c.count--
 		q.timers[k] = timer{}
 		if t.at > c.cursor {
@@ -415,9 +465,9 @@ func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
 	if sl.timer {
 		q.timers[sl.target] = timer{}
 	}
-	q.cal.popped = nil
+	q.cal.popped = 0
 	if sl.cal {
-		q.cal.popped = &q.cal.lists[int(sl.at&calMask)*calOrders+int(sl.order)]
+		q.cal.popped = int32(int(sl.at&calMask)*calOrders + int(sl.order) + 1)
 	}
 	q.unplace(s)
 	q.release(s)

@@ -41,10 +41,10 @@ func (f *front) count(l *fifo) {
 func (l *Loop) warm() {
 	q := &l.Queue
 	c := &q.cal
-	lst := c.popped
-	if lst == nil {
+	if c.popped == 0 {
 		return
 	}
+	lst := &c.lists[c.popped-1]
 	if q.freeCount > reuseDelay {
 		prefetch(unsafe.Pointer(&q.slots[q.freeHead])) // the slot the next Push takes
 	}
