@@ -33,22 +33,20 @@ var ErrBatchRevoke = errors.New("batch tokens cannot be revoked")
 // makes every revocation order deterministic.
 //
 // 17 bytes a node: parent, the first child, the next and previous
-// sibling, and a byte of flags (kind, alive, hadTokens, and a walk's
-// mark). The previous-sibling links are circular through the first child
+// sibling, and a byte of flags (kind, alive, hadTokens). The previous-sibling links are circular through the first child
 // (prev of the first child is the last one), so no column holds the last
 // child: a lease, which has no children, carries one child column, not two.
 type Hierarchy struct {
 	parent, first, next, prev []NodeID
 	flags                     []uint8
-	stack                     []NodeID // reused by walks
+	frames                    []walkFrame // reused by walks
 }
 
 // flags of a node: its kind in the low bits, then these.
 const (
 	kindMask  uint8 = 3
 	aliveBit  uint8 = 4
-	hadTokens uint8 = 8  // a child token was ever added: walks look for them only there
-	markBit   uint8 = 16 // on the walk's stack, children pushed (revokeSubtree)
+	hadTokens uint8 = 8 // a child token was ever added: walks look for them only there
 )
 
 // Len is the number of nodes ever added.
@@ -157,9 +155,6 @@ func (h *Hierarchy) grow(n int) {
 // (RevokeByToken, then the token entry). It calls revoked for each node in
 // that order and returns how many were revoked. Revoking a dead node does
 // nothing; a batch token cannot be revoked (ErrBatchRevoke).
-//
-// One walk with an explicit stack, no recursion and no allocation once the
-// stack has grown: a million-node subtree is a few passes over arrays.
 func (h *Hierarchy) RevokeTree(n NodeID, revoked func(NodeID)) (int, error) {
 	if h.Kind(n) == BatchToken {
 		return 0, ErrBatchRevoke
@@ -167,74 +162,119 @@ func (h *Hierarchy) RevokeTree(n NodeID, revoked func(NodeID)) (int, error) {
 	if !h.Alive(n) {
 		return 0, nil
 	}
-	return h.revokeSubtree(n, revoked), nil
+	return h.revokeSubtree(n, nil, each(revoked)), nil
 }
 
 // ExpireTree is RevokeTree for a token whose own lease ran out: the same
 // cascade, allowed for batch tokens too (a batch token's end invalidates
 // nothing but itself, since it cannot have children, §3.2).
 func (h *Hierarchy) ExpireTree(n NodeID, revoked func(NodeID)) int {
+	return h.ExpireTreeBatch(n, nil, each(revoked))
+}
+
+// ExpireTreeBatch is ExpireTree handing the revoked nodes over in order,
+// a slice at a time (buf's length, or 1024 when it has none), so a caller
+// ends a million descendants in loops of its own rather than a call each.
+// A slice's nodes are all revoked when it is handed over; the slice is
+// reused for the next one.
+func (h *Hierarchy) ExpireTreeBatch(n NodeID, buf []NodeID, revoked func([]NodeID)) int {
 	if !h.Alive(n) {
 		return 0
 	}
-	return h.revokeSubtree(n, revoked)
+	return h.revokeSubtree(n, buf, revoked)
+}
+
+// each hands a batch's nodes to f one by one (nil: nothing to hand).
+func each(f func(NodeID)) func([]NodeID) {
+	if f == nil {
+		return nil
+	}
+	return func(ns []NodeID) {
+		for _, m := range ns {
+			f(m)
+		}
+	}
+}
+
+// walkFrame is a token on revokeSubtree's stack: cur is its next child to
+// look at for child tokens (None: all of them descended into), leases its
+// first lease child (None: none seen yet, or none).
+type walkFrame struct{ tok, cur, leases NodeID }
+
+// frame is the walk's frame of token t: a token that never had a child
+// token has only leases, which are not scanned for tokens.
+func (h *Hierarchy) frame(t NodeID) walkFrame {
+	if h.flags[t]&hadTokens != 0 {
+		return walkFrame{t, h.first[t], None}
+	}
+	return walkFrame{t, None, h.first[t]}
 }
 
 // revokeSubtree walks n's subtree post-order. A token is emitted after all
-// of its child tokens, preceded by its leases (in creation order). While it
-// runs, a revoked token may still be linked to its parent (only Alive and
-// the order of the calls are meant to be observed from revoked).
-func (h *Hierarchy) revokeSubtree(n NodeID, revoked func(NodeID)) int {
-	count := 0
-	st := append(h.stack[:0], n)
+// of its child tokens, preceded by its leases (in creation order); the
+// emitted nodes go to revoked in slices of buf's length. One pass over a
+// token's children finds its child tokens and clears their parent; a
+// second, from its first lease on, emits the leases, and only a token with
+// leases needs it: a broker's half a million child tokens are read once,
+// not pushed on a stack and read again. No recursion, no allocation once
+// the stack and buf have grown.
+//
+// All of a token's children go with it: its list is dropped whole, not
+// unlinked node by node. A dropped node keeps its stale next and prev:
+// with no parent, nothing reads them again (detach stops at parent).
+func (h *Hierarchy) revokeSubtree(n NodeID, buf []NodeID, revoked func([]NodeID)) int {
+	if cap(buf) == 0 {
+		buf = make([]NodeID, 0, 1024)
+	}
+	out, count := buf[:0], 0
+	emit := func(m NodeID) {
+		count++
+		if revoked == nil {
+			return
+		}
+		out = append(out, m)
+		if len(out) == cap(out) {
+			revoked(out)
+			out = out[:0]
+		}
+	}
+	st := append(h.frames[:0], h.frame(n))
 	for len(st) > 0 {
-		top := st[len(st)-1]
-		if h.flags[top]&markBit == 0 {
-			// First visit: push child tokens (reverse, so they pop in
-			// creation order); leases are emitted with their token. A
-			// token that never had a child token has only leases: a
-			// million of them are not scanned twice.
-			h.flags[top] |= markBit
-			if f := h.first[top]; f != None && h.flags[top]&hadTokens != 0 {
-				for c := h.prev[f]; ; c = h.prev[c] {
-					if h.flags[c]&kindMask != uint8(LeaseNode) {
-						st = append(st, c)
-					}
-					if c == f {
-						break
-					}
-				}
+		fr := &st[len(st)-1]
+		c := fr.cur
+		for c != None && h.flags[c]&kindMask == uint8(LeaseNode) {
+			if fr.leases == None {
+				fr.leases = c
 			}
+			c = h.next[c]
+		}
+		if c != None { // a child token: its subtree goes first
+			fr.cur = h.next[c]
+			h.parent[c] = None
+			st = append(st, h.frame(c))
 			continue
 		}
-		st = st[:len(st)-1]
-		// All of top's children go with it, its child tokens already
-		// revoked (post-order): its list is dropped whole, not unlinked
-		// node by node. A dropped node keeps its stale next and prev: with
-		// no parent, nothing reads them again (detach stops at parent).
-		for c := h.first[top]; c != None; c = h.next[c] {
-			h.parent[c] = None
+		top := fr.tok
+		for c := fr.leases; c != None; c = h.next[c] {
 			if f := h.flags[c]; f&kindMask == uint8(LeaseNode) {
+				h.parent[c] = None
 				h.flags[c] = f &^ aliveBit
-				count++
-				if revoked != nil {
-					revoked(c)
-				}
+				emit(c)
 			}
 		}
 		h.first[top] = None
-		h.flags[top] &^= markBit
 		if top == n {
 			h.kill(top) // the subtree's root leaves its parent's list
 		} else {
-			h.flags[top] &^= aliveBit // its parent's loop unlinks it
+			h.flags[top] &^= aliveBit // its parent dropped its list
 		}
-		count++
-		if revoked != nil {
-			revoked(top)
-		}
+		emit(top)
+		st = st[:len(st)-1]
 	}
-	h.stack = st[:0]
+	h.frames = st[:0]
+	if len(out) > 0 {
+		revoked(out)
+	}
 	return count
 }
 

@@ -120,8 +120,18 @@ func TestHierarchyMatchesReference(t *testing.T) {
 					h.RevokeLease(n)
 					r.kill(n, &want)
 					got = want
-				case rng.IntN(2) == 0:
+				case rng.IntN(3) == 0:
 					h.ExpireTree(n, func(m NodeID) { got = append(got, m) })
+					r.tree(n, &want)
+				case rng.IntN(2) == 0:
+					// In slices of 1 to 4: each node dead when handed over.
+					buf := make([]NodeID, 0, 1+rng.IntN(4))
+					h.ExpireTreeBatch(n, buf, func(ms []NodeID) {
+						for _, m := range ms {
+							require.False(t, h.Alive(m), "seed %d step %d: node %d handed over alive", seed, step, m)
+						}
+						got = append(got, ms...)
+					})
 					r.tree(n, &want)
 				case r.kind[n] == BatchToken:
 					_, err := h.RevokeTree(n, nil)
