@@ -130,6 +130,8 @@ type Engine struct {
 	lossSpare   blocks[loss] // pendingLoss's other buffer, kept for the next cascade
 	sharedPast  int32        // 1 + the past last shared by entities ending with none (endPast)
 	lossBatch   lossBatch    // services' losses gathered in afterEnd (service.go)
+	runs        endRuns      // a cascade's descendants ended a slice at a time (endrun.go)
+	slowEnds    bool         // tests: every descendant through ended, no runs
 	notes       []string     // disagreements between observed tokens and the model
 
 	capped []CappedRenewal // first renewals the hard end cut short (entity.capped)
@@ -883,17 +885,7 @@ func (e *Engine) endTree(n model.NodeID, cause EndCause, by model.Layer) {
 		e.hier.RevokeLease(n)
 		e.ended(n, n, cause, own)
 	} else {
-		var anc layerRef // the descendants' layer: named at the first one
-		e.hier.ExpireTree(n, func(m model.NodeID) {
-			if m == n {
-				e.ended(m, n, cause, own)
-				return
-			}
-			if anc == 0 {
-				anc = e.ancestorRef(n)
-			}
-			e.ended(m, n, Cascade, anc)
-		})
+		e.endSubtree(n, cause, own) // endrun.go
 	}
 	e.cliffs.end(e)
 	e.afterEnd()

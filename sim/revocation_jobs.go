@@ -148,3 +148,40 @@ func (js *revJobs) each(f func(i int, j revJob)) {
 		f(i, js.arrived(i, k))
 	}
 }
+
+// endedRun is ended for each of ns in turn, all of one mount at one
+// instant (a cascade's leases): while the dispatcher cannot take them, the
+// ones that continue the mount's last run join it together, with no call
+// each.
+func (r *revoker) endedRun(ns []model.NodeID, mount int, at model.Instant) {
+	for len(ns) > 0 {
+		k := r.quietRun(ns, mount, ms(at))
+		if k == 0 {
+			r.ended(ns[0], mount, at)
+			k = 1
+		}
+		ns = ns[k:]
+	}
+}
+
+// quietRun adds the jobs of the leases at the head of ns that ended's first
+// case would add (each continues the last run, the dispatcher busy) and
+// returns how many. Adding one changes none of the case's conditions but
+// the last run's continuation, which addQuiet checks for the next.
+func (r *revoker) quietRun(ns []model.NodeID, mount int, t model.Millis) int {
+	if !(r.blocked || r.polling) || t != r.now || (len(r.heap) > 0 && r.heap[0].at <= t) {
+		return 0
+	}
+	m := &r.mounts[mount]
+	q := m.queue
+	if m.head >= len(q) || int(q[len(q)-1].to) != r.jobs.len() {
+		return 0
+	}
+	k := 0
+	for k < len(ns) && r.jobs.addQuiet(ns[k], int32(mount), t) {
+		k++
+	}
+	q[len(q)-1].to += int32(k)
+	m.pending += k
+	return k
+}
