@@ -66,34 +66,128 @@ func stepOf(d model.Duration) int32 {
 
 // resumption is the engine's state for resuming elided leases.
 type resumption struct {
-	on        bool
-	runs      []chainRun   // per entity
-	pushes    int64        // renewals and retries queued so far
-	cur       chainRun     // the run of the event in hand
-	curOrder  uint8        // its order
-	curEnt    model.NodeID // its entity, for a renewal
-	retries   map[[2]int32]chainRun
-	blocks    map[[2]model.Instant]int32 // (at, tk) → index in slab
-	slab      []resumeBlock              // the pending blocks, and spare ones: their slices reused
-	free      []int32                    // spare blocks in slab
-	due       blockHeap                  // pending blocks by tk
-	resumed   int64                      // leases queued again (for tests)
+	on       bool
+	runs     []chainRun   // per entity
+	pushes   int64        // renewals and retries queued so far
+	cur      chainRun     // the run of the event in hand
+	curOrder uint8        // its order
+	curEnt   model.NodeID // its entity, for a renewal
+	retries  map[[2]int32]chainRun
+	// pending are the elided leases to queue, by the instant tk whose end
+	// queues them: a heap of 16-byte entries, one per block of leases of
+	// one (tk, at), with no map: a fleet re-read at its caps resumes a
+	// million leases, nearly each alone at its (tk, at); a fleet capped at
+	// once, a million in a hundred blocks. recent finds the block a lease
+	// joins when one of its (tk, at) is at hand; when not, a second block
+	// of that (tk, at) is made, and take merges them.
+	pending pendingHeap
+	seq     uint32 // the next pending entry's, in its key
+	blocks  []pendingBlock
+	free    []int32       // spare blocks, their slices kept
+	recent  [256][4]int32 // 1 + blocks of keys with one hash, the latest made first
+	// now are the pending blocks of the instant in hand (tk = Loop.Now),
+	// taken from pending by the first renewal queued in it, by their at;
+	// real are the chains queued in it for one of those instants (the
+	// renewals a resumed lease is placed among).
+	now  []pendingLease
+	real []realPending // by at, in the order queued
+	// scratch for a block's leases and real renewals (resumeBlock)
+	leases  []model.NodeID
+	queued  []realRenewal
+	resumed int64 // leases queued again (for tests)
+	merged  int64 // blocks of one (tk, at) made apart, merged by pass (for tests)
+	apart   bool  // tests: every lease in a block of its own, as when recent misses
+	// reordered counts blocks whose lease was queued before a real renewal.
 	reordered int64
 }
 
-// resumeBlock is the renewals due at one instant, at, that were queued at
-// the instant tk = at − step (one step class's instant): the elided leases
-// to queue there, and the chains that did queue one there.
-type resumeBlock struct {
-	tk, at model.Instant
+// pendingLease is block blk of elided leases, to be queued for instant at
+// at the end of instant tk: instants of the run, so they fit 32 bits each.
+type pendingLease struct {
+	// key orders the heap: tk, then the order the blocks were made
+	// (modulo 2^32: the leases of one (tk, at) come out in the order they
+	// were elided, as they were listed before; resumeBlock sorts them by a
+	// total order anyway).
+	key uint64
+	at  runInstant
+	blk int32
+}
+
+func (p *pendingLease) tk() model.Instant { return model.Instant(p.key >> 32) }
+
+// pendingBlock is leases elided to tk, to be queued for at.
+type pendingBlock struct {
+	key    uint64 // tk<<32 | at
+	open   bool   // pending: leases may join it
 	leases []model.NodeID
-	real   []model.NodeID
+}
+
+// realPending is a chain queued at a block's tk for its at.
+type realPending struct {
+	at runInstant
+	n  model.NodeID
+}
+
+// pendingHeap is a 4-ary min-heap of pending leases by key: half the
+// levels of a binary heap, a node's children in one or two cache lines.
+// A fleet re-read at its caps pops one entry per lease and cap.
+type pendingHeap []pendingLease
+
+func (h *pendingHeap) push(p pendingLease) {
+	*h = append(*h, p)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		up := (i - 1) / 4
+		if s[up].key <= p.key {
+			break
+		}
+		s[i] = s[up]
+		i = up
+	}
+	s[i] = p
+}
+
+func (h *pendingHeap) pop() pendingLease {
+	s := *h
+	top := s[0]
+	last := s[len(s)-1]
+	s = s[:len(s)-1]
+	*h = s
+	if len(s) == 0 {
+		return top
+	}
+	i := 0
+	for {
+		c := 4*i + 1
+		if c >= len(s) {
+			break
+		}
+		m := c
+		for k := c + 1; k < min(c+4, len(s)); k++ {
+			if s[k].key < s[m].key {
+				m = k
+			}
+		}
+		if last.key <= s[m].key {
+			break
+		}
+		s[i] = s[m]
+		i = m
+	}
+	s[i] = last
+	return top
+}
+
+// realRenewal is a real renewal of a block with its seq (resumeBlock).
+type realRenewal struct {
+	n   model.NodeID
+	seq uint64
 }
 
 func (r *resumption) init() {
 	r.on = true
 	r.retries = map[[2]int32]chainRun{}
-	r.blocks = map[[2]model.Instant]int32{}
 }
 
 // tracked reports whether every event a step class's instant can hold in
@@ -151,16 +245,37 @@ func (e *Engine) queuedRetry(ai, r int, at model.Instant) {
 }
 
 // queuedRenewal notes that n's renewal was queued now at at. A chain
-// queued at a block's instant for its at joins it.
+// queued at the instant of a pending lease's last elided renewal for that
+// lease's next one is among those it is placed with.
 func (e *Engine) queuedRenewal(n model.NodeID, at model.Instant) {
 	r := &e.el.resume
 	*r.run(n) = e.nextRun(n, at)
-	if len(r.due) > 0 && r.due[0].tk == e.loop.Now { // blocks ending now: the first due
-		if i, ok := r.blocks[[2]model.Instant{at, e.loop.Now}]; ok {
-			r.slab[i].real = append(r.slab[i].real, n)
+	now := e.loop.Now
+	if len(r.pending) > 0 && r.pending[0].tk() == now {
+		r.take(now)
+	}
+	if len(r.now) > 0 && r.now[0].tk() == now {
+		if _, ok := slices.BinarySearchFunc(r.now, runAt(at), byAt); ok {
+			r.real = append(r.real, realPending{runAt(at), n})
 		}
 	}
 }
+
+// take moves the pending blocks of instant tk, the first pending, to
+// r.now, by their instant at, in the order they were made.
+func (r *resumption) take(tk model.Instant) {
+	for len(r.pending) > 0 && r.pending[0].tk() == tk {
+		p := r.pending.pop()
+		r.blocks[p.blk].open = false
+		r.now = append(r.now, p)
+	}
+	if len(r.now) > 1 {
+		slices.SortStableFunc(r.now, func(a, b pendingLease) int { return cmp.Compare(a.at, b.at) })
+	}
+}
+
+// byAt compares a pending lease's instant with at.
+func byAt(p pendingLease, at runInstant) int { return cmp.Compare(p.at, at) }
 
 // nextRun is the run of n's renewal at at, queued now.
 func (e *Engine) nextRun(n model.NodeID, at model.Instant) chainRun {
@@ -204,81 +319,119 @@ func (r *resumption) before(a, b model.NodeID) bool {
 
 // resumeAfter: lease n's renewals are elided up to tk; its next, at
 // tk+step, is queued at the end of instant tk. run is nextRun's for the
-// renewal after the one in hand, as if queued.
+// renewal after the one in hand, as if queued. (tk is after now: the
+// instant in hand gets no new pending lease.)
 func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Duration, run chainRun) {
 	r := &e.el.resume
 	e.ents[n].client = NoHandle
 	e.clientMoved(n, tk.Add(step)) // its expiry, later, stays held
 	*r.run(n) = run
-	key := [2]model.Instant{tk.Add(step), tk}
-	i, ok := r.blocks[key]
-	if !ok {
-		i = r.newBlock(tk, tk.Add(step))
-		r.blocks[key] = i
-		r.due = pushHeap(r.due, dueBlock{tk: tk, at: tk.Add(step), i: i}, dueFirst)
-		e.loop.PassAt = r.due[0].tk
+	at := tk.Add(step)
+	key := uint64(runAt(tk))<<32 | uint64(runAt(at))
+	set := &r.recent[(key*0x9e3779b97f4a7c15)>>(64-8)]
+	for _, i := range set {
+		if i--; i >= 0 && r.blocks[i].open && r.blocks[i].key == key && !r.apart {
+			r.blocks[i].leases = append(r.blocks[i].leases, n)
+			return
+		}
 	}
-	r.slab[i].leases = append(r.slab[i].leases, n)
-}
-
-// newBlock is a fresh block for at queued at tk: a spare one, its slices
-// kept. A fleet re-read at its caps resumes a million leases, nearly each
-// in a block of its own: no allocation, no pointer per block.
-func (r *resumption) newBlock(tk, at model.Instant) int32 {
+	var i int32
 	if k := len(r.free); k > 0 {
-		i := r.free[k-1]
-		r.free = r.free[:k-1]
-		b := &r.slab[i]
-		b.tk, b.at, b.leases, b.real = tk, at, b.leases[:0], b.real[:0]
-		return i
+		i, r.free = r.free[k-1], r.free[:k-1]
+	} else {
+		r.blocks = append(r.blocks, pendingBlock{})
+		i = int32(len(r.blocks) - 1)
 	}
-	r.slab = append(r.slab, resumeBlock{tk: tk, at: at})
-	return int32(len(r.slab) - 1)
+	b := &r.blocks[i]
+	b.key, b.open, b.leases = key, true, append(b.leases[:0], n)
+	copy(set[1:], set[:3])
+	set[0] = i + 1
+	r.pending.push(pendingLease{key: uint64(runAt(tk))<<32 | uint64(r.seq), at: runAt(at), blk: i})
+	r.seq++
+	e.passAt()
 }
 
-// pass queues the renewals of the blocks whose instant ends before the
-// instant before (Loop.Pass).
+// passAt tells the loop the first instant whose end queues leases.
+func (e *Engine) passAt() {
+	r := &e.el.resume
+	switch {
+	case len(r.now) > 0:
+		e.loop.PassAt = r.now[0].tk()
+	case len(r.pending) > 0:
+		e.loop.PassAt = r.pending[0].tk()
+	default:
+		e.loop.PassAt = 0
+	}
+}
+
+// pass queues the pending leases whose instant ends before the instant
+// before (Loop.Pass): those of one (tk, at) as one block.
 func (e *Engine) pass(before model.Instant) {
 	r := &e.el.resume
-	for len(r.due) > 0 && r.due[0].tk < before {
-		var d dueBlock
-		d, r.due = popHeap(r.due, dueFirst)
-		i := d.i
-		b := &r.slab[i]
-		delete(r.blocks, [2]model.Instant{b.at, b.tk})
-		e.resumeBlock(b)
-		r.free = append(r.free, i)
+	for {
+		if len(r.now) == 0 {
+			if len(r.pending) == 0 || r.pending[0].tk() >= before {
+				break
+			}
+			r.real = r.real[:0] // noted for an instant whose leases were taken: none are left
+			r.take(r.pending[0].tk())
+		}
+		if len(r.real) > 1 {
+			slices.SortStableFunc(r.real, func(a, b realPending) int { return cmp.Compare(a.at, b.at) })
+		}
+		real, tk := r.real, r.now[0].tk()
+		for i := 0; i < len(r.now); {
+			at := r.now[i].at
+			leases := r.blocks[r.now[i].blk].leases
+			if i++; i < len(r.now) && r.now[i].at == at { // blocks of one (tk, at), made apart: one block
+				r.leases = append(r.leases[:0], leases...)
+				for ; i < len(r.now) && r.now[i].at == at; i++ {
+					r.leases = append(r.leases, r.blocks[r.now[i].blk].leases...)
+					r.merged++
+				}
+				leases = r.leases
+			}
+			for len(real) > 0 && real[0].at < at {
+				real = real[1:]
+			}
+			j := 0
+			for j < len(real) && real[j].at == at {
+				j++
+			}
+			e.resumeBlock(tk, at.Instant(), leases, real[:j])
+			real = real[j:]
+		}
+		for _, p := range r.now {
+			r.free = append(r.free, p.blk)
+		}
+		r.now, r.real = r.now[:0], r.real[:0]
 	}
-	e.loop.PassAt = 0
-	if len(r.due) > 0 {
-		e.loop.PassAt = r.due[0].tk
-	}
+	e.passAt()
 }
 
-// resumeBlock queues block b's leases among the renewals queued at b.tk
-// for b.at, in the order event by event gives them.
-func (e *Engine) resumeBlock(b *resumeBlock) {
+// resumeBlock queues leases, resumed for at after their last elided
+// renewal at tk, among the renewals queued at tk for at (real), in the
+// order event by event gives them.
+func (e *Engine) resumeBlock(tk, at model.Instant, leases []model.NodeID, real []realPending) {
 	r := &e.el.resume
 	q := &e.loop.Queue
-	step := b.at.Sub(b.tk)
-	type queued struct {
-		n   model.NodeID
-		seq uint64
-	}
-	var real []queued
-	for _, n := range b.real {
+	step := at.Sub(tk)
+	queued := r.queued[:0]
+	for _, p := range real {
+		n := p.n
 		c := &r.runs[n]
 		t, ok := q.timerEntry(int32(n))
-		if !ok || c.pushedAt != b.tk || c.step != stepOf(step) {
+		if !ok || c.pushedAt != tk || c.step != stepOf(step) {
 			continue // queued again since, or cancelled
 		}
-		if t.at == b.at && t.order() == orderClient {
-			real = append(real, queued{n, t.seq()})
+		if t.at == at && t.order() == orderClient {
+			queued = append(queued, realRenewal{n, t.seq()})
 		}
 	}
-	slices.SortFunc(real, func(x, y queued) int { return cmp.Compare(x.seq, y.seq) })
-	real = slices.CompactFunc(real, func(x, y queued) bool { return x.n == y.n })
-	leases := slices.DeleteFunc(b.leases, func(n model.NodeID) bool {
+	r.queued = queued
+	slices.SortFunc(queued, func(x, y realRenewal) int { return cmp.Compare(x.seq, y.seq) })
+	queued = slices.CompactFunc(queued, func(x, y realRenewal) bool { return x.n == y.n })
+	leases = slices.DeleteFunc(leases, func(n model.NodeID) bool {
 		en := &e.ents[n]
 		return en.ended || en.retired || en.client != NoHandle
 	})
@@ -296,41 +449,21 @@ func (e *Engine) resumeBlock(b *resumeBlock) {
 	// behind it, once, in order.
 	i, started := 0, false
 	for _, n := range leases {
-		for i < len(real) && !r.before(n, real[i].n) {
+		for i < len(queued) && !r.before(n, queued[i].n) {
 			if started {
-				e.moveClient(real[i].n, b.at)
+				e.moveClient(queued[i].n, at)
 			}
 			i++
 		}
-		e.queueClient(n, b.at)
-		r.runs[n].pushedAt = b.tk
+		e.queueClient(n, at)
+		r.runs[n].pushedAt = tk
 		r.resumed++
 		started = true
 	}
-	if started && i < len(real) {
+	if started && i < len(queued) {
 		r.reordered++
-		for ; i < len(real); i++ {
-			e.moveClient(real[i].n, b.at)
+		for ; i < len(queued); i++ {
+			e.moveClient(queued[i].n, at)
 		}
 	}
-}
-
-// blockHeap is a binary min-heap of pending blocks by the instant whose
-// end queues them, then by their instant (blocks of one tk queue at
-// different instants: their order changes nothing). Each entry carries its
-// block's instants: sifting reads no block.
-type blockHeap []dueBlock
-
-// dueBlock is pending block i of the slab, queued at the end of tk for at.
-type dueBlock struct {
-	tk, at model.Instant
-	i      int32
-}
-
-// dueFirst orders blockHeap.
-func dueFirst(a, b *dueBlock) bool {
-	if a.tk != b.tk {
-		return a.tk < b.tk
-	}
-	return a.at < b.at
 }
