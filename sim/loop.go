@@ -106,6 +106,7 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 	if l.Horizon < l.Now {
 		panic(fmt.Sprintf("sim: horizon %d is before now %d", l.Horizon, l.Now))
 	}
+	var ev Event // filled by pop (see there why)
 	for {
 		next, ref, ok := l.Queue.top() // found once, for the checks and the pop
 		if l.PassAt != 0 && (!ok || next.at > l.PassAt) {
@@ -134,7 +135,7 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 			panic(fmt.Sprintf("sim: event kind %d target %d at %d is before now %d (scheduled in the past)",
 				ev.Kind, ev.Target, ev.At, l.Now))
 		}
-		ev, h := l.Queue.pop(next, ref)
+		h := l.Queue.pop(next, ref, &ev)
 		if l.ents != nil {
 			l.warm()
 		}

@@ -437,13 +437,17 @@ func (q *Queue) Pop() (Event, Handle, bool) {
 	if !ok {
 		return Event{}, NoHandle, false
 	}
-	ev, h := q.pop(t, ref)
+	var ev Event
+	h := q.pop(t, ref, &ev)
 	return ev, h, true
 }
 
-// pop removes the event top just returned (t, ref). A keyed timer's event
-// has no handle: NoHandle.
-func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
+// pop removes the event top just returned (t, ref), stores it in ev and
+// returns its handle; a keyed timer's event has none: NoHandle. It stores
+// ev field by field rather than return it: a returned Event (five fields)
+// is spilled in pieces and copied 16 bytes at a time, and those loads
+// wait for the stores they straddle (docs/performance.md).
+func (q *Queue) pop(t entry, ref int32, ev *Event) Handle {
 	if ref < 0 {
 		// At the head of its FIFO, where calFirst found it.
 		k := ^ref
@@ -456,11 +460,12 @@ func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
 		if t.at > c.cursor {
 			c.cursor = t.at
 		}
-		return q.timerEvent(t, k), NoHandle
+		ev.At, ev.Order, ev.Kind, ev.Target, ev.Arg = t.at, t.order(), q.TimerKind, k, 0
+		return NoHandle
 	}
-	ev := q.event(t)
 	s := ref
 	sl := &q.slots[s]
+	ev.At, ev.Order, ev.Kind, ev.Target, ev.Arg = t.at, t.order(), sl.kind, sl.target, sl.arg
 	h := makeHandle(s, sl.gen)
 	if sl.timer {
 		q.timers[sl.target] = timer{}
@@ -475,7 +480,7 @@ func (q *Queue) pop(t entry, ref int32) (Event, Handle) {
 	if t.at > q.cal.cursor {
 		q.cal.cursor = t.at
 	}
-	return ev, h
+	return h
 }
 
 // Reschedule moves the event of h to at, keeping its Order, Kind, Target
