@@ -9,3 +9,9 @@ import "unsafe"
 //
 //go:noescape
 func prefetch(p unsafe.Pointer)
+
+// prefetch2 is prefetch of p and of q in one call: the loop warms an
+// event's timer and entity together (warm.go).
+//
+//go:noescape
+func prefetch2(p, q unsafe.Pointer)

@@ -77,11 +77,8 @@ func (l *Loop) warm() {
 			continue
 		}
 		k := ^r
-		if uint(k) < uint(len(q.timers)) {
-			prefetch(unsafe.Pointer(&q.timers[k]))
-		}
-		if uint(k) < uint(len(ents)) {
-			prefetch(unsafe.Pointer(&ents[k]))
+		if uint(k) < uint(len(q.timers)) && uint(k) < uint(len(ents)) {
+			prefetch2(unsafe.Pointer(&q.timers[k]), unsafe.Pointer(&ents[k]))
 		}
 		if l.Warm != nil {
 			l.Warm(k)
