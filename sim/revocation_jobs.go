@@ -178,8 +178,23 @@ func (r *revoker) quietRun(ns []model.NodeID, mount int, t model.Millis) int {
 		return 0
 	}
 	k := 0
-	for k < len(ns) && r.jobs.addQuiet(ns[k], int32(mount), t) {
+	js := &r.jobs
+	for k < len(ns) && k < 2 && js.addQuiet(ns[k], int32(mount), t) {
 		k++
+	}
+	if k == 2 {
+		// The run's stride is set: the rest continue it while their ids
+		// step by it (addQuiet's block test holds on: no job is taken
+		// meanwhile, so no block gets records).
+		run := &js.runs[len(js.runs)-1]
+		next := int64(run.lease) + int64(js.n-int(run.from))*int64(run.stride)
+		j := k
+		for j < len(ns) && int64(ns[j]) == next {
+			next += int64(run.stride)
+			j++
+		}
+		js.n += j - k
+		k = j
 	}
 	q[len(q)-1].to += int32(k)
 	m.pending += k
