@@ -44,12 +44,13 @@ import (
 
 // chainRun is what decides where entity n's renewal chain runs among the
 // renewals due at its instants (see above).
+// Its instants are the run's, in 4 bytes each: 24 bytes per entity.
 type chainRun struct {
-	pushedAt model.Instant // when its pending renewal was queued
-	start    model.Instant // when the event that queued its first step of this length ran
-	ord      int64         // resumption.pushes when its first step was queued: its place at start
-	step     int32         // the step since start, seconds; -1 if longer than int32 (no lease's)
-	front    bool          // that event ran before the step class's renewals at start
+	ord      int64      // resumption.pushes when its first step was queued: its place at start
+	pushedAt runInstant // when its pending renewal was queued
+	start    runInstant // when the event that queued its first step of this length ran
+	step     int32      // the step since start, seconds; -1 if longer than int32 (no lease's)
+	front    bool       // that event ran before the step class's renewals at start
 	// shared: the run was another chain's (a re-read or re-login queued with
 	// that chain's step by its last event): chains sharing a run are
 	// ordered by their seqs, so such a lease is not resumed.
@@ -83,8 +84,8 @@ type resumption struct {
 	pending pendingHeap
 	seq     uint32 // the next pending entry's, in its key
 	blocks  []pendingBlock
-	free    []int32       // spare blocks, their slices kept
-	recent  [256][4]int32 // 1 + blocks of keys with one hash, the latest made first
+	free    []int32             // spare blocks, their slices kept
+	recent  [256][4]recentBlock // blocks of keys with one hash, the latest made first
 	// now are the pending blocks of the instant in hand (tk = Loop.Now),
 	// taken from pending by the first renewal queued in it, by their at;
 	// real are the chains queued in it for one of those instants (the
@@ -115,11 +116,21 @@ type pendingLease struct {
 
 func (p *pendingLease) tk() model.Instant { return model.Instant(p.key >> 32) }
 
-// pendingBlock is leases elided to tk, to be queued for at.
+// pendingBlock is leases elided to tk, to be queued for at: the first
+// in the block's own line (a fleet's blocks hold one lease each), the
+// others in a slice.
 type pendingBlock struct {
-	key    uint64 // tk<<32 | at
-	open   bool   // pending: leases may join it
-	leases []model.NodeID
+	key   uint64 // tk<<32 | at
+	first model.NodeID
+	open  bool // pending: leases may join it
+	more  []model.NodeID
+}
+
+// recentBlock is a block made lately, with its key: looking one up reads
+// the table only.
+type recentBlock struct {
+	key uint64
+	blk int32 // 1 + its index; 0: none
 }
 
 // realPending is a chain queued at a block's tk for its at.
@@ -295,13 +306,13 @@ func (e *Engine) runOf(at model.Instant) (c chainRun, goesOn bool) {
 	now := e.loop.Now
 	step := at.Sub(now)
 	r.pushes++
-	if r.curOrder == orderClient && r.cur.pushedAt == now.Add(-step) && r.cur.step == stepOf(step) {
+	if r.curOrder == orderClient && r.cur.pushedAt.Instant() == now.Add(-step) && r.cur.step == stepOf(step) {
 		c := r.cur
-		c.pushedAt = now
+		c.pushedAt = runAt(now)
 		return c, true
 	}
-	return chainRun{pushedAt: now, start: now, ord: r.pushes, step: stepOf(step),
-		front: r.curOrder < orderClient || r.cur.pushedAt < now.Add(-step)}, false
+	return chainRun{pushedAt: runAt(now), start: runAt(now), ord: r.pushes, step: stepOf(step),
+		front: r.curOrder < orderClient || r.cur.pushedAt.Instant() < now.Add(-step)}, false
 }
 
 // before reports whether chain a runs before chain b at the instants of
@@ -329,9 +340,9 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 	at := tk.Add(step)
 	key := uint64(runAt(tk))<<32 | uint64(runAt(at))
 	set := &r.recent[(key*0x9e3779b97f4a7c15)>>(64-8)]
-	for _, i := range set {
-		if i--; i >= 0 && r.blocks[i].open && r.blocks[i].key == key && !r.apart {
-			r.blocks[i].leases = append(r.blocks[i].leases, n)
+	for _, c := range set {
+		if i := c.blk - 1; c.key == key && i >= 0 && r.blocks[i].open && r.blocks[i].key == key && !r.apart {
+			r.blocks[i].more = append(r.blocks[i].more, n)
 			return
 		}
 	}
@@ -343,9 +354,9 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 		i = int32(len(r.blocks) - 1)
 	}
 	b := &r.blocks[i]
-	b.key, b.open, b.leases = key, true, append(b.leases[:0], n)
+	b.key, b.first, b.open, b.more = key, n, true, b.more[:0]
 	copy(set[1:], set[:3])
-	set[0] = i + 1
+	set[0] = recentBlock{key, i + 1}
 	r.pending.push(pendingLease{key: uint64(runAt(tk))<<32 | uint64(r.seq), at: runAt(at), blk: i})
 	r.seq++
 	e.passAt()
@@ -382,14 +393,13 @@ func (e *Engine) pass(before model.Instant) {
 		real, tk := r.real, r.now[0].tk()
 		for i := 0; i < len(r.now); {
 			at := r.now[i].at
-			leases := r.blocks[r.now[i].blk].leases
-			if i++; i < len(r.now) && r.now[i].at == at { // blocks of one (tk, at), made apart: one block
-				r.leases = append(r.leases[:0], leases...)
-				for ; i < len(r.now) && r.now[i].at == at; i++ {
-					r.leases = append(r.leases, r.blocks[r.now[i].blk].leases...)
-					r.merged++
-				}
-				leases = r.leases
+			b := &r.blocks[r.now[i].blk]
+			r.leases = append(append(r.leases[:0], b.first), b.more...)
+			// Blocks of one (tk, at) made apart are one block.
+			for i++; i < len(r.now) && r.now[i].at == at; i++ {
+				b := &r.blocks[r.now[i].blk]
+				r.leases = append(append(r.leases, b.first), b.more...)
+				r.merged++
 			}
 			for len(real) > 0 && real[0].at < at {
 				real = real[1:]
@@ -398,7 +408,7 @@ func (e *Engine) pass(before model.Instant) {
 			for j < len(real) && real[j].at == at {
 				j++
 			}
-			e.resumeBlock(tk, at.Instant(), leases, real[:j])
+			e.resumeBlock(tk, at.Instant(), r.leases, real[:j])
 			real = real[j:]
 		}
 		for _, p := range r.now {
@@ -421,7 +431,7 @@ func (e *Engine) resumeBlock(tk, at model.Instant, leases []model.NodeID, real [
 		n := p.n
 		c := &r.runs[n]
 		t, ok := q.timerEntry(int32(n))
-		if !ok || c.pushedAt != tk || c.step != stepOf(step) {
+		if !ok || c.pushedAt.Instant() != tk || c.step != stepOf(step) {
 			continue // queued again since, or cancelled
 		}
 		if t.at == at && t.order() == orderClient {
@@ -456,7 +466,7 @@ func (e *Engine) resumeBlock(tk, at model.Instant, leases []model.NodeID, real [
 			i++
 		}
 		e.queueClient(n, at)
-		r.runs[n].pushedAt = tk
+		r.runs[n].pushedAt = runAt(tk)
 		r.resumed++
 		started = true
 	}

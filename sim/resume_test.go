@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -64,4 +65,11 @@ func TestResumeBlocksMadeApart(t *testing.T) {
 	}
 	require.Positive(t, merged, "no blocks were merged: the test checks nothing")
 	t.Logf("%d blocks merged", merged)
+}
+
+// TestChainRunSize: a chain's run is kept per entity (a year of a million
+// leases re-read at their caps has two million): 24 bytes, no pointers.
+func TestChainRunSize(t *testing.T) {
+	require.Equal(t, uintptr(24), unsafe.Sizeof(chainRun{}))
+	require.Equal(t, uintptr(16), unsafe.Sizeof(pendingLease{}))
 }
