@@ -348,18 +348,24 @@ type Fate struct {
 // tally reads, and nothing to format or allocate per entity (a year of a
 // million leases has two million of them).
 type Facts struct {
-	Kind       EntityKind
-	Actor      string
-	IssuedAt   model.Instant
+	Kind     EntityKind
+	Actor    string
+	IssuedAt model.Instant
+	Ending
+	HardEnd model.End
+	// FirstCapped is its first renewal cut short by the hard end, if any.
+	FirstCapped *CappedRenewal
+}
+
+// Ending is whether and how an entity ended, and whether its holder had
+// replaced it.
+type Ending struct {
 	Ended      bool
 	EndedAt    model.Instant
 	Cause      EndCause
 	BoundBy    model.Layer
 	Replaced   bool
 	ReplacedAt model.Instant
-	HardEnd    model.End
-	// FirstCapped is its first renewal cut short by the hard end, if any.
-	FirstCapped *CappedRenewal
 }
 
 // ServiceSummary is one service's totals over the run.
@@ -464,12 +470,26 @@ func (e *Engine) facts(n model.NodeID) Facts {
 	en := &e.ents[n]
 	p := e.pastOf(n)
 	f := Facts{Kind: en.kind.EntityKind(), Actor: e.actors[en.actor].a.Name, IssuedAt: e.issueTime(n),
-		Ended: en.ended, EndedAt: p.endAt.Instant(), Cause: p.cause, BoundBy: e.layers.at(p.endBy),
-		Replaced: en.retired, ReplacedAt: p.replacedAt.Instant(), HardEnd: e.grant(n).End()}
+		Ending: e.ending(n, &p), HardEnd: e.grant(n).End()}
 	if p.capped > 0 {
 		f.FirstCapped = &e.capped[p.capped-1]
 	}
 	return f
+}
+
+// ending is how entity n, with past p, ended and was replaced.
+func (e *Engine) ending(n model.NodeID, p *entityPast) Ending {
+	en := &e.ents[n]
+	return Ending{Ended: en.ended, EndedAt: p.endAt.Instant(), Cause: p.cause, BoundBy: e.layers.at(p.endBy),
+		Replaced: en.retired, ReplacedAt: p.replacedAt.Instant()}
+}
+
+// Ending is how entity i ended and was replaced (Facts' part of it): what
+// a tally over every entity of a long run reads, without the names,
+// grant and capped renewal Facts looks up (sweep.Measure).
+func (r *Result) Ending(i int) Ending {
+	p := r.engine.pastOf(model.NodeID(i))
+	return r.engine.ending(model.NodeID(i), &p)
 }
 
 // who is entity n's kind and actor index.

@@ -377,7 +377,7 @@ func Measure(r *sim.Result) Metrics {
 		m.Censored = m.Censored || w.Ongoing
 	}
 	for i := range r.NumEntities() {
-		f := r.Facts(i)
+		f := r.Ending(i)
 		if !f.Ended {
 			continue
 		}
