@@ -236,7 +236,9 @@ func (e *Engine) handle(ev Event, h Handle) {
 	if ev.Kind != evClient || !e.renewFast(model.NodeID(ev.Target)) {
 		e.dispatch(ev, h)
 	}
-	e.afterEvent()
+	if len(e.tm.unsettled) > 0 || e.opts.Observe != nil || e.opts.Progress != nil {
+		e.afterEvent()
+	}
 }
 
 // dispatch runs ev's handler.

@@ -108,7 +108,10 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 	}
 	var ev Event // filled by pop (see there why)
 	for {
-		next, ref, ok := l.Queue.top() // found once, for the checks and the pop
+		next, ref, ok := l.Queue.runNext() // found once, for the checks and the pop
+		if !ok {
+			next, ref, ok = l.Queue.top()
+		}
 		if l.PassAt != 0 && (!ok || next.at > l.PassAt) {
 			before := maxInstant
 			if ok {

@@ -319,10 +319,8 @@ func (q *Queue) unplace(s int32) {
 // top returns the least pending entry, the calendar's first or the
 // heap's, and its ref (see node).
 func (q *Queue) top() (entry, int32, bool) {
-	if q.cal.popped != 0 {
-		if e, ref, ok := q.runNext(); ok {
-			return e, ref, true
-		}
+	if e, ref, ok := q.runNext(); ok {
+		return e, ref, true
 	}
 	var best entry
 	ref, ok := int32(0), false
@@ -355,6 +353,9 @@ func (q *Queue) reserve(n int) {
 // or the heap's top comes first.
 func (q *Queue) runNext() (entry, int32, bool) {
 	c := &q.cal
+	if c.popped == 0 {
+		return entry{}, 0, false
+	}
 	i := int(c.popped - 1)
 	b := i / calOrders
 	at := c.cursor
@@ -603,31 +604,42 @@ func (q *Queue) calRemove(s int32, sl *slot) {
 // push appends n to l.
 func (c *calendar) push(l *fifo, n node) {
 	if l.tail == 0 || l.tlen == chunkNodes {
-		k := c.newChunk()
-		if l.tail == 0 {
-			l.head, l.hpos = k, 0
-		} else {
-			c.chunks[l.tail-1].next = k
-		}
-		l.tail, l.tlen = k, 0
+		c.addChunk(l)
 	}
 	c.chunks[l.tail-1].nodes[l.tlen] = n
 	l.tlen++
+}
+
+// addChunk appends an empty chunk to l.
+func (c *calendar) addChunk(l *fifo) {
+	k := c.newChunk()
+	if l.tail == 0 {
+		l.head, l.hpos = k, 0
+	} else {
+		c.chunks[l.tail-1].next = k
+	}
+	l.tail, l.tlen = k, 0
 }
 
 // popNode drops l's head node, freeing its chunk when it is used up.
 func (c *calendar) popNode(l *fifo) {
 	c.front.count(l)
 	l.hpos++
+	end := uint16(chunkNodes)
 	if l.head == l.tail {
-		if l.hpos < l.tlen {
-			return
-		}
+		end = l.tlen
+	}
+	if l.hpos < end {
+		return // small enough to inline: the head chunk's common case
+	}
+	c.dropHead(l)
+}
+
+// dropHead frees l's head chunk, used up.
+func (c *calendar) dropHead(l *fifo) {
+	if l.head == l.tail {
 		c.freeChunk(l.head)
 		*l = fifo{}
-		return
-	}
-	if l.hpos < chunkNodes {
 		return
 	}
 	k := l.head

@@ -48,7 +48,9 @@ func (q *Queue) SetTimer(k int32, at model.Instant, order uint8) {
 		q.timers = append(q.timers, make([]timer, int(k)+1-len(q.timers))...)
 		q.timers = q.timers[:cap(q.timers)]
 	}
-	q.unsetTimer(k)
+	if q.timers[k].seq != 0 { // none after its pop, a renewal's case
+		q.unsetTimer(k)
+	}
 	if !q.heapOnly && q.cal.takes(at, order) { // a fresh seq sorts last
 		c := &q.cal
 		if c.lists == nil {
