@@ -53,8 +53,15 @@ const (
 func (h *Hierarchy) Len() int { return len(h.parent) }
 
 // Parent returns n's parent, or None for a root (and once n is revoked
-// or orphaned: callers that report ancestry keep their own record).
-func (h *Hierarchy) Parent(n NodeID) NodeID { return h.parent[n] }
+// or orphaned: callers that report ancestry keep their own record). A
+// revoked node's parent column is stale (a cascade does not write a
+// million of them): its flag says it has none.
+func (h *Hierarchy) Parent(n NodeID) NodeID {
+	if h.flags[n]&aliveBit == 0 {
+		return None
+	}
+	return h.parent[n]
+}
 
 // Kind returns what n is.
 func (h *Hierarchy) Kind(n NodeID) NodeKind { return NodeKind(h.flags[n] & kindMask) }
@@ -213,15 +220,16 @@ func (h *Hierarchy) frame(t NodeID) walkFrame {
 // revokeSubtree walks n's subtree post-order. A token is emitted after all
 // of its child tokens, preceded by its leases (in creation order); the
 // emitted nodes go to revoked in slices of buf's length. One pass over a
-// token's children finds its child tokens and clears their parent; a
-// second, from its first lease on, emits the leases, and only a token with
-// leases needs it: a broker's half a million child tokens are read once,
-// not pushed on a stack and read again. No recursion, no allocation once
-// the stack and buf have grown.
+// token's children finds its child tokens; a second, from its first lease
+// on, emits the leases, and only a token with leases needs it: a broker's
+// half a million child tokens are read once, not pushed on a stack and
+// read again. No recursion, no allocation once the stack and buf have
+// grown.
 //
 // All of a token's children go with it: its list is dropped whole, not
-// unlinked node by node. A dropped node keeps its stale next and prev:
-// with no parent, nothing reads them again (detach stops at parent).
+// unlinked node by node. A dropped node keeps its stale parent, next and
+// prev: nothing reads them once it is dead (Parent reads its flag first;
+// only live nodes are detached or issue leases).
 func (h *Hierarchy) revokeSubtree(n NodeID, buf []NodeID, revoked func([]NodeID)) int {
 	if cap(buf) == 0 {
 		buf = make([]NodeID, 0, 1024)
@@ -250,14 +258,12 @@ func (h *Hierarchy) revokeSubtree(n NodeID, buf []NodeID, revoked func([]NodeID)
 		}
 		if c != None { // a child token: its subtree goes first
 			fr.cur = h.next[c]
-			h.parent[c] = None
 			st = append(st, h.frame(c))
 			continue
 		}
 		top := fr.tok
 		for c := fr.leases; c != None; c = h.next[c] {
 			if f := h.flags[c]; f&kindMask == uint8(LeaseNode) {
-				h.parent[c] = None
 				h.flags[c] = f &^ aliveBit
 				emit(c)
 			}
