@@ -180,6 +180,12 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		l := loss{m, en.actor, en.replica}
 		if !lease && ri == 0 && rep.token == m && len(ac.dependents) > 0 {
 			e.lose(l) // the actors drawing on its token too
+		} else if a.valid == validLease && rep.lease == m {
+			// loseOne's common case: the replica's own credential.
+			if rep.valid {
+				rep.valid = false
+				e.lostOne(a.service)
+			}
 		} else {
 			e.loseOne(a, ai, ri, rep)
 		}
@@ -234,13 +240,22 @@ func (e *Engine) loseOne(a *endAct, ai, ri int, rep *replica) {
 		e.updateValidity(ai, ri)
 	default:
 		rep.valid = false
-		b := &e.lossBatch
-		if b.s != int(a.service) {
-			e.flushLosses()
-			b.s = int(a.service)
-		}
-		b.n++
+		e.lostOne(a.service)
 	}
+}
+
+// lostOne is one more replica of service s gone invalid in the batch.
+func (e *Engine) lostOne(s int32) {
+	if e.lossBatch.s != int(s) {
+		e.lossesOf(int(s))
+	}
+	e.lossBatch.n++
+}
+
+// lossesOf applies the batch's losses and begins one of service s.
+func (e *Engine) lossesOf(s int) {
+	e.flushLosses()
+	e.lossBatch.s = s
 }
 
 // flushRevs hands the leases ended so far to the revoker.
