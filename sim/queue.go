@@ -219,7 +219,7 @@ type calendar struct {
 	used   [calSize / 64]uint64
 	chunks []chunk
 	free   int32 // free chunks, linked through next (index+1)
-	front  front // how far the FIFO being popped is warmed (warm.go)
+	warmed int32 // the FIFO the loop warms (warm.go), as popped
 	popped int32 // the FIFO the last pop took from: its lists index+1; 0: the heap
 }
 
@@ -623,7 +623,6 @@ func (c *calendar) addChunk(l *fifo) {
 
 // popNode drops l's head node, freeing its chunk when it is used up.
 func (c *calendar) popNode(l *fifo) {
-	c.front.count(l)
 	l.hpos++
 	end := uint16(chunkNodes)
 	if l.head == l.tail {
