@@ -6,7 +6,7 @@ import "github.com/leasesim/leasesim/model"
 // hierarchy's walk hands them over (model.Hierarchy.ExpireTreeBatch), in
 // one loop that does what ended does for each, with what ended looks up
 // per entity — its actor's validity rule, service and reaction, its past
-// record, its revocation mount — looked up once per actor and slice, and
+// record, its revocation mount — looked up once per actor and cascade, and
 // the revocation jobs handed to the revoker as runs. A million descendants
 // are a million trips round this loop, not ten calls each.
 //
@@ -20,10 +20,10 @@ import "github.com/leasesim/leasesim/model"
 const endBatchLen = 1024
 
 // endAct is what ending an entity of one actor needs of the actor, looked
-// up at its first entity in a slice (stamp says which slice).
+// up at its first entity in a cascade: nothing a cascade does changes it.
 type endAct struct {
-	stamp   uint32
-	valid   uint8 // how its replicas' validity is decided: see validRule
+	looked  bool
+	valid   uint8 // how its replicas' validity is decided (validNone...)
 	reacts  bool  // its holder may do something after the cascade (pendingLoss)
 	service int32
 	mount   int32 // the revoker's mount of its leases; -1 until needed
@@ -40,8 +40,7 @@ const (
 // endRuns is the per-cascade state of the loop: the actors' lookups and
 // the leases waiting to be handed to the revoker, all of one mount.
 type endRuns struct {
-	stamp  uint32
-	acts   []endAct
+	acts   []endAct // by actor, cleared per cascade
 	revs   []model.NodeID
 	mount  int
 	buf    []model.NodeID // the walk's slice, reused
@@ -54,6 +53,11 @@ func (e *Engine) endSubtree(n model.NodeID, cause EndCause, own layerRef) {
 	var anc layerRef // the descendants' layer: named at the first one
 	if cap(e.runs.buf) == 0 {
 		e.runs.buf = make([]model.NodeID, 0, endBatchLen)
+	}
+	if len(e.runs.acts) != len(e.actors) {
+		e.runs.acts = make([]endAct, len(e.actors))
+	} else {
+		clear(e.runs.acts)
 	}
 	e.hier.ExpireTreeBatch(n, e.runs.buf, func(ms []model.NodeID) {
 		for len(ms) > 0 {
@@ -84,11 +88,7 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		return 0
 	}
 	r := &e.runs
-	r.stamp++
 	r.ranges++
-	if len(r.acts) < len(e.actors) {
-		r.acts = make([]endAct, len(e.actors))
-	}
 	t := &e.cliffs
 	now := runAt(e.loop.Now)
 	var shared int32 // the past the descendants with none share, once made
@@ -102,7 +102,7 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		lease := en.kind == entLease
 		ai, ri := int(en.actor), int(en.replica)
 		a := &r.acts[ai]
-		if a.stamp != r.stamp {
+		if !a.looked {
 			e.lookUpAct(a, ai)
 		}
 		en.ended = true
@@ -197,15 +197,10 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 	return k
 }
 
-// lookUpAct fills a with actor ai's lookups for this slice.
+// lookUpAct fills a with actor ai's lookups for this cascade.
 func (e *Engine) lookUpAct(a *endAct, ai int) {
 	ac := &e.actors[ai]
-	mount := a.mount
-	if a.stamp == 0 {
-		mount = -1
-	}
-	*a = endAct{stamp: e.runs.stamp, service: int32(ac.service), mount: mount,
-		reacts: e.reacts(loss{actor: int32(ai)})}
+	*a = endAct{looked: true, service: int32(ac.service), mount: -1, reacts: e.reacts(loss{actor: int32(ai)})}
 	switch {
 	case ac.service < 0 || !ac.started:
 		a.valid = validNone
