@@ -24,12 +24,15 @@ type shape struct {
 // increment differs.
 func (e *Engine) leaseRenewal(n model.NodeID, inc model.Duration) *model.LeaseRenewal {
 	ai := e.ents[n].actor
-	if uint(ai) < uint(len(e.shapes)) {
-		if s := &e.shapes[ai]; s.r != nil && s.version == e.b.version && s.inc == inc {
-			return s.r // small enough to inline: the renewal's common case
-		}
+	if uint(ai) < uint(len(e.shapes)) && e.shapes[ai].fresh(e.b.version, inc) {
+		return e.shapes[ai].r
 	}
 	return e.newShape(ai, inc)
+}
+
+// fresh reports whether s is the renewal by inc at the backend's version.
+func (s *shape) fresh(version uint64, inc model.Duration) bool {
+	return s.r != nil && s.version == version && s.inc == inc
 }
 
 // newShape makes actor ai's renewal shape afresh.
@@ -165,15 +168,11 @@ func (t runInstant) Instant() model.Instant { return model.Instant(t) }
 // onRenew and onRefresh clear first too.
 func (e *Engine) renewFast(n model.NodeID) bool {
 	en := &e.ents[n]
-	if en.kind != entLease || en.ended || en.retired || e.el.on {
+	if en.ended || en.retired || e.el.on {
 		return false // e.el.on: dispatch's handling reads n first
 	}
-	switch e.actors[en.actor].a.Refresh.Kind {
-	case scenarios.RefreshEvery, scenarios.RefreshFraction:
-		return false // evRefresh (clientKind)
-	}
 	en.client = NoHandle
-	return e.renewLeaseFast(n, en)
+	return e.renewLeaseFast(n, en) // false for an evRefresh's lease too
 }
 
 // renewLeaseFast is onRenew for the common event of a large fleet: a lease
@@ -191,18 +190,28 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 	if _, held := heldSeq(en.expiry); !held {
 		return false
 	}
-	a := e.actors[en.actor].a
+	ai := en.actor
+	a := e.actors[ai].a
 	var inc model.Duration
-	if a.Refresh.Kind == scenarios.RefreshRenewBy {
+	switch a.Refresh.Kind {
+	case scenarios.RefreshRenewBy:
 		if a.Refresh.Renew.Kind != scenarios.RenewWatcher {
 			return false
 		}
 		inc = a.Refresh.Renew.Increment
+	case scenarios.RefreshEvery, scenarios.RefreshFraction:
+		return false // its client event is evRefresh (clientKind)
 	}
 	s := &en.lease
 	last := s.TTL() // the watcher's last TTL (lastDur)
 	now := e.loop.Now
-	if !e.leaseRenewal(n, inc).Renew(s, now) {
+	var r *model.LeaseRenewal
+	if uint(ai) < uint(len(e.shapes)) && e.shapes[ai].fresh(e.b.version, inc) {
+		r = e.shapes[ai].r
+	} else {
+		r = e.newShape(ai, inc)
+	}
+	if !r.Renew(s, now) {
 		return false
 	}
 	// renewOnce's moveExpiry: the expiry stays held, with a new seq.
