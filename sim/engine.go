@@ -689,7 +689,7 @@ func (e *Engine) renewOnce(n model.NodeID, inc model.Duration) (*model.Grant, er
 		}
 		if r.RenewCapped(s, now) { // a watched lease's last renewals before its re-read
 			*g = e.forms.Grant(*s)
-			e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
+			e.recordRenew(n, g)
 			e.moveExpiry(n, s.ExpireTime())
 			return g, nil
 		}

@@ -304,6 +304,20 @@ func (e *Engine) record(ev LogEvent) {
 	e.log = append(e.log, ev)
 }
 
+// recordRenew is record of lease or token n's renewal, which granted g
+// (its grant now): without a log, only the first capped renewal is noted,
+// with no event built and no grant looked up again (a fleet re-read at
+// its caps makes one or two capped renewals per lease and cap).
+func (e *Engine) recordRenew(n model.NodeID, g *model.Grant) {
+	if e.logging() {
+		e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
+		return
+	}
+	if g.Warnings.TTLCapped && e.firstCapped(n) == nil {
+		e.noteCapped(n, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
+	}
+}
+
 // BoundByName names what set the roots' end, as every output says it:
 // the layer, or "operator" for a revoke.
 func (c *Cliff) BoundByName() string {
