@@ -197,24 +197,27 @@ func (e *Engine) elideRenewals(n model.NodeID, g *model.Grant, step model.Durati
 // upstreamQuiet reports whether no token lease n depends on can end or be
 // replaced before the next scripted event.
 func (e *Engine) upstreamQuiet(n model.NodeID) bool {
-	for p := e.hier.Parent(n); p != model.None; p = e.hier.Parent(p) {
+	parent := e.hier.Parent(n)
+	for p := parent; p != model.None; p = e.hier.Parent(p) {
 		if !e.immortal(p) {
 			return false
 		}
 	}
 	en := &e.ents[n]
-	return e.replicaQuiet(int(en.actor), int(en.replica))
+	return e.replicaQuiet(int(en.actor), int(en.replica), parent)
 }
 
 // replicaQuiet: replica r of actor ai keeps its tokens, and so does the
 // first replica of its via actor (whose new token would make it re-read).
-func (e *Engine) replicaQuiet(ai, r int) bool {
+// Token known was found immortal just now (a fleet's leases hang under
+// their via actor's token): immortal is not asked again.
+func (e *Engine) replicaQuiet(ai, r int, known model.NodeID) bool {
 	ac := &e.actors[ai]
-	if ac.reps[r].retry || (ac.a.OwnToken() && !e.immortal(ac.reps[r].token)) {
+	if t := ac.reps[r].token; ac.reps[r].retry || (ac.a.OwnToken() && (t == model.None || t != known) && !e.immortal(t)) {
 		return false
 	}
 	if ac.via >= 0 {
-		return e.replicaQuiet(ac.via, 0)
+		return e.replicaQuiet(ac.via, 0, known)
 	}
 	return true
 }

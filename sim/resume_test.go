@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/scenarios"
 	"math/rand/v2"
 	"slices"
@@ -72,4 +73,44 @@ func TestResumeBlocksMadeApart(t *testing.T) {
 func TestChainRunSize(t *testing.T) {
 	require.Equal(t, uintptr(24), unsafe.Sizeof(chainRun{}))
 	require.Equal(t, uintptr(16), unsafe.Sizeof(pendingLease{}))
+}
+
+// TestUpstreamQuietMatchesReference: upstreamQuiet, which does not ask
+// immortal again about a lease's parent when it meets it as a replica's
+// token, answers at every event for every live lease what the plain
+// recursion asking immortal of every token answers (fleet, re-read and
+// property generators).
+func TestUpstreamQuietMatchesReference(t *testing.T) {
+	var ref func(e *Engine, ai, r int) bool
+	ref = func(e *Engine, ai, r int) bool {
+		ac := &e.actors[ai]
+		if ac.reps[r].retry || (ac.a.OwnToken() && !e.immortal(ac.reps[r].token)) {
+			return false
+		}
+		return ac.via < 0 || ref(e, ac.via, 0)
+	}
+	checked := 0
+	for seed := uint64(1); seed <= 8; seed++ {
+		for _, g := range []func(uint64) string{fleetScenario, rereadScenario, genScenario} {
+			s, err := scenarios.Parse("generated.yaml", []byte(g(seed)))
+			require.NoError(t, err)
+			e := New(s, Options{Budget: 20_000, Observe: func(e *Engine) {
+				for i := range e.ents {
+					n := model.NodeID(i)
+					if e.ents[i].kind != entLease || !e.alive(n) {
+						continue
+					}
+					want := true
+					for p := e.hier.Parent(n); p != model.None && want; p = e.hier.Parent(p) {
+						want = e.immortal(p)
+					}
+					want = want && ref(e, int(e.ents[i].actor), int(e.ents[i].replica))
+					require.Equal(t, want, e.upstreamQuiet(n), "seed %d, lease %d at %d", seed, n, e.loop.Now)
+					checked++
+				}
+			}})
+			e.Run()
+		}
+	}
+	require.Greater(t, checked, 1000)
 }
