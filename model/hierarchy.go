@@ -180,10 +180,11 @@ func (h *Hierarchy) ExpireTree(n NodeID, revoked func(NodeID)) int {
 }
 
 // ExpireTreeBatch is ExpireTree handing the revoked nodes over in order,
-// a slice at a time (buf's length, or 1024 when it has none), so a caller
-// ends a million descendants in loops of its own rather than a call each.
-// A slice's nodes are all revoked when it is handed over; the slice is
-// reused for the next one.
+// a slice at a time (up to buf's capacity, or 1024 when it has none), so
+// a caller ends a million descendants in loops of its own rather than a
+// call each. A slice's nodes are all revoked when it is handed over; the
+// slice is reused for the next one. revoked must not change the hierarchy:
+// the walk is still going.
 func (h *Hierarchy) ExpireTreeBatch(n NodeID, buf []NodeID, revoked func([]NodeID)) int {
 	if !h.Alive(n) {
 		return 0

@@ -232,6 +232,9 @@ func (e *Engine) loseOne(a *endAct, ai, ri int, rep *replica) {
 	switch {
 	case valid == rep.valid:
 	case valid:
+		// Cannot happen (a cascade only ends things, and the property
+		// test checks rep.valid after every event); if it did, ended's
+		// own path handles it.
 		e.updateValidity(ai, ri)
 	default:
 		rep.valid = false

@@ -126,14 +126,6 @@ func (q *Queue) timerEvent(t entry, k int32) Event {
 	return Event{At: t.at, Order: t.order(), Kind: q.TimerKind, Target: k}
 }
 
-// refTarget is the target of the event ref names (a slot or ^key).
-func (q *Queue) refTarget(ref int32) int32 {
-	if ref < 0 {
-		return ^ref
-	}
-	return q.slots[ref].target
-}
-
 // reserveTimers makes room for keys below n.
 func (q *Queue) reserveTimers(n int) {
 	if n > len(q.timers) {
