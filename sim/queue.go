@@ -448,8 +448,8 @@ func (q *Queue) Pop() (Event, Handle, bool) {
 // returns its handle; a keyed timer's event has none: NoHandle. It stores
 // ev field by field rather than return it: a returned Event (five fields)
 // is spilled in pieces and copied 16 bytes at a time, and those loads
-// wait for the stores they straddle (12% of the loop's samples; writing
-// it in place, docs/performance.md).
+// wait for the stores they straddle (12% of the loop's samples,
+// docs/performance.md).
 func (q *Queue) pop(t entry, ref int32, ev *Event) Handle {
 	if ref < 0 {
 		// At the head of its FIFO, where calFirst found it.
