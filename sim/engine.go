@@ -475,7 +475,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 		e.retire(old)
 	}
 	rep.lease = n
-	if e.logs() { // a fleet's re-reads build no record nobody keeps
+	if e.logging() { // a fleet's re-reads build no record nobody keeps
 		e.record(LogEvent{Kind: LogIssue, Entity: n, By: e.forms.Grant(l).TTLBy})
 	}
 	e.scheduleExpiry(n, l.ExpireTime(), false)
@@ -504,7 +504,7 @@ func (e *Engine) retire(n model.NodeID) {
 	e.cancelClient(n)
 	e.cancelReauth(n)
 	e.unsettle(n)
-	if e.logs() {
+	if e.logging() {
 		e.record(LogEvent{Kind: LogReplace, Entity: n})
 	}
 }
@@ -917,7 +917,7 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	en.expiry = NoHandle
 	e.cancelReauth(m)
 	e.cliffs.add(e, m)
-	if e.logs() {
+	if e.logging() {
 		e.record(LogEvent{Kind: LogEnd, Entity: m, Cause: cause, By: e.layers.at(by), Root: root})
 	}
 	if e.rev != nil && en.kind == entLease {

@@ -263,15 +263,10 @@ func (e *Engine) logging() bool { return e.opts.RecordLog || e.stream != nil }
 
 // record logs an event (when the run keeps its log) and notes an entity's
 // first capped renewal (always: the report lists it).
-// logs reports whether events are kept or streamed at all: callers on a
-// cascade's path skip building the events record would drop.
-func (e *Engine) logs() bool { return e.opts.RecordLog || e.stream != nil }
-
 func (e *Engine) record(ev LogEvent) {
 	if ev.Kind == LogRenew {
-		if g := e.grant(ev.Entity); g.Warnings.TTLCapped && e.firstCapped(ev.Entity) == nil {
-			e.noteCapped(ev.Entity, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
-		}
+		g := e.grant(ev.Entity)
+		e.noteIfCapped(ev.Entity, &g)
 	}
 	if !e.logging() {
 		return
@@ -313,6 +308,12 @@ func (e *Engine) recordRenew(n model.NodeID, g *model.Grant) {
 		e.record(LogEvent{Kind: LogRenew, Entity: n, By: g.TTLBy})
 		return
 	}
+	e.noteIfCapped(n, g)
+}
+
+// noteIfCapped notes entity n's first capped renewal, if the renewal that
+// granted g now is one: the one place both record and recordRenew ask.
+func (e *Engine) noteIfCapped(n model.NodeID, g *model.Grant) {
 	if g.Warnings.TTLCapped && e.firstCapped(n) == nil {
 		e.noteCapped(n, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
 	}

@@ -116,7 +116,7 @@ func (e *Engine) updateValidity(ai, r int) {
 	} else {
 		s.change(e.loop.Now, +1)
 	}
-	if e.logs() {
+	if e.logging() {
 		e.record(LogEvent{Kind: LogService, Entity: model.None, Actor: int32(ai), Replica: int32(r), Failing: int32(s.failing)})
 	}
 }
@@ -140,7 +140,7 @@ type lossBatch struct {
 }
 
 // batchLosses starts gathering losses (only when no log is kept).
-func (e *Engine) batchLosses() { e.lossBatch = lossBatch{on: !e.logs()} }
+func (e *Engine) batchLosses() { e.lossBatch = lossBatch{on: !e.logging()} }
 
 // flushLosses applies the gathered losses; gathering goes on if it was on.
 func (e *Engine) flushLosses() {
