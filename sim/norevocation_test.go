@@ -45,4 +45,22 @@ func TestNoRevocationChangesNothingElse(t *testing.T) {
 		require.Empty(t, reportDiff(full, skipped, log), s.Name)
 	}
 	require.Greater(t, withRevocation, len(runs)/2, "most runs must revoke leases, or the test checks little")
+
+	// Budgets count the loop's events and the entities, never the
+	// revoker's work: a run stops at the same instant either way.
+	stopped := 0
+	for _, s := range runs[len(runs)-12:] {
+		for _, opts := range []Options{{Budget: 300}, {Budget: elideBudget, MaxLive: 20}} {
+			full := New(s, opts).Run()
+			opts.NoRevocation = true
+			skipped := New(s, opts).Run()
+			require.Equal(t, full.Outcome, skipped.Outcome, s.Name)
+			if full.Outcome.Exhausted() {
+				stopped++
+			}
+			full.Revocation = nil
+			require.Empty(t, reportDiff(full, skipped, false), s.Name)
+		}
+	}
+	require.Greater(t, stopped, 12, "most budget runs must stop early, or the test checks little")
 }
