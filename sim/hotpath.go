@@ -24,10 +24,21 @@ type shape struct {
 // increment differs.
 func (e *Engine) leaseRenewal(n model.NodeID, inc model.Duration) *model.LeaseRenewal {
 	ai := e.ents[n].actor
-	if uint(ai) < uint(len(e.shapes)) && e.shapes[ai].fresh(e.b.version, inc) {
-		return e.shapes[ai].r
+	if r := e.freshRenewal(ai, inc); r != nil {
+		return r
 	}
 	return e.newShape(ai, inc)
+}
+
+// freshRenewal is actor ai's renewal by inc if the one made last is still
+// right, else nil (small enough to inline into the renewal's hot path).
+func (e *Engine) freshRenewal(ai int32, inc model.Duration) *model.LeaseRenewal {
+	if uint(ai) < uint(len(e.shapes)) {
+		if s := &e.shapes[ai]; s.fresh(e.b.version, inc) {
+			return s.r
+		}
+	}
+	return nil
 }
 
 // fresh reports whether s is the renewal by inc at the backend's version.
@@ -205,10 +216,8 @@ func (e *Engine) renewLeaseFast(n model.NodeID, en *entity) bool {
 	s := &en.lease
 	last := s.TTL() // the watcher's last TTL (lastDur)
 	now := e.loop.Now
-	var r *model.LeaseRenewal
-	if uint(ai) < uint(len(e.shapes)) && e.shapes[ai].fresh(e.b.version, inc) {
-		r = e.shapes[ai].r
-	} else {
+	r := e.freshRenewal(ai, inc)
+	if r == nil {
 		r = e.newShape(ai, inc)
 	}
 	if !r.Renew(s, now) {

@@ -108,9 +108,11 @@ func (l *Loop) Run(handle func(ev Event, h Handle)) Outcome {
 	}
 	var ev Event // filled by pop (see there why)
 	for {
-		next, ref, ok := l.Queue.runNext() // found once, for the checks and the pop
+		// top, found once for the checks and the pop, without a call
+		// more for the common case (runNext).
+		next, ref, ok := l.Queue.runNext()
 		if !ok {
-			next, ref, ok = l.Queue.top()
+			next, ref, ok = l.Queue.scanTop()
 		}
 		if l.PassAt != 0 && (!ok || next.at > l.PassAt) {
 			before := maxInstant

@@ -323,6 +323,12 @@ func (q *Queue) top() (entry, int32, bool) {
 	if e, ref, ok := q.runNext(); ok {
 		return e, ref, true
 	}
+	return q.scanTop()
+}
+
+// scanTop is top the long way: the heap's top against the calendar's
+// first, found by scanning from its cursor.
+func (q *Queue) scanTop() (entry, int32, bool) {
 	var best entry
 	ref, ok := int32(0), false
 	if len(q.heap) > root {
