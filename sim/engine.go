@@ -100,6 +100,16 @@ type Options struct {
 	// changes validity, TestNoRevocationChangesNothingElse). A sweep, whose
 	// metrics do not read it, saves a fifth of a re-read fleet's run.
 	NoRevocation bool
+	// Recycle lets the run reuse the slots of retired credentials (leases
+	// their holders had replaced) once they ended and the revoker is done
+	// with them, folding what the reports need of them first (fold.go,
+	// recycle.go): memory then follows the live set, not everything issued.
+	// Only for reports that fold every credential: the text report, a
+	// folded report.json, a sweep's tally. Recycling begins once more than
+	// RecycleAfter entities were issued (a report.json of EntitiesAuto
+	// folds only above FoldEntitiesAbove).
+	Recycle      bool
+	RecycleAfter int64
 }
 
 // Engine runs one scenario. It is single-threaded and deterministic: the
@@ -152,9 +162,10 @@ type Engine struct {
 	shapes []shape      // per actor: its leases' renewal, precomputed (hotpath.go)
 	issues []issueShape // per actor: its leases' issue, precomputed (issue.go)
 
-	el           elision // steady renewals elided (elide.go)
-	tm           timers  // expiries held while a renewal comes first (timer.go)
-	nextProgress int64   // Processed at which Options.Progress is next called
+	el           elision    // steady renewals elided (elide.go)
+	tm           timers     // expiries held while a renewal comes first (timer.go)
+	nextProgress int64      // Processed at which Options.Progress is next called
+	fold         entityFold // what the reports need of recycled entities (fold.go)
 }
 
 // New prepares a run of a validated scenario.

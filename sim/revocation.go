@@ -33,8 +33,11 @@ type revoker struct {
 	byActor []int32 // the mount index + 1 of each actor's credential, 0 until its first lease ends
 	// keyOf names a lease for its random numbers (the engine's entity key):
 	// looked up when a job is attempted, not stored in every job.
-	keyOf   func(model.NodeID) Key
-	windows []dbWindow
+	keyOf func(model.NodeID) Key
+	// released, when set, is told each lease the revoker will never read
+	// again (its job done): the engine may then recycle its slot (recycle.go).
+	released func(model.NodeID)
+	windows  []dbWindow
 
 	jobs   revJobs
 	heap   revHeap
