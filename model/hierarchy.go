@@ -2,11 +2,13 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 )
 
 // NodeID identifies a token or lease in a Hierarchy. IDs are dense indexes
-// handed out in creation order; None means "no node".
+// handed out in creation order, but for a released lease's, which the next
+// lease reuses (Hierarchy.Release); None means "no node".
 type NodeID int32
 
 // None is the absent node (no parent, no child).
@@ -36,21 +38,53 @@ var ErrBatchRevoke = errors.New("batch tokens cannot be revoked")
 // sibling, and a byte of flags (kind, alive, hadTokens). The previous-sibling links are circular through the first child
 // (prev of the first child is the last one), so no column holds the last
 // child: a lease, which has no children, carries one child column, not two.
+//
+// A dead lease's node may be released (Release) and its id handed to the
+// next lease added (a run that recycles retired credentials, sim's
+// recycle.go): a token's never is. Creation order among siblings is then
+// the order they were added, which a reused id does not say; lists keep it
+// anyway, since an added node always goes last.
 type Hierarchy struct {
 	parent, first, next, prev []NodeID
 	flags                     []uint8
 	frames                    []walkFrame // reused by walks
+	free                      []NodeID    // released lease nodes, the next AddLease's
 }
 
 // flags of a node: its kind in the low bits, then these.
 const (
 	kindMask  uint8 = 3
 	aliveBit  uint8 = 4
-	hadTokens uint8 = 8 // a child token was ever added: walks look for them only there
+	hadTokens uint8 = 8  // a child token was ever added: walks look for them only there
+	freeBit   uint8 = 16 // released: no node, its id waits for a lease (Release)
 )
 
-// Len is the number of nodes ever added.
+// Len is the number of ids handed out: nodes ever added, less the
+// additions that reused a released id.
 func (h *Hierarchy) Len() int { return len(h.parent) }
+
+// Free is the number of released ids no node holds now.
+func (h *Hierarchy) Free() int { return len(h.free) }
+
+// Released reports whether n is a released id no node holds now.
+func (h *Hierarchy) Released(n NodeID) bool { return h.flags[n]&freeBit != 0 }
+
+// Release gives up dead lease n's id, for the next AddLease to reuse: its
+// caller keeps nothing of n that names it by id. n must be a revoked lease
+// no live token lists (revoked alone it was unlinked; in a cascade, its
+// token died with it), released once.
+func (h *Hierarchy) Release(n NodeID) {
+	f := h.flags[n]
+	if f&kindMask != uint8(LeaseNode) || f&(aliveBit|freeBit) != 0 {
+		panic(fmt.Sprintf("model: releasing node %d, not a revoked lease (flags %#x)", n, f))
+	}
+	if p := h.parent[n]; p != None && h.Alive(p) {
+		panic(fmt.Sprintf("model: releasing lease %d, still listed by live token %d", n, p))
+	}
+	h.parent[n], h.first[n], h.next[n], h.prev[n] = None, None, None, None
+	h.flags[n] = uint8(LeaseNode) | freeBit
+	h.free = append(h.free, n)
+}
 
 // Parent returns n's parent, or None for a root (and once n is revoked
 // or orphaned: callers that report ancestry keep their own record). A
@@ -117,15 +151,22 @@ func (h *Hierarchy) AddLease(tok NodeID) (NodeID, error) {
 }
 
 func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
-	id := NodeID(len(h.parent))
-	if len(h.parent) == cap(h.parent) {
-		h.grow(max(len(h.parent), 64))
+	var id NodeID
+	if f := len(h.free); f > 0 && k == LeaseNode { // the latest released: its line is likely cached
+		id, h.free = h.free[f-1], h.free[:f-1]
+		h.parent[id] = parent
+		h.flags[id] = uint8(k) | aliveBit
+	} else {
+		id = NodeID(len(h.parent))
+		if len(h.parent) == cap(h.parent) {
+			h.grow(max(len(h.parent), 64))
+		}
+		h.parent = append(h.parent, parent)
+		h.first = append(h.first, None)
+		h.next = append(h.next, None)
+		h.prev = append(h.prev, None)
+		h.flags = append(h.flags, uint8(k)|aliveBit)
 	}
-	h.parent = append(h.parent, parent)
-	h.first = append(h.first, None)
-	h.next = append(h.next, None)
-	h.prev = append(h.prev, None)
-	h.flags = append(h.flags, uint8(k)|aliveBit)
 	if parent != None {
 		if k != LeaseNode {
 			h.flags[parent] |= hadTokens

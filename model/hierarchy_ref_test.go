@@ -10,12 +10,16 @@ import (
 
 // refForest is the hierarchy's rules written the slow, obvious way
 // (semantics.md §3.2, §5.1, §6.1, §6.3): a parent per node, children found
-// by scanning in creation (id) order. The differential test below holds
-// the int32-linked Hierarchy to it.
+// by scanning in creation order (the order added: a released lease's id
+// reused by a later lease sorts as that later one). The differential test
+// below holds the int32-linked Hierarchy to it.
 type refForest struct {
 	parent []NodeID
 	kind   []NodeKind
 	alive  []bool
+	added  []int    // when each id's node was added (its creation order)
+	free   []NodeID // released lease ids, the latest reused first
+	count  int
 }
 
 func (r *refForest) children(n NodeID) []NodeID {
@@ -25,12 +29,30 @@ func (r *refForest) children(n NodeID) []NodeID {
 			out = append(out, NodeID(i))
 		}
 	}
+	slices.SortFunc(out, func(a, b NodeID) int { return r.added[a] - r.added[b] })
 	return out
 }
 
 func (r *refForest) add(parent NodeID, k NodeKind) NodeID {
+	r.count++
+	if f := len(r.free); f > 0 && k == LeaseNode {
+		id := r.free[f-1]
+		r.free = r.free[:f-1]
+		r.parent[id], r.kind[id], r.alive[id], r.added[id] = parent, k, true, r.count
+		return id
+	}
 	r.parent, r.kind, r.alive = append(r.parent, parent), append(r.kind, k), append(r.alive, true)
+	r.added = append(r.added, r.count)
 	return NodeID(len(r.parent) - 1)
+}
+
+// release frees dead lease n's id; false if n is not one (or free already).
+func (r *refForest) release(n NodeID) bool {
+	if r.kind[n] != LeaseNode || r.alive[n] || slices.Contains(r.free, n) {
+		return false
+	}
+	r.free = append(r.free, n)
+	return true
 }
 
 func (r *refForest) kill(n NodeID, out *[]NodeID) {
@@ -65,9 +87,10 @@ func (r *refForest) orphan(n NodeID, out *[]NodeID) {
 	r.kill(n, out)
 }
 
-// Random forests under random adds and revocations: every revocation
-// reports the reference's nodes in the reference's order, and afterwards
-// every node's liveness, parent and live children agree.
+// Random forests under random adds, revocations and releases of dead
+// leases' ids: every revocation reports the reference's nodes in the
+// reference's order, and afterwards every node's liveness, parent and live
+// children agree, and so do the released ids.
 func TestHierarchyMatchesReference(t *testing.T) {
 	for seed := range uint64(25) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -79,7 +102,7 @@ func TestHierarchyMatchesReference(t *testing.T) {
 				n = NodeID(rng.IntN(len(r.parent)))
 			}
 			var got, want []NodeID
-			switch op := rng.IntN(10); {
+			switch op := rng.IntN(11); {
 			case op < 3 || n < 0: // a token: a root, or a child of n
 				parent, batch := None, rng.IntN(4) == 0
 				if n >= 0 && rng.IntN(3) > 0 {
@@ -141,6 +164,10 @@ func TestHierarchyMatchesReference(t *testing.T) {
 					require.NoError(t, err)
 					r.tree(n, &want)
 				}
+			case op < 9: // a dead lease's id released for a later lease
+				if r.release(n) {
+					h.Release(n)
+				}
 			default: // revoke-orphan
 				if !r.alive[n] || r.kind[n] != ServiceToken {
 					break
@@ -156,8 +183,14 @@ func TestHierarchyMatchesReference(t *testing.T) {
 					refKids[p] = append(refKids[p], NodeID(i))
 				}
 			}
+			for _, kids := range refKids {
+				slices.SortFunc(kids, func(a, b NodeID) int { return r.added[a] - r.added[b] })
+			}
+			require.Equal(t, len(r.parent), h.Len(), "seed %d step %d: ids handed out", seed, step)
+			require.Equal(t, len(r.free), h.Free(), "seed %d step %d: released ids", seed, step)
 			for i := range r.parent {
 				m := NodeID(i)
+				require.Equal(t, slices.Contains(r.free, m), h.Released(m), "seed %d step %d node %d released", seed, step, m)
 				require.Equal(t, r.alive[m], h.Alive(m), "seed %d step %d node %d alive", seed, step, m)
 				require.Equal(t, r.parent[m], h.Parent(m), "seed %d step %d node %d parent", seed, step, m)
 				var kids []NodeID

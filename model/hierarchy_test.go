@@ -160,3 +160,90 @@ func TestHierarchyBytesPerNode(t *testing.T) {
 	bytes := 4*(cap(h.parent)+cap(h.first)+cap(h.next)+cap(h.prev)) + cap(h.flags)
 	assert.Equal(t, 17, bytes/h.Len())
 }
+
+// A dead lease's released id goes to the next lease added, never to a
+// token; the reused node is its new token's last child, so revocation
+// order stays creation order. Releasing anything but a dead lease no live
+// token lists is refused.
+func TestHierarchyRelease(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		// build returns the lease to release and a live token to add under.
+		build  func(h *Hierarchy) (lease, tok NodeID)
+		panics bool
+	}{
+		{"revoked alone", func(h *Hierarchy) (NodeID, NodeID) {
+			tok := mustToken(t, h, None, false)
+			l := mustLease(t, h, tok)
+			mustLease(t, h, tok)
+			h.RevokeLease(l)
+			return l, tok
+		}, false},
+		{"its token's cascade", func(h *Hierarchy) (NodeID, NodeID) {
+			old := mustToken(t, h, None, false)
+			l := mustLease(t, h, old)
+			mustLease(t, h, old) // a dead sibling still names l in its stale link
+			tok := mustToken(t, h, None, false)
+			h.ExpireTree(old, nil)
+			return l, tok
+		}, false},
+		{"revoke-orphan of its token", func(h *Hierarchy) (NodeID, NodeID) {
+			old := mustToken(t, h, None, false)
+			l := mustLease(t, h, old)
+			tok := mustToken(t, h, old, false) // orphaned, lives on
+			_, err := h.RevokeOrphan(old, nil)
+			require.NoError(t, err)
+			return l, tok
+		}, false},
+		{"alive", func(h *Hierarchy) (NodeID, NodeID) {
+			tok := mustToken(t, h, None, false)
+			return mustLease(t, h, tok), tok
+		}, true},
+		{"a dead token", func(h *Hierarchy) (NodeID, NodeID) {
+			tok := mustToken(t, h, None, false)
+			dead := mustToken(t, h, None, false)
+			h.ExpireTree(dead, nil)
+			return dead, tok
+		}, true},
+		{"twice", func(h *Hierarchy) (NodeID, NodeID) {
+			tok := mustToken(t, h, None, false)
+			l := mustLease(t, h, tok)
+			h.RevokeLease(l)
+			h.Release(l)
+			return l, tok
+		}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var h Hierarchy
+			l, tok := c.build(&h)
+			if c.panics {
+				assert.Panics(t, func() { h.Release(l) })
+				return
+			}
+			h.Release(l)
+			ids := h.Len()
+			assert.True(t, h.Released(l))
+			assert.False(t, h.Alive(l))
+			assert.Equal(t, None, h.Parent(l))
+			assert.Equal(t, 1, h.Free())
+
+			first := mustLease(t, &h, tok)
+			assert.Equal(t, l, first, "the next lease reuses the released id")
+			assert.Equal(t, ids, h.Len(), "no new id")
+			assert.False(t, h.Released(l))
+			assert.Equal(t, tok, h.Parent(l))
+			newTok := mustToken(t, &h, None, false)
+			assert.NotEqual(t, l, newTok)
+			later := mustLease(t, &h, tok)
+			assert.Equal(t, NodeID(ids+1), later, "nothing free: a new id")
+
+			var kids, order []NodeID
+			h.Children(tok, func(c NodeID) { kids = append(kids, c) })
+			require.GreaterOrEqual(t, len(kids), 2)
+			assert.Equal(t, []NodeID{l, later}, kids[len(kids)-2:], "the reused node is listed where it was added")
+			_, err := h.RevokeTree(tok, collect(&order))
+			require.NoError(t, err)
+			assert.Equal(t, append(kids, tok), order, "revocation in the order added")
+		})
+	}
+}
