@@ -184,7 +184,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		e.rev = newRevoker(s, seed)
 	}
 	if e.rev != nil {
-		e.rev.keyOf = e.key
+		e.rev.attach(e)
 	}
 	e.el = newElision(s, opts)
 	e.loop.ents = &e.ents

@@ -154,7 +154,7 @@ func (t *cliffTracker) end(e *Engine) {
 func (t *cliffTracker) cliffs() []Cliff {
 	var out []Cliff
 	for _, c := range t.all {
-		if c.Size() >= 2 || (c.Cause == MaxTTL && c.Tokens > 0) {
+		if c.isCliff() {
 			slices.Sort(c.Roots)
 			slices.Sort(c.Services)
 			out = append(out, c)
@@ -162,6 +162,9 @@ func (t *cliffTracker) cliffs() []Cliff {
 	}
 	return out
 }
+
+// isCliff reports whether group c is a cliff (cliffs).
+func (c *Cliff) isCliff() bool { return c.Size() >= 2 || (c.Cause == MaxTTL && c.Tokens > 0) }
 
 func (e *Engine) issueTime(n model.NodeID) model.Instant {
 	if e.ents[n].kind == entLease {

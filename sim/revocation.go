@@ -34,8 +34,14 @@ type revoker struct {
 	// keyOf names a lease for its random numbers (the engine's entity key):
 	// looked up when a job is attempted, not stored in every job.
 	keyOf func(model.NodeID) Key
+	// nameOf is a lease's id for the summary (the longest exposure), and
+	// isCliff whether an instant's ends (over) make a cliff (attach).
+	nameOf  func(model.NodeID) string
+	isCliff func(model.Instant) bool
 	// released, when set, is told each lease the revoker will never read
-	// again (its job done): the engine may then recycle its slot (recycle.go).
+	// again (its job revoked and folded, revocation_fold.go): the engine may
+	// then recycle its slot (recycle.go). keyOf and nameOf are never asked
+	// of a lease after.
 	released func(model.NodeID)
 	windows  []dbWindow
 
@@ -53,6 +59,7 @@ type revoker struct {
 	passAt      model.Millis
 
 	secs []perSecond[revSecond] // activity per mount and second, for events.jsonl and peaks (revocation_seconds.go)
+	sum  revFold                // the jobs done, folded for the summary
 }
 
 type revMount struct {
@@ -83,6 +90,7 @@ type revJob struct {
 	draws     uint32 // numbers drawn so far: the k of the next one
 	mount     int32
 	attempts  uint8        // by the workers, at most model.MaxRevokeAttempts
+	folded    bool         // revoked and folded into the summary (revocation_fold.go): done
 	expiredAt model.Millis // the instant the lease ended for Vault
 	revokedAt model.Millis // -1 until revoked
 	markedAt  model.Millis // when marked irrevocable, -1 if never
@@ -123,6 +131,7 @@ func revFirst(a, b *revEvent) bool {
 // revSecond is one second of one mount's revocation work.
 type revSecond struct {
 	Attempts, Failures, Revoked, Irrevocable int
+	arrivals                                 int // jobs queued (leases ended for Vault)
 }
 
 func newRevoker(s *scenarios.Scenario, seed uint64) *revoker {
@@ -193,6 +202,9 @@ func (r *revoker) advance(t model.Millis) {
 		}
 	}
 	r.now = max(r.now, t)
+	if len(r.sum.late) > 0 {
+		r.foldLate()
+	}
 }
 
 // ended is the engine's hook: lease n ended for Vault at instant at (its
@@ -200,6 +212,7 @@ func (r *revoker) advance(t model.Millis) {
 // becomes a revocation job on its mount's queue (§5.3, §6.1).
 func (r *revoker) ended(n model.NodeID, mount int, at model.Instant) {
 	t := ms(at)
+	r.tick(t)
 	if (r.blocked || r.polling) && t == r.now && (len(r.heap) == 0 || r.heap[0].at > t) {
 		// A cascade's next lease, while the dispatcher cannot take it: it
 		// joins its mount's last run, and the jobs' last arrival run.
@@ -207,6 +220,7 @@ func (r *revoker) ended(n model.NodeID, mount int, at model.Instant) {
 		if q := m.queue; m.head < len(q) && int(q[len(q)-1].to) == r.jobs.len() && r.jobs.addQuiet(n, int32(mount), t) {
 			q[len(q)-1].to++
 			m.pending++
+			r.second(t, mount).arrivals++
 			return
 		}
 	}
@@ -216,6 +230,7 @@ func (r *revoker) ended(n model.NodeID, mount int, at model.Instant) {
 	r.now = max(r.now, t)
 	j := r.jobs.add(n, int32(mount), t)
 	r.mounts[mount].pending++
+	r.second(t, mount).arrivals++
 	r.enqueue(j, mount)
 }
 
@@ -361,6 +376,11 @@ func (r *revoker) revoked(j int, at model.Millis) {
 	job.revokedAt = at
 	r.mounts[job.mount].pending--
 	r.second(at, int(job.mount)).Revoked++
+	if at <= r.now {
+		r.fold(j)
+	} else {
+		r.revokedLate(j, at)
+	}
 }
 
 // mark is markLeaseIrrevocable: only the daily pass retries it.

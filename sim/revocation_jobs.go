@@ -19,11 +19,21 @@ import (
 // the last run begun at or before it. A job nobody took reads as it
 // arrived (job, each): no attempt, not revoked, not marked. Jobs trickling
 // in are taken at once, so their blocks have records and runs are few.
+//
+// A job folded into the summary (revoked for good, revocation_fold.go)
+// counts as done in its block; a block whose jobs are all done is dropped
+// (its states entry nil again, its done count full): job storage follows
+// the jobs pending, not every job ever queued.
 type revJobs struct {
 	n      int                       // jobs
 	runs   []arrivalRun              // in job order; runs[i] starts at job runs[i].from
-	states []*[1 << blockBits]revJob // per block of jobs; nil until one of them is taken
+	states []*[1 << blockBits]revJob // per block of jobs; nil until one of them is taken, or once all are done
+	done   []int32                   // per block, its jobs done: 1<<blockBits once dropped
+	blocks int                       // blocks holding records now
 }
+
+// blockLen is the jobs of a block.
+const blockLen = 1 << blockBits
 
 // arrivalRun is the jobs from `from` on (to the next run) with one mount
 // and one instant, job from+i of lease lease+i·stride.
@@ -98,12 +108,15 @@ func (js *revJobs) runOf(j int) int {
 }
 
 // at returns job j's record to update, making its block's records first.
+// A dropped block's jobs are never asked for: they are done.
 func (js *revJobs) at(j int) *revJob {
 	b := j >> blockBits
 	for b >= len(js.states) {
 		js.states = append(js.states, nil)
+		js.done = append(js.done, 0)
 	}
 	if js.states[b] == nil {
+		js.blocks++
 		st := new([1 << blockBits]revJob)
 		from, to := b<<blockBits, min(js.len(), (b+1)<<blockBits)
 		k := js.runOf(from)
@@ -126,6 +139,23 @@ func (js *revJobs) job(j int) revJob {
 	return js.arrived(j, js.runOf(j))
 }
 
+// retire marks job j, whose record is made, done for good; its block is
+// dropped with its last job.
+func (js *revJobs) retire(j int) {
+	b := j >> blockBits
+	js.states[b][j&(blockLen-1)].folded = true
+	if js.done[b]++; js.done[b] == blockLen {
+		js.states[b] = nil
+		js.blocks--
+	}
+}
+
+// dropped reports whether job j's block was dropped (all its jobs done).
+func (js *revJobs) dropped(j int) bool {
+	b := j >> blockBits
+	return b < len(js.done) && js.done[b] == blockLen
+}
+
 // state is job j's record, or nil if its block has none.
 func (js *revJobs) state(j int) *revJob {
 	if b := j >> blockBits; b < len(js.states) && js.states[b] != nil {
@@ -134,12 +164,19 @@ func (js *revJobs) state(j int) *revJob {
 	return nil
 }
 
-// each calls f with every job as it stands, in order, making no record.
+// each calls f with every job not done, as it stands, in order, making no
+// record.
 func (js *revJobs) each(f func(i int, j revJob)) {
 	k := 0
-	for i := range js.len() {
+	for i := 0; i < js.len(); i++ {
+		if js.dropped(i) {
+			i |= blockLen - 1 // the block's last: the loop steps to the next block
+			continue
+		}
 		if st := js.state(i); st != nil {
-			f(i, *st)
+			if !st.folded {
+				f(i, *st)
+			}
 			continue
 		}
 		for k+1 < len(js.runs) && int(js.runs[k+1].from) <= i {
@@ -154,6 +191,7 @@ func (js *revJobs) each(f func(i int, j revJob)) {
 // ones that continue the mount's last run join it together, with no call
 // each.
 func (r *revoker) endedRun(ns []model.NodeID, mount int, at model.Instant) {
+	r.tick(ms(at))
 	for len(ns) > 0 {
 		k := r.quietRun(ns, mount, ms(at))
 		if k == 0 {
@@ -198,5 +236,8 @@ func (r *revoker) quietRun(ns []model.NodeID, mount int, t model.Millis) int {
 	}
 	q[len(q)-1].to += int32(k)
 	m.pending += k
+	if k > 0 {
+		r.second(t, mount).arrivals += k
+	}
 	return k
 }

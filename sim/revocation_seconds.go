@@ -48,58 +48,32 @@ func (r *revoker) second(t model.Millis, mount int) *revSecond {
 // revSecRow is one second of one mount in the summary: its activity and
 // the jobs that arrived in it.
 type revSecRow struct {
-	sec      int64
-	mount    int
-	arrivals int
+	sec   int64
+	mount int
 	revSecond
 }
 
 // rows is every second up to end in which a mount had activity or jobs
 // arrived, in time order, then mount order.
 func (r *revoker) rows(end model.Instant) []revSecRow {
-	arrivals := make([]perSecond[int], len(r.mounts))
-	r.jobs.each(func(_ int, j revJob) {
-		*arrivals[j.mount].at(int64(j.expiredAt / 1000))++
-	})
-	per := make([][]revSecRow, len(r.mounts))
 	total := 0
-	for m := range per {
-		var a perSecond[revSecond]
-		if m < len(r.secs) {
-			a = r.secs[m]
-		}
-		b := arrivals[m]
-		per[m] = make([]revSecRow, 0, len(a.secs)+len(b.secs))
-		for len(a.secs) > 0 || len(b.secs) > 0 {
-			row := revSecRow{mount: m}
-			takeA := len(b.secs) == 0 || len(a.secs) > 0 && a.secs[0] <= b.secs[0]
-			takeB := len(a.secs) == 0 || len(b.secs) > 0 && b.secs[0] <= a.secs[0]
-			if takeA {
-				row.sec, row.revSecond = a.secs[0], a.vals[0]
-				a.secs, a.vals = a.secs[1:], a.vals[1:]
-			}
-			if takeB {
-				row.sec, row.arrivals = b.secs[0], b.vals[0]
-				b.secs, b.vals = b.secs[1:], b.vals[1:]
-			}
-			if row.sec > int64(end) {
-				break // both lists are in time order
-			}
-			per[m] = append(per[m], row)
-		}
-		total += len(per[m])
+	for _, a := range r.secs {
+		total += len(a.secs)
 	}
-	// The mounts' lists merged: by second, then mount.
 	rows := make([]revSecRow, 0, total)
-	for len(rows) < total {
+	at := make([]int, len(r.secs)) // each mount's next second
+	for {
 		best := -1
-		for m := range per {
-			if len(per[m]) > 0 && (best < 0 || per[m][0].sec < per[best][0].sec) {
+		for m, a := range r.secs {
+			if at[m] < len(a.secs) && a.secs[at[m]] <= int64(end) && (best < 0 || a.secs[at[m]] < r.secs[best].secs[at[best]]) {
 				best = m
 			}
 		}
-		rows = append(rows, per[best][0])
-		per[best] = per[best][1:]
+		if best < 0 {
+			return rows
+		}
+		a := &r.secs[best]
+		rows = append(rows, revSecRow{sec: a.secs[at[best]], mount: best, revSecond: a.vals[at[best]]})
+		at[best]++
 	}
-	return rows
 }

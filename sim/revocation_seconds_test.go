@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/leasesim/leasesim/model"
 )
 
 // perSecond keeps its seconds in time order whatever order they are asked
@@ -29,7 +31,7 @@ func TestPerSecondInTimeOrder(t *testing.T) {
 	}
 }
 
-// rows merges each mount's activity with its arrivals, by second then
+// rows merges the mounts' seconds (activity and arrivals), by second then
 // mount, and stops at the end.
 func TestRevokerRowsMerge(t *testing.T) {
 	r := &revoker{mounts: make([]revMount, 2)}
@@ -37,15 +39,18 @@ func TestRevokerRowsMerge(t *testing.T) {
 	r.second(2_500, 0).Revoked++
 	r.second(9_000, 0).Attempts++ // after the end
 	r.second(5_999, 0).Attempts++
-	for _, j := range []revJob{{mount: 0, expiredAt: 2_000}, {mount: 1, expiredAt: 2_000}, {mount: 1, expiredAt: 5_000}, {mount: 1, expiredAt: 5_000}} {
-		r.jobs.add(j.lease, j.mount, j.expiredAt)
+	for _, a := range []struct {
+		mount int
+		at    model.Millis
+	}{{0, 2_000}, {1, 2_000}, {1, 5_000}, {1, 5_000}} {
+		r.second(a.at, a.mount).arrivals++
 	}
 	got := r.rows(8)
 	want := []revSecRow{
-		{sec: 2, mount: 0, arrivals: 1, revSecond: revSecond{Revoked: 1}},
-		{sec: 2, mount: 1, arrivals: 1},
+		{sec: 2, mount: 0, revSecond: revSecond{Revoked: 1, arrivals: 1}},
+		{sec: 2, mount: 1, revSecond: revSecond{arrivals: 1}},
 		{sec: 5, mount: 0, revSecond: revSecond{Attempts: 1}},
-		{sec: 5, mount: 1, arrivals: 2, revSecond: revSecond{Attempts: 1}},
+		{sec: 5, mount: 1, revSecond: revSecond{Attempts: 1, arrivals: 2}},
 	}
 	require.Equal(t, want, got)
 }

@@ -88,14 +88,21 @@ type RevocationSecond struct {
 	Backlog     int // jobs of the mount not yet revoked nor irrevocable at the end of the second
 }
 
-// summary computes the run's revocation outputs at end.
+// summary computes the run's revocation outputs at end: the jobs folded
+// as they were revoked (revocation_fold.go) and the jobs still pending.
 func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	endMs := ms(end)
-	out := &Revocation{Workers: r.cfg.Workers, RequestTimeout: r.cfg.RequestTimeout, Leases: r.jobs.len()}
-	windows := make([]model.Millis, 0, r.jobs.len())
+	f := &r.sum
+	out := &Revocation{Workers: r.cfg.Workers, RequestTimeout: r.cfg.RequestTimeout, Leases: r.jobs.len(),
+		Revoked: f.revoked, Irrevocable: f.irrevocable}
 	loads := make([]MountLoad, len(r.mounts))
+	longest := make([]revLongest, len(r.mounts))
 	for i := range r.mounts {
 		loads[i].Mount = r.mounts[i].path
+		if i < len(f.mounts) {
+			m := &f.mounts[i]
+			loads[i].Leases, loads[i].Irrevocable, longest[i] = m.leases, m.irrevocable, m.longest
+		}
 	}
 	// Per-second activity, in time order, with each mount's backlog; jobs
 	// arrive at whole seconds: their backlog steps come from arrivals too.
@@ -106,7 +113,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	}
 	for _, k := range rows {
 		s := &k.revSecond
-		backlog[k.mount] += k.arrivals - s.Revoked - s.Irrevocable
+		backlog[k.mount] += s.arrivals - s.Revoked - s.Irrevocable
 		l := &loads[k.mount]
 		if s.Attempts > l.PeakPerSec {
 			l.PeakPerSec, l.PeakAt = s.Attempts, model.Instant(k.sec)
@@ -120,6 +127,31 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: backlog[k.mount]})
 	}
 	out.Retries = out.Attempts - r.jobs.len()
+
+	// The cliffs: the jobs folded at each cliff's instant, then the rest.
+	cs := e.cliffs.cliffs()
+	byAt := make(map[model.Millis]*cliffFold, len(cs))
+	for _, c := range cs {
+		at := ms(c.At)
+		if fc := f.cliffs[at]; fc != nil {
+			byAt[at] = fc.clone()
+		} else {
+			byAt[at] = &cliffFold{drained: true}
+		}
+	}
+	toCliff := func(j cliffJob) {
+		if c := byAt[j.expiredAt]; c != nil {
+			c.add(j)
+		}
+	}
+	for _, j := range f.later { // folded while their second went on
+		toCliff(j)
+	}
+
+	// The jobs still pending (queued, retrying, irrevocable, or revoked by
+	// a daily pass after the end).
+	windows := f.windows.clone()
+	run := f.longest
 	r.jobs.each(func(i int, j revJob) {
 		l := &loads[j.mount]
 		l.Leases++
@@ -132,86 +164,47 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 			out.Usable++
 			l.StillUsable++
 		}
-		if j.markedAt >= 0 && j.markedAt <= endMs {
+		marked := j.markedAt >= 0 && j.markedAt <= endMs
+		if marked {
 			out.Irrevocable++
 			l.Irrevocable++
 			if !revoked {
 				out.StillIrrev++
 			}
 		}
-		windows = append(windows, w)
-		if l.Leases == 1 || w > l.Longest.Window {
-			l.Longest = LeaseExposure{Lease: e.EntityID(j.lease), Mount: r.mounts[j.mount].path,
-				ExpiredAt: model.Instant(j.expiredAt / 1000), Window: w, Revoked: revoked}
+		windows.add(w)
+		r.offerLongest(&longest[j.mount], &run, i, &j, w, revoked)
+		last := j.revokedAt
+		if marked && !revoked {
+			last = j.markedAt
 		}
-		if i == 0 || w > out.Longest.Window {
-			out.Longest = l.Longest
+		pending := !revoked && !marked
+		if pending {
+			last = endMs
 		}
+		toCliff(cliffJob{expiredAt: j.expiredAt, last: last, window: w, attempts: int(j.attempts), marked: marked, pending: pending})
 	})
-	out.Exposure = exposureStats(windows)
+	out.Exposure = windows.stats()
+	out.Longest = run.LeaseExposure
+	for i := range loads {
+		loads[i].Longest = longest[i].LeaseExposure
+	}
 	out.Mounts = loads
-	out.Cliffs = r.cliffs(e, end, out.Seconds)
+	out.Cliffs = cliffs(cs, byAt, out.Seconds)
 	return out
 }
 
-// exposureStats gives the nearest-rank percentiles of ws (sorted in place).
-func exposureStats(ws []model.Millis) ExposureStats {
-	if len(ws) == 0 {
-		return ExposureStats{}
-	}
-	slices.Sort(ws)
-	rank := func(p float64) model.Millis {
-		i := int(float64(len(ws))*p+0.999999999) - 1
-		return ws[min(max(i, 0), len(ws)-1)]
-	}
-	return ExposureStats{P50: rank(0.5), P99: rank(0.99), Max: ws[len(ws)-1]}
-}
-
-// cliffs sums the revocation work of the leases each engine cliff ended.
-func (r *revoker) cliffs(e *Engine, end model.Instant, secs []RevocationSecond) []RevocationCliff {
-	endMs := ms(end)
-	cs := e.cliffs.cliffs()
-	// One pass over the jobs: each cliff's leases, in job order (a run of
-	// 1 s TTLs has a cliff a second and a job per lease).
-	byAt := make(map[model.Millis][]int, len(cs))
-	for _, c := range cs {
-		byAt[ms(c.At)] = nil
-	}
-	r.jobs.each(func(i int, j revJob) {
-		if l, ok := byAt[j.expiredAt]; ok {
-			byAt[j.expiredAt] = append(l, i)
-		}
-	})
+// cliffs is the revocation work of each engine cliff: the jobs that ended
+// at its instant (byAt), and the peaks of the seconds it took to drain.
+func cliffs(cs []Cliff, byAt map[model.Millis]*cliffFold, secs []RevocationSecond) []RevocationCliff {
 	var out []RevocationCliff
 	for _, c := range cs {
-		rc := RevocationCliff{At: c.At, Drained: true}
-		var ws []model.Millis
-		for _, i := range byAt[ms(c.At)] {
-			j := r.jobs.job(i)
-			rc.Leases++
-			rc.Retries += int(j.attempts) - 1
-			last := j.revokedAt
-			if j.markedAt >= 0 && j.markedAt <= endMs {
-				rc.Irrevocable++
-				if last < 0 || last > endMs {
-					last = j.markedAt
-				}
-			}
-			if last < 0 || last > endMs {
-				rc.Drained = false
-				last = endMs
-			}
-			rc.Drain = max(rc.Drain, last-j.expiredAt)
-			w := endMs - j.expiredAt
-			if j.revokedAt >= 0 && j.revokedAt <= endMs {
-				w = j.revokedAt - j.expiredAt
-			}
-			ws = append(ws, w)
-		}
-		if rc.Leases == 0 {
+		f := byAt[ms(c.At)]
+		if f.leases == 0 {
 			continue
 		}
-		rc.Exposure = exposureStats(ws)
+		rc := RevocationCliff{At: c.At, Leases: f.leases, Drained: f.drained, Drain: f.drain, Retries: f.retries,
+			Irrevocable: f.irrevocable, Exposure: f.windows.stats()}
 		to := c.At + model.Instant((rc.Drain+999)/1000)
 		// secs is in time order: the first second at or after the cliff.
 		from, _ := slices.BinarySearchFunc(secs, c.At, func(s RevocationSecond, t model.Instant) int { return cmp.Compare(s.At, t) })
