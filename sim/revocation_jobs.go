@@ -237,7 +237,7 @@ func (r *revoker) quietRun(ns []model.NodeID, mount int, t model.Millis) int {
 	q[len(q)-1].to += int32(k)
 	m.pending += k
 	if k > 0 {
-		r.second(t, mount).arrivals += k
+		r.second(t, mount).arrivals += int32(k)
 	}
 	return k
 }

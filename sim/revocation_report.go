@@ -159,8 +159,8 @@ func writeRevocationEvents(enc *json.Encoder, r *Result) error {
 	}
 	c := Clock{r.Scenario.Start}
 	for _, s := range r.Revocation.Seconds {
-		l := revocationLine{Kind: "revocation", Offset: int64(s.At), Time: c.RFC3339(s.At), Mount: s.Mount, Attempts: s.Attempts,
-			Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: s.Backlog}
+		l := revocationLine{Kind: "revocation", Offset: int64(s.At), Time: c.RFC3339(s.At), Mount: s.Mount, Attempts: int(s.Attempts),
+			Failures: int(s.Failures), Revoked: int(s.Revoked), Irrevocable: int(s.Irrevocable), Backlog: int(s.Backlog)}
 		if err := enc.Encode(l); err != nil {
 			return err
 		}

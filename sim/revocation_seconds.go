@@ -53,16 +53,12 @@ type revSecRow struct {
 	revSecond
 }
 
-// rows is every second up to end in which a mount had activity or jobs
-// arrived, in time order, then mount order.
-func (r *revoker) rows(end model.Instant) []revSecRow {
-	total := 0
-	for _, a := range r.secs {
-		total += len(a.secs)
-	}
-	rows := make([]revSecRow, 0, total)
+// eachRow calls f with every second up to end in which a mount had
+// activity or jobs arrived, in time order, then mount order, and returns
+// how many there were: a merge of the mounts' lists, none copied.
+func (r *revoker) eachRow(end model.Instant, f func(revSecRow)) int {
 	at := make([]int, len(r.secs)) // each mount's next second
-	for {
+	for n := 0; ; n++ {
 		best := -1
 		for m, a := range r.secs {
 			if at[m] < len(a.secs) && a.secs[at[m]] <= int64(end) && (best < 0 || a.secs[at[m]] < r.secs[best].secs[at[best]]) {
@@ -70,10 +66,10 @@ func (r *revoker) rows(end model.Instant) []revSecRow {
 			}
 		}
 		if best < 0 {
-			return rows
+			return n
 		}
 		a := &r.secs[best]
-		rows = append(rows, revSecRow{sec: a.secs[at[best]], mount: best, revSecond: a.vals[at[best]]})
+		f(revSecRow{sec: a.secs[at[best]], mount: best, revSecond: a.vals[at[best]]})
 		at[best]++
 	}
 }

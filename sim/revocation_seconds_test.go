@@ -45,7 +45,8 @@ func TestRevokerRowsMerge(t *testing.T) {
 	}{{0, 2_000}, {1, 2_000}, {1, 5_000}, {1, 5_000}} {
 		r.second(a.at, a.mount).arrivals++
 	}
-	got := r.rows(8)
+	var got []revSecRow
+	require.Equal(t, 4, r.eachRow(8, func(k revSecRow) { got = append(got, k) }))
 	want := []revSecRow{
 		{sec: 2, mount: 0, revSecond: revSecond{Revoked: 1, arrivals: 1}},
 		{sec: 2, mount: 1, revSecond: revSecond{arrivals: 1}},

@@ -78,14 +78,15 @@ type RevocationCliff struct {
 }
 
 // RevocationSecond is one second of one mount's revocation work.
+// 48 bytes: a fleet re-read at its caps has a row a lease.
 type RevocationSecond struct {
 	At          model.Instant
 	Mount       string
-	Attempts    int
-	Failures    int
-	Revoked     int
-	Irrevocable int
-	Backlog     int // jobs of the mount not yet revoked nor irrevocable at the end of the second
+	Attempts    int32
+	Failures    int32
+	Revoked     int32
+	Irrevocable int32
+	Backlog     int32 // jobs of the mount not yet revoked nor irrevocable at the end of the second
 }
 
 // summary computes the run's revocation outputs at end: the jobs folded
@@ -107,26 +108,27 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	// Per-second activity, in time order, with each mount's backlog; jobs
 	// arrive at whole seconds: their backlog steps come from arrivals too.
 	backlog := make([]int, len(r.mounts))
-	rows := r.rows(end)
-	if len(rows) > 0 { // nil when none, as before
-		out.Seconds = make([]RevocationSecond, 0, len(rows))
+	n := r.eachRow(end, func(revSecRow) {})
+	if n > 0 { // nil when none, as before
+		out.Seconds = make([]RevocationSecond, 0, n)
 	}
-	for _, k := range rows {
+	r.eachRow(end, func(k revSecRow) {
 		s := &k.revSecond
-		backlog[k.mount] += s.arrivals - s.Revoked - s.Irrevocable
+		backlog[k.mount] += int(s.arrivals - s.Revoked - s.Irrevocable)
 		l := &loads[k.mount]
-		if s.Attempts > l.PeakPerSec {
-			l.PeakPerSec, l.PeakAt = s.Attempts, model.Instant(k.sec)
+		if int(s.Attempts) > l.PeakPerSec {
+			l.PeakPerSec, l.PeakAt = int(s.Attempts), model.Instant(k.sec)
 		}
 		// Leases arrive only at whole seconds, so a second's highest backlog
 		// is at its start: what is left at its end plus what it revoked or marked.
-		l.PeakBacklog = max(l.PeakBacklog, backlog[k.mount]+s.Revoked+s.Irrevocable)
-		out.Attempts += s.Attempts
-		out.Failures += s.Failures
+		l.PeakBacklog = max(l.PeakBacklog, backlog[k.mount]+int(s.Revoked+s.Irrevocable))
+		out.Attempts += int(s.Attempts)
+		out.Failures += int(s.Failures)
 		out.Seconds = append(out.Seconds, RevocationSecond{At: model.Instant(k.sec), Mount: r.mounts[k.mount].path,
-			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: backlog[k.mount]})
-	}
+			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: int32(backlog[k.mount])})
+	})
 	out.Retries = out.Attempts - r.jobs.len()
+	r.secs = nil // out.Seconds has them: the revoker's work ended with the run
 
 	// The cliffs: the jobs folded at each cliff's instant, then the rest.
 	cs := e.cliffs.cliffs()
@@ -212,8 +214,8 @@ func cliffs(cs []Cliff, byAt map[model.Millis]*cliffFold, secs []RevocationSecon
 			if s.At > to {
 				break
 			}
-			rc.PeakPerSec = max(rc.PeakPerSec, s.Attempts)
-			rc.PeakBacklog = max(rc.PeakBacklog, s.Backlog+s.Revoked+s.Irrevocable) // at the second's start
+			rc.PeakPerSec = max(rc.PeakPerSec, int(s.Attempts))
+			rc.PeakBacklog = max(rc.PeakBacklog, int(s.Backlog+s.Revoked+s.Irrevocable)) // at the second's start
 		}
 		out = append(out, rc)
 	}
