@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -56,33 +57,34 @@ func (l EntityListing) Folds(n int) bool {
 // lines, not 520.
 const listEach = 50
 
-// listedTokens returns, in entity order, the indices of the entities the
-// reports list one by one as tokens: tokens and child tokens of actors of
-// at most foldReplicas replicas, the first and last listEach of each
-// actor and kind. Credentials and large actors are folded.
+// listedTokens returns, in issue order, the positions in r.kept of the
+// entities the reports list one by one as tokens: tokens and child tokens
+// of actors of at most foldReplicas replicas, the first and last listEach
+// of each actor and kind. Credentials and large actors are folded. No
+// token is ever recycled, so every one is among the kept.
 func listedTokens(r *Result) []int {
 	type key struct {
 		actor int32
 		kind  EntityKind
 	}
-	small := func(i int) (key, bool) {
-		kind, actor := r.engine.who(model.NodeID(i))
+	small := func(n model.NodeID) (key, bool) {
+		kind, actor := r.engine.who(n)
 		return key{actor, kind}, kind != KindLease && r.Scenario.Actors[actor].Replicas <= foldReplicas
 	}
 	total := map[key]int{}
-	for i := range r.NumEntities() {
-		if k, ok := small(i); ok {
+	for _, n := range r.kept {
+		if k, ok := small(n); ok {
 			total[k]++
 		}
 	}
 	seen := map[key]int{}
 	var out []int
-	for i := range r.NumEntities() {
-		k, ok := small(i)
+	for i, n := range r.kept {
+		k, ok := small(n)
 		if !ok {
 			continue
 		}
-		if n := seen[k]; n < listEach || n >= total[k]-listEach {
+		if c := seen[k]; c < listEach || c >= total[k]-listEach {
 			out = append(out, i)
 		}
 		seen[k]++
@@ -98,7 +100,8 @@ func actorReplicas(r *Result) map[string]int {
 	return replicas
 }
 
-// inList walks a sorted index list alongside a loop over entities.
+// inList walks a sorted list of positions in Result.kept alongside a
+// loop over them.
 type inList struct {
 	idx  []int
 	next int
@@ -167,28 +170,31 @@ type groupCapJSON struct {
 }
 
 // foldGroups folds every entity into one group per actor and kind, in
-// the order the groups first appear. Their counts add up to every entity.
+// the order the groups first appear in issue order: the kept entities
+// one by one, then the fold of the recycled ones (fold.go), each group
+// and end placed by the least serial it holds. Their counts add up to
+// every entity.
 func foldGroups(r *Result) []groupJSON {
 	c := Clock{r.Scenario.Start}
-	type endKey struct {
-		cause    EndCause
-		by       model.Layer
-		replaced bool
-	}
+	e := r.engine
 	type end struct {
-		key         endKey
+		key         groupEndKey
 		by          layerName
 		n           int
 		first, last model.Instant
+		serial      uint32 // the least of its entities'
 	}
 	type group struct {
 		groupJSON
+		serial                uint32 // the least of its entities'
 		firstIssue, lastIssue model.Instant
 		firstEnd, lastEnd     model.Instant
 		anyEnded              bool
 		ends                  []end
 		capped                *CappedRenewal
-		cappedAt              int // the entity of capped
+		cappedSerial          uint32
+		cappedAt              model.NodeID // the entity of capped, when kept
+		cappedFate            *Fate        // its fate, when recycled
 	}
 	type key struct {
 		actor string
@@ -197,59 +203,93 @@ func foldGroups(r *Result) []groupJSON {
 	replicas := actorReplicas(r)
 	var groups []*group
 	byKey := map[key]*group{}
-	var g *group // the last entity's: runs of one actor and kind skip the map
-	for i := range r.NumEntities() {
-		f := r.Facts(i)
-		if g == nil || g.Actor != f.Actor || g.Kind != string(f.Kind) {
-			g = byKey[key{f.Actor, f.Kind}]
-		}
+	groupOf := func(actor string, kind EntityKind, s uint32, issue model.Instant) *group {
+		g := byKey[key{actor, kind}]
 		if g == nil {
-			g = &group{groupJSON: groupJSON{Group: groupID(f.Actor, f.Kind), Actor: f.Actor, Kind: string(f.Kind), Replicas: replicas[f.Actor]},
-				firstIssue: f.IssuedAt, lastIssue: f.IssuedAt}
-			byKey[key{f.Actor, f.Kind}] = g
+			g = &group{groupJSON: groupJSON{Group: groupID(actor, kind), Actor: actor, Kind: string(kind), Replicas: replicas[actor]},
+				serial: s, firstIssue: issue, lastIssue: issue}
+			byKey[key{actor, kind}] = g
 			groups = append(groups, g)
 		}
-		g.Entities++
-		g.firstIssue, g.lastIssue = min(g.firstIssue, f.IssuedAt), max(g.lastIssue, f.IssuedAt)
-		if f.Replaced {
-			g.Replaced++
-		}
-		k := endKey{f.Cause, foldLayer(f.BoundBy), f.Replaced}
-		if !f.Ended {
-			g.Alive++
-		}
-		if !f.Ended || f.Cause == Revoked {
-			k.by = model.Layer{}
-		}
-		if f.Ended {
+		g.serial = min(g.serial, s)
+		return g
+	}
+	// count adds n entities that ended alike to g.
+	count := func(g *group, k groupEndKey, ended bool, exact model.Layer, s uint32, n int, firstEnd, lastEnd model.Instant) {
+		if ended {
 			if !g.anyEnded {
-				g.firstEnd, g.lastEnd, g.anyEnded = f.EndedAt, f.EndedAt, true
+				g.firstEnd, g.lastEnd, g.anyEnded = firstEnd, lastEnd, true
 			}
-			g.firstEnd, g.lastEnd = min(g.firstEnd, f.EndedAt), max(g.lastEnd, f.EndedAt)
+			g.firstEnd, g.lastEnd = min(g.firstEnd, firstEnd), max(g.lastEnd, lastEnd)
 		}
 		j := 0
 		for j < len(g.ends) && g.ends[j].key != k {
 			j++
 		}
 		if j == len(g.ends) {
-			g.ends = append(g.ends, end{key: k, first: f.EndedAt, last: f.EndedAt})
+			g.ends = append(g.ends, end{key: k, first: firstEnd, last: lastEnd, serial: s})
 		}
-		e := &g.ends[j]
-		e.n++
-		e.by.add(f.BoundBy)
-		e.first, e.last = min(e.first, f.EndedAt), max(e.last, f.EndedAt)
+		en := &g.ends[j]
+		en.n += n
+		en.by.add(exact)
+		en.first, en.last = min(en.first, firstEnd), max(en.last, lastEnd)
+		en.serial = min(en.serial, s)
+	}
+	var g *group // the last entity's: runs of one actor and kind skip the map
+	for _, n := range r.kept {
+		f := e.facts(n)
+		s := e.serialOf(n)
+		if g == nil || g.Actor != f.Actor || g.Kind != string(f.Kind) {
+			g = groupOf(f.Actor, f.Kind, s, f.IssuedAt)
+		}
+		g.Entities++
+		g.firstIssue, g.lastIssue = min(g.firstIssue, f.IssuedAt), max(g.lastIssue, f.IssuedAt)
+		if f.Replaced {
+			g.Replaced++
+		}
+		if !f.Ended {
+			g.Alive++
+		}
+		count(g, groupEnd(f.Ended, f.Cause, f.BoundBy, f.Replaced), f.Ended, f.BoundBy, s, 1, f.EndedAt, f.EndedAt)
 		if fc := f.FirstCapped; fc != nil {
 			if g.capped == nil {
 				g.Capped = &groupCapJSON{LeastBefore: fc.Before().Seconds(), MostBefore: fc.Before().Seconds()}
 			}
 			if g.capped == nil || fc.At < g.capped.At {
-				g.capped, g.cappedAt = fc, i
+				g.capped, g.cappedAt, g.cappedSerial = fc, n, s
 			}
 			g.Capped.Entities++
 			g.Capped.LeastBefore = min(g.Capped.LeastBefore, fc.Before().Seconds())
 			g.Capped.MostBefore = max(g.Capped.MostBefore, fc.Before().Seconds())
 		}
 	}
+	for _, b := range e.fold.buckets {
+		actor, kind, by := r.ActorName(b.actor), b.kind.EntityKind(), e.layers.at(b.by)
+		g := groupOf(actor, kind, b.serial, b.firstIssue)
+		g.Entities += b.n
+		g.firstIssue, g.lastIssue = min(g.firstIssue, b.firstIssue), max(g.lastIssue, b.lastIssue)
+		if b.replaced {
+			g.Replaced += b.n
+		}
+		if !b.ended {
+			g.Alive += b.n
+		}
+		count(g, groupEnd(b.ended, b.cause, by, b.replaced), b.ended, by, b.serial, b.n, b.firstEnd, b.lastEnd)
+	}
+	for i := range e.fold.caps {
+		fc := &e.fold.caps[i]
+		g := byKey[key{r.ActorName(fc.actor), fc.kind.EntityKind()}]
+		if g.capped == nil {
+			g.Capped = &groupCapJSON{LeastBefore: fc.least.Seconds(), MostBefore: fc.most.Seconds()}
+		}
+		if g.capped == nil || cappedBefore(fc.first.At, fc.firstSerial, g.capped.At, g.cappedSerial) {
+			g.capped, g.cappedSerial, g.cappedFate = &fc.first, fc.firstSerial, &fc.fate
+		}
+		g.Capped.Entities += fc.n
+		g.Capped.LeastBefore = min(g.Capped.LeastBefore, fc.least.Seconds())
+		g.Capped.MostBefore = max(g.Capped.MostBefore, fc.most.Seconds())
+	}
+	slices.SortStableFunc(groups, func(a, b *group) int { return cmp.Compare(a.serial, b.serial) })
 	out := make([]groupJSON, 0, len(groups))
 	for _, g := range groups {
 		j := g.groupJSON
@@ -257,23 +297,45 @@ func foldGroups(r *Result) []groupJSON {
 		if g.anyEnded {
 			j.FirstEndedAt, j.LastEndedAt = ptr(c.RFC3339(g.firstEnd)), ptr(c.RFC3339(g.lastEnd))
 		}
+		slices.SortStableFunc(g.ends, func(a, b end) int { return cmp.Compare(a.serial, b.serial) })
 		j.Ends = []groupEndJSON{}
-		for _, e := range g.ends {
-			ej := groupEndJSON{EndCause: e.key.cause.String(), Replaced: e.key.replaced, Entities: e.n}
-			if e.key.cause != Alive {
-				ej.FirstEndedAt, ej.LastEndedAt = ptr(c.RFC3339(e.first)), ptr(c.RFC3339(e.last))
-				if e.key.cause != Revoked {
-					ej.BoundBy = ptr(e.by.String())
+		for _, en := range g.ends {
+			ej := groupEndJSON{EndCause: en.key.cause.String(), Replaced: en.key.replaced, Entities: en.n}
+			if en.key.cause != Alive {
+				ej.FirstEndedAt, ej.LastEndedAt = ptr(c.RFC3339(en.first)), ptr(c.RFC3339(en.last))
+				if en.key.cause != Revoked {
+					ej.BoundBy = ptr(en.by.String())
 				}
 			}
 			j.Ends = append(j.Ends, ej)
 		}
 		if g.capped != nil {
-			j.Capped.Entity, j.Capped.capJSON = r.EntityID(model.NodeID(g.cappedAt)), capOf(c, g.capped)
+			id := r.EntityID(g.cappedAt)
+			if g.cappedFate != nil {
+				id = g.cappedFate.ID
+			}
+			j.Capped.Entity, j.Capped.capJSON = id, capOf(c, g.capped)
 		}
 		out = append(out, j)
 	}
 	return out
+}
+
+// groupEndKey is the end a group counts an entity under: its cause, the
+// folded layer that bound it (none for one alive or revoked), and
+// whether its holder had replaced it.
+type groupEndKey struct {
+	cause    EndCause
+	by       model.Layer
+	replaced bool
+}
+
+func groupEnd(ended bool, cause EndCause, by model.Layer, replaced bool) groupEndKey {
+	k := groupEndKey{cause, foldLayer(by), replaced}
+	if !ended || cause == Revoked {
+		k.by = model.Layer{}
+	}
+	return k
 }
 
 // foldLayer is the layer a fold groups by: an ancestor stands for its
@@ -290,7 +352,8 @@ func foldLayer(l model.Layer) model.Layer {
 
 // layerName names the layer of a fold: the exact layer while every
 // entity folded agrees on it (ancestor broker#1), else the folded one
-// (ancestor broker: one of broker's tokens).
+// (ancestor broker: one of broker's tokens). Its entities share their
+// folded layer, so the order they are added in does not change the name.
 type layerName struct {
 	exact model.Layer
 	mixed bool
@@ -324,26 +387,34 @@ func groupID(actor string, k EntityKind) string {
 	return id.Group()
 }
 
+// listedEntity is an entity a folded report lists one by one, and why.
+type listedEntity struct {
+	serial uint32
+	n      model.NodeID // its slot, when kept
+	fate   *Fate        // its fate, when recycled (fold.go)
+	why    []string
+}
+
 // listedIndividually returns the entities a folded report lists one by
-// one, in entity order, each with why: the tokens the text report lists,
+// one, in issue order, each with why: the tokens the text report lists,
 // the first roots of each cliff, the entities whose end in use began an
 // outage, and each group's earliest capped renewal. Every reason is
 // bounded by the scenario (actors, cliffs, outages), not by the fleet's
-// size or the horizon's length.
-func listedIndividually(r *Result) (idx []int, why map[int][]string) {
-	why = map[int][]string{}
-	add := func(i int, reason string) {
-		if len(why[i]) == 0 {
-			idx = append(idx, i)
-		}
-		why[i] = append(why[i], reason)
+// size or the horizon's length. Only the last may be a recycled entity:
+// tokens and cliff roots keep their slots, and an entity whose end began
+// an outage was in use.
+func listedIndividually(r *Result) []listedEntity {
+	e := r.engine
+	var out []listedEntity // one per reason, sorted and merged below
+	add := func(n model.NodeID, reason string) {
+		out = append(out, listedEntity{serial: e.serialOf(n), n: n, why: []string{reason}})
 	}
 	for _, i := range listedTokens(r) {
-		add(i, listedToken)
+		add(r.kept[i], listedToken)
 	}
 	for _, cl := range r.Cliffs {
 		for _, n := range cl.Roots[:min(len(cl.Roots), cliffRootsListed)] {
-			add(int(n), listedCliffRoot)
+			add(n, listedCliffRoot)
 		}
 	}
 	if len(r.Outages) > 0 {
@@ -352,8 +423,8 @@ func listedIndividually(r *Result) (idx []int, why map[int][]string) {
 			starts[o.Service] = append(starts[o.Service], o.From)
 		}
 		listed := map[string]int{} // per service and start
-		for i := range r.NumEntities() {
-			f := r.Facts(i)
+		for _, n := range r.kept {
+			f := e.facts(n)
 			if !f.Ended || f.Replaced {
 				continue
 			}
@@ -363,35 +434,52 @@ func listedIndividually(r *Result) (idx []int, why map[int][]string) {
 				}
 				if k := fmt.Sprint(f.Actor, "@", at); listed[k] < outageEndsListed {
 					listed[k]++
-					add(i, listedOutageStart)
+					add(n, listedOutageStart)
 				}
 			}
 		}
 	}
 	type group struct {
 		actor int32
-		kind  EntityKind
+		kind  entKind
 	}
-	first := map[group]int{} // group → entity with the earliest capped renewal
+	first := map[group]model.NodeID{} // group → kept entity with the earliest capped renewal
 	var order []group
-	for i := range r.NumEntities() {
-		fc := r.engine.firstCapped(model.NodeID(i))
+	for _, n := range r.kept {
+		fc := e.firstCapped(n)
 		if fc == nil {
 			continue
 		}
-		kind, actor := r.engine.who(model.NodeID(i))
-		g := group{actor, kind}
+		g := group{e.ents[n].actor, e.ents[n].kind}
 		j, ok := first[g]
 		if !ok {
 			order = append(order, g)
 		}
-		if !ok || fc.At < r.engine.firstCapped(model.NodeID(j)).At {
-			first[g] = i
+		if !ok || fc.At < e.firstCapped(j).At {
+			first[g] = n
 		}
 	}
 	for _, g := range order {
-		add(first[g], listedFirstCapped)
+		n := first[g]
+		if fc := e.fold.cap(g.actor, g.kind); fc != nil && cappedBefore(fc.first.At, fc.firstSerial, e.firstCapped(n).At, e.serialOf(n)) {
+			out = append(out, listedEntity{serial: fc.firstSerial, fate: &fc.fate, why: []string{listedFirstCapped}})
+			continue
+		}
+		add(n, listedFirstCapped)
 	}
-	slices.Sort(idx)
-	return idx, why
+	for i := range e.fold.caps {
+		if fc := &e.fold.caps[i]; !slices.Contains(order, group{fc.actor, fc.kind}) {
+			out = append(out, listedEntity{serial: fc.firstSerial, fate: &fc.fate, why: []string{listedFirstCapped}})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b listedEntity) int { return cmp.Compare(a.serial, b.serial) })
+	merged := out[:0]
+	for _, l := range out {
+		if k := len(merged) - 1; k >= 0 && merged[k].serial == l.serial {
+			merged[k].why = append(merged[k].why, l.why...)
+			continue
+		}
+		merged = append(merged, l)
+	}
+	return merged
 }

@@ -126,9 +126,9 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 		return err
 	}
 	bw.Write(head[:len(head)-len("\n}")])
-	listed, why := allEntities(r), map[int][]string(nil)
+	var listed []listedEntity
 	if folded {
-		listed, why = listedIndividually(r)
+		listed = listedIndividually(r)
 		for _, f := range []struct {
 			name string
 			v    any
@@ -137,12 +137,13 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 				return err
 			}
 		}
+	} else if r.Recycled() > 0 {
+		return fmt.Errorf("report.json: the run recycled %d of its %d entities (Options.Recycle), so it can only list them folded", r.Recycled(), r.NumEntities())
 	}
 	bw.WriteString(",\n  \"entities\": [")
-	for k, i := range listed {
-		f := r.Fate(i)
-		ej := entityJSONOf(r, &f)
-		ej.ListedFor = why[i]
+	entity := func(k int, f *Fate, why []string) error {
+		ej := entityJSONOf(r, f)
+		ej.ListedFor = why
 		b, err := json.MarshalIndent(ej, "    ", "  ")
 		if err != nil {
 			return err
@@ -152,8 +153,32 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 		}
 		bw.WriteString("\n    ")
 		bw.Write(b)
+		return nil
 	}
-	if len(listed) > 0 {
+	n := len(listed)
+	if folded {
+		for k := range listed {
+			l := &listed[k]
+			f := l.fate
+			if f == nil {
+				fate := r.Fate(int(l.n))
+				f = &fate
+			}
+			if err := entity(k, f, l.why); err != nil {
+				return err
+			}
+		}
+	} else {
+		// Every entity, in issue order: nothing was recycled.
+		n = len(r.kept)
+		for k, i := range r.kept {
+			f := r.Fate(int(i))
+			if err := entity(k, &f, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if n > 0 {
 		bw.WriteString("\n  ")
 	}
 	bw.WriteByte(']')
@@ -164,15 +189,6 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 	}
 	bw.WriteString("\n}\n")
 	return bw.Flush()
-}
-
-// allEntities is every entity index, for a report that lists them all.
-func allEntities(r *Result) []int {
-	out := make([]int, r.NumEntities())
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }
 
 // writeField writes one more top-level field of an indented object whose

@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -171,8 +173,10 @@ func table(b *strings.Builder, title string, n int, header string, rows func(io.
 // (listedTokens) and folds the rest — tokens of actors with many
 // replicas, the generations in between, and every credential generation
 // — into one line per actor, kind and fate, so a fleet of thousands over
-// years stays a page.
+// years stays a page. The lines come in the order their first entity was
+// issued, the recycled entities' (fold.go) placed by their serials.
 func writeFates(b *strings.Builder, r *Result) {
+	e := r.engine
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  entity\tparent\tissued\tended\tcause\tbound by\n")
 	type key struct {
@@ -184,30 +188,35 @@ func writeFates(b *strings.Builder, r *Result) {
 	}
 	type fold struct {
 		key
-		n  int
-		by layerName
+		n      int
+		by     layerName
+		serial uint32 // the least of its entities'
 	}
 	var folds []*fold
 	byKey := map[key]*fold{}
+	count := func(actor string, kind EntityKind, replaced bool, cause EndCause, by model.Layer, s uint32, n int) {
+		k := key{actor, kind, replaced, cause, foldLayer(by)}
+		if k.cause == Alive || k.cause == Revoked {
+			k.by = model.Layer{}
+		}
+		g := byKey[k]
+		if g == nil {
+			g = &fold{key: k, serial: s}
+			byKey[k] = g
+			folds = append(folds, g)
+		}
+		g.n += n
+		g.by.add(by)
+		g.serial = min(g.serial, s)
+	}
 	listed := inList{idx: listedTokens(r)}
-	for i := range r.NumEntities() {
+	for i, n := range r.kept {
 		if !listed.has(i) {
-			f := r.Facts(i)
-			k := key{f.Actor, f.Kind, f.Replaced, f.Cause, foldLayer(f.BoundBy)}
-			if k.cause == Alive || k.cause == Revoked {
-				k.by = model.Layer{}
-			}
-			g := byKey[k]
-			if g == nil {
-				g = &fold{key: k}
-				byKey[k] = g
-				folds = append(folds, g)
-			}
-			g.n++
-			g.by.add(f.BoundBy)
+			f := e.facts(n)
+			count(f.Actor, f.Kind, f.Replaced, f.Cause, f.BoundBy, e.serialOf(n), 1)
 			continue
 		}
-		f := r.Fate(i)
+		f := r.Fate(int(n))
 		ended := "—"
 		if f.Ended {
 			ended = FormatOffset(f.EndedAt) + "  " + SinceIssue(f.EndedAt.Sub(f.IssuedAt))
@@ -219,6 +228,10 @@ func writeFates(b *strings.Builder, r *Result) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", f.ID, parent, FormatOffset(f.IssuedAt), ended, f.Cause, layerOrDash(f))
 	}
 	tw.Flush()
+	for _, bk := range e.fold.buckets {
+		count(r.ActorName(bk.actor), bk.kind.EntityKind(), bk.replaced, bk.cause, e.layers.at(bk.by), bk.serial, bk.n)
+	}
+	slices.SortStableFunc(folds, func(a, b *fold) int { return cmp.Compare(a.serial, b.serial) })
 	if len(folds) > 0 {
 		b.WriteString("  folded\n")
 		tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
@@ -241,14 +254,18 @@ func writeFates(b *strings.Builder, r *Result) {
 // hard end, with the warning Vault returned: the earliest sign, in an
 // operator's logs, that the token will end whatever its holder does. The
 // others — credentials, tokens of large actors, generations the entity
-// list folds — are folded into one line per actor and kind.
+// list folds, the recycled entities — are folded into one line per actor
+// and kind, in the order their first entity was issued.
 func writeCapped(b *strings.Builder, r *Result) {
 	c := Clock{r.Scenario.Start}
+	e := r.engine
 	type fold struct {
 		actor       string
 		kind        EntityKind
 		n           int
+		serial      uint32        // the least of its entities'
 		first       CappedRenewal // the earliest
+		firstSerial uint32        // of its entity
 		least, most model.Duration
 	}
 	var rows []Fate
@@ -258,30 +275,39 @@ func writeCapped(b *strings.Builder, r *Result) {
 		kind  EntityKind
 	}
 	byKey := map[foldKey]*fold{}
+	count := func(actor string, kind EntityKind, s uint32, n int, first CappedRenewal, firstSerial uint32, least, most model.Duration) {
+		k := foldKey{actor, kind}
+		g := byKey[k]
+		if g == nil {
+			g = &fold{actor: actor, kind: kind, serial: s, first: first, firstSerial: firstSerial, least: least, most: most}
+			byKey[k] = g
+			folds = append(folds, g)
+		}
+		g.n += n
+		g.serial = min(g.serial, s)
+		if cappedBefore(first.At, firstSerial, g.first.At, g.firstSerial) {
+			g.first, g.firstSerial = first, firstSerial
+		}
+		g.least, g.most = min(g.least, least), max(g.most, most)
+	}
 	listed := inList{idx: listedTokens(r)}
-	for i := range r.NumEntities() {
-		fc := r.engine.firstCapped(model.NodeID(i))
+	for i, n := range r.kept {
+		fc := e.firstCapped(n)
 		if fc == nil {
 			continue
 		}
 		if listed.has(i) {
-			rows = append(rows, r.Fate(i))
+			rows = append(rows, r.Fate(int(n)))
 			continue
 		}
-		f := r.Facts(i)
-		k := foldKey{f.Actor, f.Kind}
-		g := byKey[k]
-		if g == nil {
-			g = &fold{actor: f.Actor, kind: f.Kind, first: *fc, least: fc.Before(), most: fc.Before()}
-			byKey[k] = g
-			folds = append(folds, g)
-		}
-		g.n++
-		if fc.At < g.first.At {
-			g.first = *fc
-		}
-		g.least, g.most = min(g.least, fc.Before()), max(g.most, fc.Before())
+		kind, actor := e.who(n)
+		s := e.serialOf(n)
+		count(r.ActorName(actor), kind, s, 1, *fc, s, fc.Before(), fc.Before())
 	}
+	for _, fc := range e.fold.caps {
+		count(r.ActorName(fc.actor), fc.kind.EntityKind(), fc.serial, fc.n, fc.first, fc.firstSerial, fc.least, fc.most)
+	}
+	slices.SortStableFunc(folds, func(a, b *fold) int { return cmp.Compare(a.serial, b.serial) })
 	table(b, "First capped renewals (Vault's warning: the earliest sign of a hard end)", len(rows)+len(folds),
 		"entity\tfirst warned\tbefore its hard end\twarning", func(tw io.Writer) {
 			for _, f := range rows {

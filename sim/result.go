@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/leasesim/leasesim/entityid"
@@ -44,9 +45,11 @@ type cliffTracker struct {
 	// instant for a cause no group in use shares yet, by cause and layer:
 	// a cliff of the same cause at that instant counts them (Retired).
 	pending []Cliff
+	e       *Engine // for the serials cliffs sorts roots by
 }
 
 func (t *cliffTracker) begin(e *Engine, root model.NodeID, cause EndCause, by model.Layer) {
+	t.e = e
 	t.cur = Cliff{At: e.loop.Now, Cause: cause, BoundBy: by, Lifetime: e.loop.Now.Sub(e.issueTime(root))}
 	t.root, t.marked = root, -1
 	if len(t.seen) < len(e.services) {
@@ -149,13 +152,16 @@ func (t *cliffTracker) end(e *Engine) {
 // cliffs returns the groups that are cliffs: at least two in-use
 // entities ending together, or an in-use token reaching its hard end — the
 // seed incident's event, whatever hangs under the token (an imported live
-// token's subtree is unknown). Roots and services are listed in creation
-// order.
+// token's subtree is unknown). Roots are listed in issue order, services
+// by index. A root was in use when it ended, and only entities alive are
+// ever replaced (retire), so no root is ever recycled (Options.Recycle):
+// the reports name roots by their slots.
 func (t *cliffTracker) cliffs() []Cliff {
+	e := t.e
 	var out []Cliff
 	for _, c := range t.all {
 		if c.isCliff() {
-			slices.Sort(c.Roots)
+			slices.SortFunc(c.Roots, func(a, b model.NodeID) int { return cmp.Compare(e.serialOf(a), e.serialOf(b)) })
 			slices.Sort(c.Services)
 			out = append(out, c)
 		}
@@ -415,14 +421,22 @@ type Result struct {
 	Revocation *Revocation
 
 	engine *Engine
-	fates  []Fate // Fates, once asked for
+	fates  []Fate         // Fates, once asked for
+	kept   []model.NodeID // the entities still holding a slot, in issue order
 }
 
-// NumEntities is the number of tokens and leases the run issued.
-func (r *Result) NumEntities() int { return len(r.engine.ents) }
+// NumEntities is the number of tokens and leases the run issued: those
+// it kept and those whose slots it recycled, folded (Options.Recycle).
+func (r *Result) NumEntities() int { return len(r.kept) + r.engine.fold.n }
 
-// Facts is what became of entity i (issue order; i is its model.NodeID),
-// without names.
+// Recycled is the number of entities whose slots the run recycled: the
+// reports read them folded (fold.go), and nothing reads them by NodeID.
+func (r *Result) Recycled() int { return r.engine.fold.n }
+
+// Facts is what became of the entity of NodeID i, without names. Fate,
+// Facts, Fates and Ending read entities by NodeID: all of them in issue
+// order in a run that did not recycle — as check, compare and explain
+// never do — and the slot's last entity in one that did.
 func (r *Result) Facts(i int) Facts { return r.engine.facts(model.NodeID(i)) }
 
 // Fate is what became of entity i, named.
@@ -433,12 +447,13 @@ func (r *Result) Fate(i int) Fate {
 	return r.engine.fate(model.NodeID(i))
 }
 
-// Fates is every entity's fate in issue order, built on the first call:
-// what a consumer looking entities up by id needs. Reports and tallies
-// walk Facts instead, which names nothing.
+// Fates is every slot's entity's fate by NodeID (every entity's in issue
+// order when the run recycled nothing), built on the first call: what a
+// consumer looking entities up by id needs. Reports and tallies walk
+// Facts of the kept entities and the fold instead, which name nothing.
 func (r *Result) Fates() []Fate {
 	if r.fates == nil {
-		r.fates = make([]Fate, r.NumEntities())
+		r.fates = make([]Fate, len(r.engine.ents))
 		for i := range r.fates {
 			r.fates[i] = r.engine.fate(model.NodeID(i))
 		}
@@ -462,6 +477,7 @@ func (e *Engine) result(o Outcome) *Result {
 	}
 	r := &Result{Scenario: e.s, Seed: e.seed, Outcome: o, Events: e.loop.Processed, Horizon: now, Log: e.log, Notes: e.notes, engine: e}
 	r.Cliffs = e.cliffs.cliffs()
+	r.kept = e.kept()
 	for i := range e.services {
 		s := &e.services[i]
 		s.finish(now)

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/leasesim/leasesim/model"
 	"github.com/leasesim/leasesim/scenarios"
 	"github.com/leasesim/leasesim/sim"
 )
@@ -379,19 +378,11 @@ func Measure(r *sim.Result) Metrics {
 	for _, w := range r.Impacts {
 		m.Censored = m.Censored || w.Ongoing
 	}
-	for i := range r.NumEntities() {
-		f := r.Ending(i)
-		if !f.Ended {
-			continue
-		}
-		if f.BoundBy.Kind == model.LayerSystemMax {
-			m.SystemDefaultBound++
-		}
-		inUse := !f.Replaced || f.ReplacedAt >= f.EndedAt // replaced only in reaction to its end
-		if f.Cause == sim.MaxTTL && inUse && (m.EarliestHardEnd == nil || int64(f.EndedAt) < *m.EarliestHardEnd) {
-			at := int64(f.EndedAt)
-			m.EarliestHardEnd = &at
-		}
+	t := r.EndTally()
+	m.SystemDefaultBound = t.SystemMaxBound
+	if t.HardEndInUse {
+		at := int64(t.FirstHardEndInUse)
+		m.EarliestHardEnd = &at
 	}
 	return m
 }
