@@ -58,8 +58,9 @@ type revoker struct {
 	irrevocable []int // jobs marked irrevocable and not yet revoked, in marking order
 	passAt      model.Millis
 
-	secs []perSecond[revSecond] // activity per mount and second, for events.jsonl and peaks (revocation_seconds.go)
-	sum  revFold                // the jobs done, folded for the summary
+	secs    []perSecond[revSecond] // activity per mount and second not folded yet (revocation_seconds.go)
+	rowFold rowFold                // the seconds folded: totals, peaks, and the rows events.jsonl lists
+	sum     revFold                // the jobs done, folded for the summary
 }
 
 type revMount struct {

@@ -128,6 +128,9 @@ func (r *revoker) attach(e *Engine) {
 	r.keyOf = e.key
 	r.nameOf = e.EntityID
 	r.isCliff = e.cliffs.isCliff
+	// events.jsonl lists every second's work: kept only for a run that
+	// writes its log (streamLog) or keeps it.
+	r.rowFold.keep = e.opts.RecordLog || (e.opts.LogTo != nil && e.opts.LogLevel != LogNone)
 }
 
 // isCliff reports whether the ends at instant at (over) make a cliff.
@@ -207,7 +210,8 @@ func (r *revoker) foldCliff(j cliffJob) {
 }
 
 // tick notes the engine's second t (ms): the jobs folded while an earlier
-// second went on now know their cliff.
+// second went on now know their cliff, and the seconds before the
+// revoker's clock's are final.
 func (r *revoker) tick(t model.Millis) {
 	f := &r.sum
 	if t <= f.open {
@@ -220,6 +224,7 @@ func (r *revoker) tick(t model.Millis) {
 		}
 		f.later = f.later[:0]
 	}
+	r.foldRows(int64(r.now / 1000))
 }
 
 // revokedLate notes job j revoked by a daily pass at an instant ahead of

@@ -45,31 +45,140 @@ func (r *revoker) second(t model.Millis, mount int) *revSecond {
 	return r.secs[mount].at(int64(t / 1000))
 }
 
-// revSecRow is one second of one mount in the summary: its activity and
-// the jobs that arrived in it.
-type revSecRow struct {
-	sec   int64
-	mount int
-	revSecond
+// rowFold folds the per-second rows in time order once they are final
+// (before the revoker's clock's second: every later write is at or after
+// it) and drops them: what the summary needs of them is running values —
+// the totals, each mount's backlog and peaks, and each cliff's peaks
+// since its instant. The rows themselves are kept, as Revocation.Seconds,
+// only for an event log (keep): events.jsonl lists them.
+type rowFold struct {
+	keep     bool
+	seconds  []RevocationSecond
+	mounts   []mountRows
+	attempts int
+	failures int
+	cliffs   map[model.Instant]*cliffRows // by cliff instant
+	open     []*cliffRows                 // cliffs whose peaks may still grow
 }
 
-// eachRow calls f with every second up to end in which a mount had
-// activity or jobs arrived, in time order, then mount order, and returns
-// how many there were: a merge of the mounts' lists, none copied.
-func (r *revoker) eachRow(end model.Instant, f func(revSecRow)) int {
-	at := make([]int, len(r.secs)) // each mount's next second
-	for n := 0; ; n++ {
-		best := -1
-		for m, a := range r.secs {
-			if at[m] < len(a.secs) && a.secs[at[m]] <= int64(end) && (best < 0 || a.secs[at[m]] < r.secs[best].secs[at[best]]) {
-				best = m
+type mountRows struct {
+	backlog, peakPerSec, peakBacklog int
+	peakAt                           model.Instant
+}
+
+// cliffRows is a cliff's peaks over the seconds from its instant: each
+// as steps (the second it grew, its value), so that the peak up to the
+// second its drain ends, known at the summary, is the last step by then.
+type cliffRows struct {
+	at      model.Instant
+	jobs    int // the leases ended at its instant: every one is its
+	perSec  []rowStep
+	backlog []rowStep
+}
+
+type rowStep struct {
+	sec int64
+	v   int
+}
+
+// addStep notes v at second sec if it is a new peak (peaks start at 0).
+func addStep(steps []rowStep, sec int64, v int) []rowStep {
+	if v > 0 && (len(steps) == 0 || v > steps[len(steps)-1].v) {
+		return append(steps, rowStep{sec, v})
+	}
+	return steps
+}
+
+// peak is the highest value of steps up to second to.
+func peak(steps []rowStep, to int64) int {
+	v := 0
+	for _, s := range steps {
+		if s.sec > to {
+			break
+		}
+		v = s.v
+	}
+	return v
+}
+
+// foldRows folds the rows of the seconds before bound, by second then
+// mount, and drops them.
+func (r *revoker) foldRows(bound int64) {
+	f := &r.rowFold
+	for len(f.mounts) < len(r.mounts) {
+		f.mounts = append(f.mounts, mountRows{})
+	}
+	due := false
+	for m := range r.secs {
+		due = due || len(r.secs[m].secs) > 0 && r.secs[m].secs[0] < bound
+	}
+	if !due {
+		return
+	}
+	next := make([]int, len(r.secs))
+	for {
+		sec := int64(-1)
+		for m := range r.secs {
+			if a := &r.secs[m]; next[m] < len(a.secs) && (sec < 0 || a.secs[next[m]] < sec) {
+				sec = a.secs[next[m]]
 			}
 		}
-		if best < 0 {
-			return n
+		if sec < 0 || sec >= bound {
+			break
 		}
-		a := &r.secs[best]
-		f(revSecRow{sec: a.secs[at[best]], mount: best, revSecond: a.vals[at[best]]})
-		at[best]++
+		if r.isCliff(model.Instant(sec)) {
+			c := &cliffRows{at: model.Instant(sec)}
+			for m := range r.secs {
+				if a := &r.secs[m]; next[m] < len(a.secs) && a.secs[next[m]] == sec {
+					c.jobs += int(a.vals[next[m]].arrivals)
+				}
+			}
+			if f.cliffs == nil {
+				f.cliffs = map[model.Instant]*cliffRows{}
+			}
+			f.cliffs[c.at] = c
+			f.open = append(f.open, c)
+		}
+		for m := range r.secs {
+			if a := &r.secs[m]; next[m] < len(a.secs) && a.secs[next[m]] == sec {
+				r.foldRow(sec, m, &a.vals[next[m]])
+				next[m]++
+			}
+		}
+		// A cliff whose leases are all revoked has its drain: its peaks
+		// end with that second.
+		f.open = slices.DeleteFunc(f.open, func(c *cliffRows) bool {
+			d := r.sum.cliffs[ms(c.at)]
+			return d != nil && d.leases == c.jobs && sec >= int64(c.at)+int64((d.drain+999)/1000)
+		})
+	}
+	for m := range r.secs {
+		if a := &r.secs[m]; next[m] > 0 {
+			a.secs, a.vals = a.secs[next[m]:], a.vals[next[m]:]
+		}
+	}
+}
+
+// foldRow folds mount m's second sec.
+func (r *revoker) foldRow(sec int64, m int, s *revSecond) {
+	f := &r.rowFold
+	l := &f.mounts[m]
+	l.backlog += int(s.arrivals - s.Revoked - s.Irrevocable)
+	if int(s.Attempts) > l.peakPerSec {
+		l.peakPerSec, l.peakAt = int(s.Attempts), model.Instant(sec)
+	}
+	// Leases arrive only at whole seconds, so a second's highest backlog
+	// is at its start: what is left at its end plus what it revoked or marked.
+	start := l.backlog + int(s.Revoked+s.Irrevocable)
+	l.peakBacklog = max(l.peakBacklog, start)
+	f.attempts += int(s.Attempts)
+	f.failures += int(s.Failures)
+	for _, c := range f.open {
+		c.perSec = addStep(c.perSec, sec, int(s.Attempts))
+		c.backlog = addStep(c.backlog, sec, start)
+	}
+	if f.keep {
+		f.seconds = append(f.seconds, RevocationSecond{At: model.Instant(sec), Mount: r.mounts[m].path,
+			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: int32(l.backlog)})
 	}
 }

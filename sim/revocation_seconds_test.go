@@ -1,11 +1,13 @@
 package sim
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
 )
 
 // perSecond keeps its seconds in time order whatever order they are asked
@@ -31,27 +33,105 @@ func TestPerSecondInTimeOrder(t *testing.T) {
 	}
 }
 
-// rows merges the mounts' seconds (activity and arrivals), by second then
-// mount, and stops at the end.
-func TestRevokerRowsMerge(t *testing.T) {
-	r := &revoker{mounts: make([]revMount, 2)}
-	r.second(5_000, 1).Attempts++
+// The rows are folded by second then mount once final, each mount's
+// backlog counting its arrivals, and dropped; a cliff's peaks count from
+// its instant; the rows after the end are not folded.
+func TestRevokerFoldsRows(t *testing.T) {
+	r := &revoker{mounts: []revMount{{path: "a"}, {path: "b"}}, isCliff: func(at model.Instant) bool { return at == 5 }}
+	r.rowFold.keep = true
+	r.second(5_000, 1).Attempts += 3
 	r.second(2_500, 0).Revoked++
 	r.second(9_000, 0).Attempts++ // after the end
 	r.second(5_999, 0).Attempts++
+	r.second(7_000, 1).Revoked += 2
 	for _, a := range []struct {
 		mount int
 		at    model.Millis
 	}{{0, 2_000}, {1, 2_000}, {1, 5_000}, {1, 5_000}} {
 		r.second(a.at, a.mount).arrivals++
 	}
-	var got []revSecRow
-	require.Equal(t, 4, r.eachRow(8, func(k revSecRow) { got = append(got, k) }))
-	want := []revSecRow{
-		{sec: 2, mount: 0, revSecond: revSecond{Revoked: 1, arrivals: 1}},
-		{sec: 2, mount: 1, revSecond: revSecond{arrivals: 1}},
-		{sec: 5, mount: 0, revSecond: revSecond{Attempts: 1}},
-		{sec: 5, mount: 1, revSecond: revSecond{Attempts: 1, arrivals: 2}},
+	r.foldRows(6) // the seconds before 6
+	require.Equal(t, []int64{9, 7}, append(r.secs[0].secs, r.secs[1].secs...), "the rest wait")
+	r.foldRows(8 + 1)
+	require.Equal(t, []RevocationSecond{
+		{At: 2, Mount: "a", Revoked: 1, Backlog: 0},
+		{At: 2, Mount: "b", Backlog: 1},
+		{At: 5, Mount: "a", Attempts: 1},
+		{At: 5, Mount: "b", Attempts: 3, Backlog: 3},
+		{At: 7, Mount: "b", Revoked: 2, Backlog: 1},
+	}, r.rowFold.seconds)
+	require.Equal(t, []mountRows{{peakPerSec: 1, peakAt: 5, peakBacklog: 1}, {backlog: 1, peakPerSec: 3, peakAt: 5, peakBacklog: 3}}, r.rowFold.mounts)
+	require.Equal(t, 4, r.rowFold.attempts)
+	c := r.rowFold.cliffs[5]
+	require.Equal(t, 2, c.jobs)
+	require.Equal(t, 3, peak(c.perSec, 6), "the busiest second from the cliff's")
+	require.Equal(t, 3, peak(c.backlog, 7))
+	require.Equal(t, 3, peak(c.perSec, 5), "the cliff's own second: mount a's 1, then b's 3")
+	require.Equal(t, 0, peak(c.perSec, 4))
+}
+
+// The peaks folded as the run goes are the ones a walk over every second
+// finds (the summary before the rows were folded): each mount's busiest
+// second and highest backlog, each cliff's over the seconds from its
+// instant to its drain, the totals; and a run without a log reports the
+// same as one with it, less the rows. Over runs with failures, retries,
+// irrevocable leases and daily passes. (Planted: a cliff's peaks not
+// counting the rows of its own second fails it.)
+func TestRevokerRowPeaksAsAWalk(t *testing.T) {
+	failing := func(name, f string) *scenarios.Scenario {
+		src, err := scenarios.Source(name)
+		require.NoError(t, err)
+		y := strings.Replace(string(src), "      max_lease_ttl: 24h\n", "      max_lease_ttl: 24h\n      revoke: {latency: {p50: 30ms, p99: 80ms}, failure: "+f+"}\n", 1)
+		s, err := scenarios.Parse(name+".yaml", []byte(y))
+		require.NoError(t, err)
+		return s
 	}
-	require.Equal(t, want, got)
+	for _, s := range []*scenarios.Scenario{
+		failing("default-max-cliff", "0.6"), failing("jan-2024-replay", "0.3"), failing("default-max-cliff", "0.95"),
+		load(t, "fleet-revocation-cliff"), load(t, "jan-2024-fixed"),
+		standardScenario(t, "reread-fail.yaml", "horizon: 365d", "horizon: 4d", "replicas: 1000000", "replicas: 30",
+			"max_ttl: 8760h}", "max_ttl: 5h}", "database: {default_lease_ttl: 1h, max_lease_ttl: 8760h}", revokeBlock("0.8")),
+	} {
+		logged := New(s, Options{Budget: elideBudget, RecordLog: true}).Run().Revocation
+		bare := New(s, Options{Budget: elideBudget}).Run().Revocation
+		require.NotEmpty(t, logged.Seconds, s.Name)
+		require.Nil(t, bare.Seconds, s.Name)
+		withRows := *logged
+		withRows.Seconds = nil
+		require.Equal(t, &withRows, bare, "%s: a log changes nothing else", s.Name)
+
+		// The walk over every second, as the summary did it.
+		attempts, failures := 0, 0
+		mounts := map[string]*MountLoad{}
+		for _, sec := range logged.Seconds {
+			attempts += int(sec.Attempts)
+			failures += int(sec.Failures)
+			m := mounts[sec.Mount]
+			if m == nil {
+				m = &MountLoad{}
+				mounts[sec.Mount] = m
+			}
+			if int(sec.Attempts) > m.PeakPerSec {
+				m.PeakPerSec, m.PeakAt = int(sec.Attempts), sec.At
+			}
+			m.PeakBacklog = max(m.PeakBacklog, int(sec.Backlog+sec.Revoked+sec.Irrevocable))
+		}
+		require.Equal(t, attempts, logged.Attempts, s.Name)
+		require.Equal(t, failures, logged.Failures, s.Name)
+		for _, m := range logged.Mounts {
+			w := mounts[m.Mount]
+			require.Equal(t, [3]int{w.PeakPerSec, int(w.PeakAt), w.PeakBacklog}, [3]int{m.PeakPerSec, int(m.PeakAt), m.PeakBacklog}, "%s: mount %s", s.Name, m.Mount)
+		}
+		for _, c := range logged.Cliffs {
+			to := c.At + model.Instant((c.Drain+999)/1000)
+			perSec, backlog := 0, 0
+			for _, sec := range logged.Seconds {
+				if sec.At >= c.At && sec.At <= to {
+					perSec = max(perSec, int(sec.Attempts))
+					backlog = max(backlog, int(sec.Backlog+sec.Revoked+sec.Irrevocable))
+				}
+			}
+			require.Equal(t, [2]int{perSec, backlog}, [2]int{c.PeakPerSec, c.PeakBacklog}, "%s: cliff at %d", s.Name, c.At)
+		}
+	}
 }

@@ -1,11 +1,6 @@
 package sim
 
-import (
-	"cmp"
-	"slices"
-
-	"github.com/leasesim/leasesim/model"
-)
+import "github.com/leasesim/leasesim/model"
 
 // Revocation is what the expiration manager's work did over the run
 // (docs/revocation.md). Nil in a Result when the scenario keeps the
@@ -33,7 +28,9 @@ type Revocation struct {
 	Mounts []MountLoad
 	Cliffs []RevocationCliff
 	// Seconds is the work per second and mount (Instant order, then mount):
-	// what events.jsonl records and the chart draws.
+	// what events.jsonl records and the chart draws. Only a run that keeps
+	// or writes its log (Options.RecordLog, LogTo) has them; the peaks above
+	// are folded from them as the run goes (revocation_seconds.go).
 	Seconds []RevocationSecond
 }
 
@@ -105,30 +102,17 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 			loads[i].Leases, loads[i].Irrevocable, longest[i] = m.leases, m.irrevocable, m.longest
 		}
 	}
-	// Per-second activity, in time order, with each mount's backlog; jobs
-	// arrive at whole seconds: their backlog steps come from arrivals too.
-	backlog := make([]int, len(r.mounts))
-	n := r.eachRow(end, func(revSecRow) {})
-	if n > 0 { // nil when none, as before
-		out.Seconds = make([]RevocationSecond, 0, n)
-	}
-	r.eachRow(end, func(k revSecRow) {
-		s := &k.revSecond
-		backlog[k.mount] += int(s.arrivals - s.Revoked - s.Irrevocable)
-		l := &loads[k.mount]
-		if int(s.Attempts) > l.PeakPerSec {
-			l.PeakPerSec, l.PeakAt = int(s.Attempts), model.Instant(k.sec)
+	// The seconds not folded yet, up to the end.
+	r.foldRows(int64(end) + 1)
+	rf := &r.rowFold
+	for m := range loads {
+		if m < len(rf.mounts) {
+			l := &rf.mounts[m]
+			loads[m].PeakPerSec, loads[m].PeakAt, loads[m].PeakBacklog = l.peakPerSec, l.peakAt, l.peakBacklog
 		}
-		// Leases arrive only at whole seconds, so a second's highest backlog
-		// is at its start: what is left at its end plus what it revoked or marked.
-		l.PeakBacklog = max(l.PeakBacklog, backlog[k.mount]+int(s.Revoked+s.Irrevocable))
-		out.Attempts += int(s.Attempts)
-		out.Failures += int(s.Failures)
-		out.Seconds = append(out.Seconds, RevocationSecond{At: model.Instant(k.sec), Mount: r.mounts[k.mount].path,
-			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: int32(backlog[k.mount])})
-	})
+	}
+	out.Attempts, out.Failures, out.Seconds = rf.attempts, rf.failures, rf.seconds
 	out.Retries = out.Attempts - r.jobs.len()
-	r.secs = nil // out.Seconds has them: the revoker's work ended with the run
 
 	// The cliffs: the jobs folded at each cliff's instant, then the rest.
 	cs := e.cliffs.cliffs()
@@ -192,13 +176,13 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 		loads[i].Longest = longest[i].LeaseExposure
 	}
 	out.Mounts = loads
-	out.Cliffs = cliffs(cs, byAt, out.Seconds)
+	out.Cliffs = cliffs(cs, byAt, rf.cliffs)
 	return out
 }
 
 // cliffs is the revocation work of each engine cliff: the jobs that ended
 // at its instant (byAt), and the peaks of the seconds it took to drain.
-func cliffs(cs []Cliff, byAt map[model.Millis]*cliffFold, secs []RevocationSecond) []RevocationCliff {
+func cliffs(cs []Cliff, byAt map[model.Millis]*cliffFold, rows map[model.Instant]*cliffRows) []RevocationCliff {
 	var out []RevocationCliff
 	for _, c := range cs {
 		f := byAt[ms(c.At)]
@@ -207,15 +191,9 @@ func cliffs(cs []Cliff, byAt map[model.Millis]*cliffFold, secs []RevocationSecon
 		}
 		rc := RevocationCliff{At: c.At, Leases: f.leases, Drained: f.drained, Drain: f.drain, Retries: f.retries,
 			Irrevocable: f.irrevocable, Exposure: f.windows.stats()}
-		to := c.At + model.Instant((rc.Drain+999)/1000)
-		// secs is in time order: the first second at or after the cliff.
-		from, _ := slices.BinarySearchFunc(secs, c.At, func(s RevocationSecond, t model.Instant) int { return cmp.Compare(s.At, t) })
-		for _, s := range secs[from:] {
-			if s.At > to {
-				break
-			}
-			rc.PeakPerSec = max(rc.PeakPerSec, int(s.Attempts))
-			rc.PeakBacklog = max(rc.PeakBacklog, int(s.Backlog+s.Revoked+s.Irrevocable)) // at the second's start
+		if cr := rows[c.At]; cr != nil { // the seconds from the cliff to its last revocation
+			to := int64(c.At) + int64((rc.Drain+999)/1000)
+			rc.PeakPerSec, rc.PeakBacklog = peak(cr.perSec, to), peak(cr.backlog, to)
 		}
 		out = append(out, rc)
 	}

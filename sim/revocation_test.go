@@ -92,7 +92,7 @@ actors:
 events:
   - {at: 0s, do: database-outage, mount: database, until: 100h}
 `)
-	res := New(s, Options{}).Run()
+	res := New(s, Options{RecordLog: true}).Run() // the seconds are kept for a log
 	v := res.Revocation
 	require.NotNil(t, v, "a database event turns on the expiration manager model")
 	require.Equal(t, 1, v.Leases)
