@@ -70,6 +70,24 @@ func TestRevokerFoldsRows(t *testing.T) {
 	require.Equal(t, 0, peak(c.perSec, 4))
 }
 
+// A cliff's peaks keep counting until its last lease is revoked, however
+// long ago its drain so far ended. (Planted: closing it on the drain alone
+// fails it.)
+func TestRevokerCliffPeaksWaitForItsLastLease(t *testing.T) {
+	r := &revoker{mounts: []revMount{{path: "a"}}, isCliff: func(at model.Instant) bool { return at == 5 }}
+	r.second(5_000, 0).arrivals += 2
+	r.second(5_000, 0).Attempts += 2
+	r.second(5_100, 0).Revoked++
+	r.second(6_000, 0).Attempts++
+	r.sum.cliffs = map[model.Millis]*cliffFold{5_000: {leases: 1, drain: 100, drained: true}} // one of two revoked
+	r.foldRows(7)
+	r.second(8_000, 0).Attempts += 5 // the retry of the other
+	r.second(8_500, 0).Revoked++
+	r.sum.cliffs[5_000].leases, r.sum.cliffs[5_000].drain = 2, 3_500
+	r.foldRows(10)
+	require.Equal(t, 5, peak(r.rowFold.cliffs[5].perSec, 5+4))
+}
+
 // The peaks folded as the run goes are the ones a walk over every second
 // finds (the summary before the rows were folded): each mount's busiest
 // second and highest backlog, each cliff's over the seconds from its
