@@ -15,10 +15,15 @@ import (
 // peak) instead of after minutes of silence. The event
 // budget bounds runs that churn without issuing (a renewal every second),
 // at roughly 150,000 events a second.
+//
+// The entity budget bounds the entities holding a slot, which is what
+// memory follows: every one issued, unless the run recycles retired
+// credentials' slots (Options.Recycle, recycle.go; docs/engine.md), when
+// it is those alive and those ended but not recycled.
 type Budgets struct {
 	Events   int64 // events processed
 	Live     int64 // entities alive at one instant
-	Entities int64 // entities issued in all
+	Entities int64 // entities holding a slot: issued in all, less those recycled
 }
 
 // The default budgets (--max-events, --max-live, --max-entities).
@@ -49,13 +54,13 @@ func (o Options) budgets() Budgets {
 }
 
 // checkBudgets stops the run after the current event once too many
-// entities are alive or were issued. The event finishes its cascade, but
+// entities are alive or hold a slot (or serials ran out). The event finishes its cascade, but
 // issues nothing more (obtainToken and fetchLease check Loop.Stopping), so
 // a run overshoots a budget by one entity: a deploy of a million replicas
 // stops at the budget, not after a million logins.
 func (e *Engine) checkBudgets() {
 	switch {
-	case int64(len(e.ents)) > e.budgets.Entities:
+	case e.keptCount() > e.budgets.Entities, e.rc.issued == ^uint32(0):
 		e.loop.Stop(EntityBudgetExhausted)
 	case e.live > e.budgets.Live:
 		e.loop.Stop(LiveBudgetExhausted)

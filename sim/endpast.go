@@ -23,7 +23,6 @@ func (e *Engine) endPast(m, root model.NodeID, cause EndCause, by layerRef) {
 		*r = i
 		return
 	}
-	e.past = push(e.past, want)
-	*r = int32(len(e.past))
+	*r = e.newPast(want)
 	e.sharedPast = *r
 }

@@ -172,6 +172,8 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 			}
 			r.mount = int(a.mount)
 			r.revs = append(r.revs, m)
+		} else if lease {
+			e.released(m)
 		}
 
 		if en.retired {

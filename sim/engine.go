@@ -162,10 +162,12 @@ type Engine struct {
 	shapes []shape      // per actor: its leases' renewal, precomputed (hotpath.go)
 	issues []issueShape // per actor: its leases' issue, precomputed (issue.go)
 
-	el           elision    // steady renewals elided (elide.go)
-	tm           timers     // expiries held while a renewal comes first (timer.go)
-	nextProgress int64      // Processed at which Options.Progress is next called
-	fold         entityFold // what the reports need of recycled entities (fold.go)
+	el           elision       // steady renewals elided (elide.go)
+	tm           timers        // expiries held while a renewal comes first (timer.go)
+	nextProgress int64         // Processed at which Options.Progress is next called
+	fold         entityFold    // what the reports need of recycled entities (fold.go)
+	rc           recycler      // retired leases' slots recycled (recycle.go)
+	check        func(*Engine) // tests: called after every event, elided runs too (with Options.Progress set)
 }
 
 // New prepares a run of a validated scenario.
@@ -185,7 +187,9 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 	}
 	if e.rev != nil {
 		e.rev.attach(e)
+		e.rev.released = e.released
 	}
+	e.rc = newRecycler(opts)
 	e.el = newElision(s, opts)
 	e.loop.ents = &e.ents
 	if e.el.resume.on {
@@ -297,6 +301,9 @@ func (e *Engine) afterEvent() {
 	}
 	if e.opts.Observe != nil {
 		e.opts.Observe(e)
+	}
+	if e.check != nil {
+		e.check(e)
 	}
 	if e.opts.Progress != nil && e.loop.Processed >= e.nextProgress {
 		// Elided renewals count too: Processed may jump past a multiple.
@@ -475,6 +482,9 @@ func (e *Engine) fetchLease(ai, r int) bool {
 		e.record(LogEvent{Kind: LogIssueFailed, Entity: model.None, Actor: int32(ai), Replica: int32(r), Err: err.Error()})
 		e.updateValidity(ai, r)
 		return false
+	}
+	if len(e.rc.ready) > 0 {
+		e.recycle()
 	}
 	n, err := e.hier.AddLease(tokNode)
 	if err != nil {
@@ -934,6 +944,8 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	if e.rev != nil && en.kind == entLease {
 		// Invalid for Vault now; the database user goes when its job runs.
 		e.rev.ended(m, e.rev.actorMount(e, en.actor), e.loop.Now)
+	} else if en.kind == entLease {
+		e.released(m)
 	}
 	if !en.retired {
 		l := loss{m, en.actor, en.replica}

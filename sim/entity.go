@@ -39,10 +39,11 @@ type entity struct {
 }
 
 // entityCold is what an entity's own events seldom read: how many numbers
-// its holder's renewal policy drew for it (Engine.cold, 4 bytes per
-// entity). Its fault numbers are counted in its past (draw).
+// its holder's renewal policy drew for it, and its issue serial (Engine.cold,
+// 8 bytes per entity). Its fault numbers are counted in its past (draw).
 type entityCold struct {
-	drawn uint32 // renew-jitter or grace numbers drawn: the k of the next one; graceDraws says which
+	drawn  uint32 // renew-jitter or grace numbers drawn: the k of the next one; graceDraws says which
+	serial uint32 // the order the run issued it in: its NodeID unless slots were recycled (recycle.go)
 }
 
 // entityPast is how an entity was replaced and ended: what only reports
@@ -111,14 +112,21 @@ type tokenState struct {
 }
 
 // newEntity registers a token or lease made by the model, issued under
-// parent as generation gen of its replica.
+// parent as generation gen of its replica: in a new slot, or in a
+// recycled lease's (recycle.go), which the hierarchy handed out again.
 func (e *Engine) newEntity(n model.NodeID, en entity, gen int32, parent model.NodeID) {
-	if int(n) != len(e.ents) {
+	en.expiry, en.client, en.gen, en.parent = NoHandle, NoHandle, gen, parent
+	c := entityCold{serial: e.rc.issued}
+	switch {
+	case int(n) == len(e.ents):
+		e.ents = push(e.ents, en)
+		e.cold = push(e.cold, c)
+	case int(n) < len(e.ents) && en.kind == entLease && e.ents[n].kind == entLease && e.ents[n].ended:
+		e.ents[n], e.cold[n] = en, c
+	default:
 		panic("sim: entity out of step with the hierarchy's nodes")
 	}
-	en.expiry, en.client, en.gen, en.parent = NoHandle, NoHandle, gen, parent
-	e.ents = push(e.ents, en)
-	e.cold = push(e.cold, entityCold{})
+	e.rc.issued++
 	e.live++
 	e.checkBudgets()
 }
@@ -193,8 +201,7 @@ func (e *Engine) pastOf(n model.NodeID) entityPast {
 func (e *Engine) pastFor(n model.NodeID) *entityPast {
 	r := e.pastRef(n)
 	if *r == 0 {
-		e.past = push(e.past, noPast)
-		*r = int32(len(e.past))
+		*r = e.newPast(noPast)
 	}
 	return &e.past[*r-1]
 }

@@ -68,7 +68,8 @@ func (e *Engine) warmRun(target int32) {
 // reserve sizes the entity, lease and token arrays and the queue for the
 // credentials and tokens the actors hold at once, so that the first
 // issues do not copy them over and over as they grow. It is a hint only:
-// re-reads and re-logins append beyond it.
+// re-reads and re-logins append beyond it (or, recycling, take the slots
+// of retired ones).
 func (e *Engine) reserve() {
 	var leases, tokens int
 	for i := range e.actors {
@@ -83,6 +84,11 @@ func (e *Engine) reserve() {
 	}
 	live := min(int64(leases+tokens), e.budgets.Live)
 	more := e.rereads() // the credentials re-read later (issue.go): sized once, not doubled
+	if e.rc.on {
+		// Re-read generations give their slots back (recycle.go): room for
+		// the live set and the retired ones not yet ended or released.
+		more = min(more, live/4+64)
+	}
 	ents := min(live+more, e.budgets.Entities)
 	e.ents = make([]entity, 0, ents)
 	e.cold = make([]entityCold, 0, ents)

@@ -246,8 +246,7 @@ func (c CappedRenewal) Before() model.Duration { return c.HardEnd.Sub(c.At) }
 // million leases caps every one of them in its last hour, a position kept
 // with the entity's past, not a map of a million.
 func (e *Engine) noteCapped(n model.NodeID, cr CappedRenewal) {
-	e.capped = push(e.capped, cr)
-	e.pastFor(n).capped = int32(len(e.capped))
+	e.pastFor(n).capped = e.newCapped(cr)
 }
 
 // firstCapped is entity n's first capped renewal, or nil.

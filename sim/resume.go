@@ -55,6 +55,11 @@ type chainRun struct {
 	// that chain's step by its last event): chains sharing a run are
 	// ordered by their seqs, so such a lease is not resumed.
 	shared bool
+	// Not the run's but the lease's, kept when its run is set (setRun):
+	// pending counts the pending blocks that list it, and parked says its
+	// slot waits for them to be recycled (recycle.go). Both fit the padding.
+	pending uint8
+	parked  bool
 }
 
 // stepOf is a step as chainRun keeps it.
@@ -227,6 +232,13 @@ func (r *resumption) run(n model.NodeID) *chainRun {
 	return &r.runs[n]
 }
 
+// setRun sets entity n's run to c, keeping what is the lease's.
+func (r *resumption) setRun(n model.NodeID, c chainRun) {
+	p := r.run(n)
+	c.pending, c.parked = p.pending, p.parked
+	*p = c
+}
+
 // handling notes the event in hand and its run, before its handler runs:
 // the renewals it queues start their runs from it.
 func (e *Engine) handling(ev Event) {
@@ -260,7 +272,7 @@ func (e *Engine) queuedRetry(ai, r int, at model.Instant) {
 // lease's next one is among those it is placed with.
 func (e *Engine) queuedRenewal(n model.NodeID, at model.Instant) {
 	r := &e.el.resume
-	*r.run(n) = e.nextRun(n, at)
+	r.setRun(n, e.nextRun(n, at))
 	now := e.loop.Now
 	if len(r.pending) > 0 && r.pending[0].tk() == now {
 		r.take(now)
@@ -336,7 +348,12 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 	r := &e.el.resume
 	e.ents[n].client = NoHandle
 	e.clientMoved(n, tk.Add(step)) // its expiry, later, stays held
-	*r.run(n) = run
+	r.setRun(n, run)
+	c := &r.runs[n]
+	if c.pending == 255 {
+		panic("sim: a lease in 255 pending blocks")
+	}
+	c.pending++ // its slot is not recycled before its blocks are queued
 	at := tk.Add(step)
 	key := uint64(runAt(tk))<<32 | uint64(runAt(at))
 	set := &r.recent[(key*0x9e3779b97f4a7c15)>>(64-8)]
@@ -400,6 +417,12 @@ func (e *Engine) pass(before model.Instant) {
 				b := &r.blocks[r.now[i].blk]
 				r.leases = append(append(r.leases, b.first), b.more...)
 				r.merged++
+			}
+			for _, n := range r.leases {
+				c := &r.runs[n]
+				if c.pending--; c.pending == 0 {
+					e.unpark(c, n)
+				}
 			}
 			for len(real) > 0 && real[0].at < at {
 				real = real[1:]

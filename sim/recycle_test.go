@@ -1,0 +1,392 @@
+package sim
+
+// Recycling retired credentials' slots (recycle.go): a run that recycles
+// must do exactly what one that does not does — the same events in the
+// same order (the streamed log names every entity as it goes), the same
+// cliffs, outages, services and revocation work — and keep nothing that
+// names a freed slot; and its slots must follow the live set.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
+)
+
+// recycleDigest is everything a recycling run must share with the same
+// run not recycling: the streamed log, the outcome and event count, the
+// cliffs (roots by name, in order), outages, impacts, services, notes and
+// the revocation section.
+func recycleDigest(r *Result, log []byte) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "outcome %v, %d events to %d\n", r.Outcome, r.Events, r.Horizon)
+	for _, c := range r.Cliffs {
+		var roots []string
+		for _, n := range c.Roots {
+			roots = append(roots, r.EntityID(n))
+		}
+		fmt.Fprintf(&b, "cliff at %d %v by %v lifetime %d: %d tokens %d leases %d retired, services %v, roots %v\n",
+			c.At, c.Cause, c.BoundBy, c.Lifetime, c.Tokens, c.Leases, c.Retired, c.Services, roots)
+	}
+	fmt.Fprintf(&b, "outages %+v\nimpacts %+v\nservices %+v\nnotes %q\n", r.Outages, r.Impacts, r.Services, r.Notes)
+	if r.Revocation != nil {
+		writeRevocationText(&b, r)
+	}
+	b.Write(log)
+	return b.String()
+}
+
+// recycleRun runs s streaming its log at level (all for an exact run,
+// lifecycle for an elided one), recycling or not; check, when set, is
+// called after every event (elided runs too).
+func recycleRun(s *scenarios.Scenario, opts Options, recycle bool, check func(*Engine)) (*Engine, string) {
+	var log bytes.Buffer
+	opts.LogTo, opts.LogLevel = &log, LogLifecycle
+	if opts.Exact {
+		opts.LogLevel = LogAll
+	}
+	opts.Recycle = recycle
+	if check != nil {
+		opts.Progress = func(model.Instant, int64) {} // afterEvent after every event, elision left on
+	}
+	e := New(s, opts)
+	e.check = check
+	r := e.Run()
+	return e, recycleDigest(r, log.Bytes())
+}
+
+// recycleSources are the scenarios the recycling tests run: the library,
+// the generators of TestElisionMatchesExact (n of each) and the cascades
+// of TestEndRunsMatchEnded.
+func recycleSources(n int) (names, srcs []string) {
+	files, _ := filepath.Glob("../scenarios/library/*.yaml")
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err == nil {
+			names, srcs = append(names, f), append(srcs, string(src))
+		}
+	}
+	for _, g := range []struct {
+		name string
+		gen  func(uint64) string
+		n    int
+	}{
+		{"property", genScenario, n},
+		{"explain", func(seed uint64) string { return genDiffScenario(seed, 0) }, n},
+		{"fleet", fleetScenario, n},
+		{"tie", tieScenario, n},
+		{"in-step", inStepScenario, n / 2},
+		{"re-read", rereadScenario, 2 * n},
+	} {
+		for seed := range uint64(g.n) {
+			names, srcs = append(names, fmt.Sprintf("%s seed %d", g.name, seed+1)), append(srcs, g.gen(seed+1))
+		}
+	}
+	for _, c := range []struct{ tokens, revoke bool }{{false, false}, {true, false}, {false, true}} {
+		names, srcs = append(names, fmt.Sprintf("cascade %+v", c)), append(srcs, cascadeScenario(3000, c.tokens, c.revoke, true))
+	}
+	for _, instant := range []bool{false, true} {
+		names, srcs = append(names, fmt.Sprintf("mixed cascade instant=%v", instant)), append(srcs, mixedCascadeScenario(instant))
+	}
+	return names, srcs
+}
+
+// recycleOutcome is one scenario's comparison.
+type recycleOutcome struct {
+	diff     string
+	recycled int64
+}
+
+// A run recycling retired leases' slots (from the first entity on) and
+// the same run keeping every slot give the same log, outcome, event
+// count, cliffs, outages, services and revocation section, byte for byte,
+// exact and elided, over the library and generated scenarios.
+func TestRecyclingChangesNothing(t *testing.T) {
+	names, srcs := recycleSources(12)
+	var runs, recycling int
+	for _, exact := range []bool{true, false} {
+		results := parallelRuns(len(srcs), func(i int) recycleOutcome {
+			s, err := scenarios.Parse("recycle.yaml", []byte(srcs[i]))
+			if err != nil {
+				return recycleOutcome{}
+			}
+			// Every other one without the revoker: its leases are released
+			// at their end.
+			opts := Options{Exact: exact, Budget: 100_000, MaxLive: 20_000, MaxEntities: 40_000, NoRevocation: i%2 == 1}
+			_, want := recycleRun(s, opts, false, nil)
+			e, got := recycleRun(s, opts, true, nil)
+			if got != want {
+				return recycleOutcome{diff: firstDiff([]byte(want), []byte(got)), recycled: e.rc.recycled}
+			}
+			return recycleOutcome{recycled: e.rc.recycled}
+		})
+		for i, r := range results {
+			runs++
+			if r.recycled > 0 {
+				recycling++
+			}
+			require.Empty(t, r.diff, "%s (exact %v): recycling changed the run\n%s", names[i], exact, srcs[i])
+		}
+	}
+	t.Logf("%d runs compared, %d of them recycled slots", runs, recycling)
+	require.Greater(t, recycling, runs/4, "too few runs recycled anything: the test checks little")
+}
+
+// staleReference is what of the engine still names a freed slot, or "":
+// a queued event or keyed timer, a held expiry or chain run, a resume
+// entry, a revocation job not done, a replica, a pending loss, a live
+// token's list. It runs after every event of a test run: plain loops,
+// nothing formatted unless something is found.
+func staleReference(e *Engine) string {
+	free := func(n model.NodeID) bool { return n >= 0 && int(n) < len(e.ents) && e.hier.Released(n) }
+	q := &e.loop.Queue
+	for s := range q.slots {
+		sl := &q.slots[s]
+		if sl.live && (sl.kind == evExpire || sl.kind == evRenew || sl.kind == evRefresh || sl.kind == evClient) && free(model.NodeID(sl.target)) {
+			return fmt.Sprintf("a queued event (kind %d) of freed slot %d", sl.kind, sl.target)
+		}
+	}
+	for k, tm := range q.timers {
+		if tm.seq != 0 && free(model.NodeID(k)) {
+			return fmt.Sprintf("a keyed timer of freed slot %d", k)
+		}
+	}
+	r := &e.el.resume
+	for _, ps := range [][]pendingLease{r.pending, r.now} {
+		for _, p := range ps {
+			b := &r.blocks[p.blk]
+			if free(b.first) || slices.ContainsFunc(b.more, free) {
+				return fmt.Sprintf("a freed slot waits to be queued again in block %d", p.blk)
+			}
+		}
+	}
+	freePast := map[int32]bool{}
+	for _, i := range e.rc.pasts {
+		freePast[i] = true
+	}
+	for i := range e.ents {
+		n, en := model.NodeID(i), &e.ents[i]
+		if !free(n) {
+			if en.kind == entLease && freePast[en.ref] {
+				return fmt.Sprintf("entity %d's past %d is free", n, en.ref)
+			}
+			if e.hier.Alive(n) && e.hier.Kind(n) != model.LeaseNode {
+				bad := model.None
+				e.hier.Children(n, func(c model.NodeID) {
+					if free(c) {
+						bad = c
+					}
+				})
+				if bad != model.None {
+					return fmt.Sprintf("token %d lists freed slot %d", n, bad)
+				}
+			}
+			continue
+		}
+		switch {
+		case en.expiry != NoHandle || en.client != NoHandle:
+			return fmt.Sprintf("freed slot %d holds an expiry or client event", n)
+		case e.hier.Alive(n):
+			return fmt.Sprintf("freed slot %d is alive in the hierarchy", n)
+		case i < len(r.runs) && r.runs[i] != chainRun{}:
+			return fmt.Sprintf("freed slot %d keeps its chain run", n)
+		}
+	}
+	for ai := range e.actors {
+		for ri, rep := range e.actors[ai].reps {
+			if free(rep.lease) || free(rep.token) {
+				return fmt.Sprintf("actor %d replica %d holds a freed slot", ai, ri)
+			}
+		}
+	}
+	for i := range e.pendingLoss.len() {
+		if free(e.pendingLoss.at(i).n) {
+			return "a pending loss of a freed slot"
+		}
+	}
+	if e.rev != nil {
+		msg := ""
+		e.rev.jobs.each(func(j int, job revJob) {
+			if msg == "" && job.revokedAt < 0 && free(job.lease) {
+				msg = fmt.Sprintf("revocation job %d of freed slot %d not done", j, job.lease)
+			}
+		})
+		return msg
+	}
+	return ""
+}
+
+// After every event of runs that recycle, exact and elided, nothing names
+// a freed slot (checkNoStale).
+func TestRecyclingLeavesNoStaleReference(t *testing.T) {
+	names, srcs := recycleSources(4)
+	var recycled int64
+	for _, exact := range []bool{true, false} {
+		results := parallelRuns(len(srcs), func(i int) recycleOutcome {
+			s, err := scenarios.Parse("recycle.yaml", []byte(srcs[i]))
+			if err != nil {
+				return recycleOutcome{}
+			}
+			opts := Options{Exact: exact, Budget: 20_000, MaxLive: 5_000, MaxEntities: 10_000, NoRevocation: i%2 == 1}
+			var stale string
+			e, _ := recycleRun(s, opts, true, func(e *Engine) {
+				if stale == "" && e.rc.recycled > 0 {
+					if stale = staleReference(e); stale != "" {
+						stale = fmt.Sprintf("at %d, after %d events: %s", e.loop.Now, e.loop.Processed, stale)
+					}
+				}
+			})
+			return recycleOutcome{diff: stale, recycled: e.rc.recycled}
+		})
+		for i, r := range results {
+			require.Empty(t, r.diff, "%s (exact %v)", names[i], exact)
+			recycled += r.recycled
+		}
+	}
+	require.Positive(t, recycled)
+}
+
+// rereadFleet is a fleet re-read at its leases' caps every 2 hours for
+// days: a generation every cap, the live set constant.
+func rereadFleet(replicas int, days int) *scenarios.Scenario {
+	src := fmt.Sprintf(`name: reread-fleet
+description: a fleet re-read at its caps
+start: 2024-01-01T00:00:00Z
+horizon: %dd
+seed: 3
+backend:
+  revocation: instant
+  mounts:
+    auth/approle: {}
+    database: {}
+roles:
+  broker: {mount: auth/approle, token_period: 24h}
+  app-db: {mount: database, default_ttl: 1h, max_ttl: 2h}
+actors:
+  broker: {login: broker, renew: watcher}
+  fleet: {via: broker, credential: app-db, refresh: watcher, replicas: %d}
+`, days, replicas)
+	s, err := scenarios.Parse("reread.yaml", []byte(src))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// A fleet re-read for many generations keeps, recycling, slots, hierarchy
+// nodes, pasts, capped records, keyed timers and chain runs within a small
+// multiple of its peak live count; not recycling, they grow with every
+// generation.
+func TestRecyclingFollowsTheLiveSet(t *testing.T) {
+	s := rereadFleet(100, 10)
+	for _, exact := range []bool{true, false} {
+		var peak int64
+		track := func(e *Engine) { peak = max(peak, e.live) }
+		e, _ := recycleRun(s, Options{Exact: exact, Budget: 10_000_000}, true, track)
+		issued := int64(e.rc.issued)
+		require.Greater(t, issued, 40*peak, "exact %v: the fleet re-read too few generations", exact)
+		bound := 3*int(peak) + 64
+		for what, n := range map[string]int{
+			"entities": len(e.ents), "hierarchy": e.hier.Len(), "pasts": len(e.past), "capped": len(e.capped),
+			"timers": len(e.loop.Queue.timers), "chain runs": len(e.el.resume.runs),
+		} {
+			require.LessOrEqual(t, n, bound, "exact %v: %s for a peak of %d live, %d issued", exact, what, peak, issued)
+		}
+		t.Logf("exact %v: %d issued, peak %d live, %d slots, %d pasts, %d capped", exact, issued, peak, len(e.ents), len(e.past), len(e.capped))
+
+		keep, _ := recycleRun(s, Options{Exact: exact, Budget: 10_000_000}, false, nil)
+		require.Equal(t, int(issued), len(keep.ents), "exact %v: not recycling keeps every slot", exact)
+	}
+}
+
+// RecycleAfter: nothing is recycled until more than that many entities
+// were issued; then the leases that became ready meanwhile are too.
+func TestRecycleAfter(t *testing.T) {
+	s := rereadFleet(20, 2)
+	for _, c := range []struct {
+		after   int64
+		recycle bool
+	}{{0, true}, {100, true}, {1_000_000, false}} {
+		e := New(s, Options{Recycle: true, RecycleAfter: c.after})
+		e.Run()
+		require.Equal(t, c.recycle, e.rc.recycled > 0, "after %d", c.after)
+		if c.recycle {
+			require.Less(t, len(e.ents), int(e.rc.issued), "after %d", c.after)
+		}
+	}
+	e := New(s, Options{Recycle: true, RecordLog: true})
+	e.Run()
+	require.Zero(t, e.rc.recycled, "a log kept in memory names entities at the end: nothing recycled")
+}
+
+// Serials are the order of issue: NodeIDs without recycling; with it,
+// kept lists the slots held in serial order.
+func TestSerialsAndKept(t *testing.T) {
+	s := rereadFleet(20, 2)
+	e := New(s, Options{})
+	e.Run()
+	for i := range e.ents {
+		require.Equal(t, uint32(i), e.serialOf(model.NodeID(i)))
+	}
+	require.Len(t, e.kept(), len(e.ents))
+
+	e = New(s, Options{Recycle: true})
+	e.Run()
+	kept := e.kept()
+	require.Len(t, kept, len(e.ents)-e.hier.Free())
+	for i := 1; i < len(kept); i++ {
+		require.Less(t, e.serialOf(kept[i-1]), e.serialOf(kept[i]))
+	}
+	for _, n := range kept {
+		require.False(t, e.hier.Released(n))
+	}
+	require.Equal(t, int(e.rc.issued)-int(e.rc.recycled), len(kept), "every entity issued is kept or recycled")
+}
+
+// The entity budget bounds the slots kept: a recycling fleet runs on
+// where the one keeping every generation stops, with the same flag named.
+func TestRecyclingEntityBudget(t *testing.T) {
+	s := rereadFleet(50, 4)
+	opts := Options{MaxEntities: 500}
+	r := New(s, opts).Run()
+	require.Equal(t, EntityBudgetExhausted, r.Outcome)
+	require.Contains(t, r.BudgetErr().Error(), "--max-entities")
+	opts.Recycle = true
+	r = New(s, opts).Run()
+	require.Equal(t, HorizonReached, r.Outcome)
+}
+
+// A retired lease ready to recycle while a pending block of elided leases
+// still lists it (resume.go) is parked, not freed, until the block is
+// queued: the block would otherwise name its slot's next lease.
+func TestRecyclingParksPendingLeases(t *testing.T) {
+	s := rereadFleet(20, 2)
+	e := New(s, Options{Recycle: true, Budget: 500})
+	e.Run() // stopped by its budget with leases elided, waiting in pending blocks
+	r := &e.el.resume
+	require.NotEmpty(t, r.pending)
+	n := r.blocks[r.pending[0].blk].first
+	en := &e.ents[n]
+	// As if it had been replaced, had ended and been released.
+	e.dropExpiry(n)
+	en.retired, en.ended = true, true
+	e.hier.RevokeLease(n)
+	e.released(n)
+	e.recycle()
+	require.False(t, e.hier.Released(n), "freed while a pending block lists it")
+	require.True(t, r.runs[n].parked)
+	require.Empty(t, e.rc.ready)
+	e.pass(e.loop.Horizon + 1) // every pending block queued
+	require.False(t, r.runs[n].parked)
+	require.Equal(t, []model.NodeID{n}, e.rc.ready)
+	e.recycle()
+	require.True(t, e.hier.Released(n))
+}
