@@ -171,7 +171,10 @@ func (e *Engine) inIssueOrder(cs []Cliff) {
 	if e.rc.recycled == 0 {
 		return
 	}
-	for _, c := range cs {
-		slices.SortFunc(c.Roots, func(a, b model.NodeID) int { return cmp.Compare(e.serialOf(a), e.serialOf(b)) })
+	for i := range cs {
+		// A copy: the tracker sorts its own by NodeID whenever asked.
+		roots := slices.Clone(cs[i].Roots)
+		slices.SortFunc(roots, func(a, b model.NodeID) int { return cmp.Compare(e.serialOf(a), e.serialOf(b)) })
+		cs[i].Roots = roots
 	}
 }
