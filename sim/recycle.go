@@ -163,18 +163,3 @@ func takeFree[T any](s []T, free *[]int32, v T) ([]T, int32) {
 	s = push(s, v)
 	return s, int32(len(s))
 }
-
-// inIssueOrder lists the cliffs' roots in issue order, as their NodeIDs
-// list them unless slots were recycled (a root is never a retired lease,
-// but it may have taken a recycled slot).
-func (e *Engine) inIssueOrder(cs []Cliff) {
-	if e.rc.recycled == 0 {
-		return
-	}
-	for i := range cs {
-		// A copy: the tracker sorts its own by NodeID whenever asked.
-		roots := slices.Clone(cs[i].Roots)
-		slices.SortFunc(roots, func(a, b model.NodeID) int { return cmp.Compare(e.serialOf(a), e.serialOf(b)) })
-		cs[i].Roots = roots
-	}
-}
