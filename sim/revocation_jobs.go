@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/leasesim/leasesim/model"
@@ -30,6 +31,7 @@ type revJobs struct {
 	states []*[1 << blockBits]revJob // per block of jobs; nil until one of them is taken, or once all are done
 	done   []int32                   // per block, its jobs done: 1<<blockBits once dropped
 	blocks int                       // blocks holding records now
+	low    int                       // every block before it has records or was dropped: no run is read for it
 }
 
 // blockLen is the jobs of a block.
@@ -127,8 +129,27 @@ func (js *revJobs) at(j int) *revJob {
 			st[i-from] = js.arrived(i, k)
 		}
 		js.states[b] = st
+		js.prune()
 	}
 	return &js.states[b][j&(1<<blockBits-1)]
+}
+
+// prune drops the arrival runs no block will read: those wholly before
+// the first block without records (each block before it has its records
+// or was dropped). The run holding that block's first job stays, and so
+// the last run, which the next arrival may continue.
+func (js *revJobs) prune() {
+	for js.low < len(js.states) && (js.states[js.low] != nil || js.done[js.low] == blockLen) {
+		js.low++
+	}
+	first := js.low << blockBits
+	k := 0
+	for k+1 < len(js.runs) && int(js.runs[k+1].from) <= first {
+		k++
+	}
+	if k > 0 {
+		js.runs = slices.Delete(js.runs, 0, k)
+	}
 }
 
 // job returns job j as it stands, without making its record.

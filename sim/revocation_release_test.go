@@ -79,15 +79,16 @@ func TestRevokerReleasesEachLeaseOnce(t *testing.T) {
 // Over a long re-read run the revoker's job records follow the jobs
 // pending: at every release the blocks of records it holds are at most the
 // pending jobs plus the block jobs arrive in, while a run keeping every
-// record would hold one block per 4096 leases ended. (Planted: never
-// dropping a block fails it.)
+// record would hold one block per 4096 leases ended; so do the arrival
+// runs. (Planted: never dropping a block, never pruning the runs: each
+// fails it.)
 func TestRevokerJobsFollowPending(t *testing.T) {
 	s := standardScenario(t, "reread-long.yaml", "horizon: 365d", "horizon: 12d",
 		"replicas: 1000000", "replicas: 200", "max_ttl: 8760h}", "max_ttl: 1h}",
 		"database: {default_lease_ttl: 1h, max_lease_ttl: 8760h}", revokeBlock("0.2"))
 	e := New(s, Options{Budget: elideBudget})
 	r := e.rev
-	done, peakPending, peakBlocks := 0, 0, 0
+	done, peakPending, peakBlocks, peakRuns := 0, 0, 0, 0
 	r.released = func(model.NodeID) {
 		done++
 		pending := r.jobs.len() - done
@@ -101,10 +102,14 @@ func TestRevokerJobsFollowPending(t *testing.T) {
 		peakPending = max(peakPending, pending)
 		peakBlocks = max(peakBlocks, blocks)
 		require.LessOrEqual(t, blocks, pending+1, "after %d jobs", r.jobs.len())
+		peakRuns = max(peakRuns, len(r.jobs.runs))
 	}
 	v := e.Run().Revocation
 	require.Greater(t, v.Leases, 10*blockLen, "long enough to fill many blocks")
 	require.Greater(t, v.Retries, 0)
 	require.LessOrEqual(t, peakBlocks, peakPending+1)
 	require.Less(t, peakBlocks, 5, "a few blocks at most (peak pending %d)", peakPending)
+	// Jobs are taken as they come: a block has records from its first
+	// job on, and the runs left are the last one or two (17 unpruned).
+	require.LessOrEqual(t, peakRuns, 3, "the arrival runs of the blocks without records, and the last")
 }
