@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -44,36 +45,63 @@ func TestRevokerReleasesEachLeaseOnce(t *testing.T) {
 			func(v *Revocation) bool { return len(v.Cliffs) == 1 && v.Cliffs[0].PeakBacklog > 1000 }},
 		{"cascades and re-reads", library("jan-2024-replay"), func(v *Revocation) bool { return len(v.Cliffs) > 1 }},
 	} {
-		e := New(c.s, Options{Budget: elideBudget})
-		r := e.rev
-		released := map[model.NodeID]int{}
-		readAfter := 0
-		key, name := r.keyOf, r.nameOf
-		r.keyOf = func(n model.NodeID) Key {
-			readAfter += released[n]
-			return key(n)
+		var plain *Revocation
+		for _, recycle := range []bool{false, true} {
+			v := checkReleases(t, c.name, c.s, recycle)
+			require.True(t, c.check(v), "%s: the run does not take the paths it is meant to: %+v", c.name, *v)
+			if !recycle {
+				plain = v
+			} else {
+				require.Equal(t, plain, v, "%s: recycling changes nothing the revoker reports", c.name)
+			}
 		}
-		r.nameOf = func(n model.NodeID) string {
-			readAfter += released[n]
-			return name(n)
-		}
-		r.released = func(n model.NodeID) {
-			released[n]++
-			require.Equal(t, entLease, e.ents[n].kind, "%s: lease %d", c.name, n)
-		}
-		res := e.Run()
-		v := res.Revocation
-		require.True(t, c.check(v), "%s: the run does not take the paths it is meant to: %+v", c.name, *v)
-		pending := map[model.NodeID]bool{}
-		r.jobs.each(func(_ int, j revJob) { pending[j.lease] = true })
-		for n, k := range released {
-			require.Equal(t, 1, k, "%s: lease %d released %d times", c.name, n, k)
-			require.False(t, pending[n], "%s: lease %d released and still pending", c.name, n)
-		}
-		require.Equal(t, v.Leases, len(released)+len(pending), "%s: every lease given is released or pending", c.name)
-		require.Equal(t, v.Usable, len(pending), "%s: the pending leases are the ones usable at the horizon", c.name)
-		require.Zero(t, readAfter, "%s: entities read after their release", c.name)
 	}
+}
+
+// checkReleases runs s with every read of a lease's entity by the revoker
+// watched, and checks each lease given to it is released once or pending
+// at the end, never both, and never read after its release. With recycle
+// the engine reuses released retired leases' slots (Options.Recycle): a
+// lease is its slot and its issue serial.
+func checkReleases(t *testing.T, name string, s *scenarios.Scenario, recycle bool) *Revocation {
+	t.Helper()
+	name += map[bool]string{true: " (recycling)"}[recycle]
+	e := New(s, Options{Budget: elideBudget, Recycle: recycle})
+	r := e.rev
+	type lease struct {
+		n      model.NodeID
+		serial uint32
+	}
+	released := map[lease]int{}
+	readAfter := 0
+	key, nameOf, release := r.keyOf, r.nameOf, r.released
+	r.keyOf = func(n model.NodeID) Key {
+		readAfter += released[lease{n, e.serialOf(n)}]
+		return key(n)
+	}
+	r.nameOf = func(n model.NodeID) string {
+		readAfter += released[lease{n, e.serialOf(n)}]
+		return nameOf(n)
+	}
+	r.released = func(n model.NodeID) {
+		released[lease{n, e.serialOf(n)}]++
+		require.Equal(t, entLease, e.ents[n].kind, "%s: lease %d", name, n)
+		release(n)
+	}
+	v := e.Run().Revocation
+	pending := map[lease]bool{}
+	r.jobs.each(func(_ int, j revJob) { pending[lease{j.lease, e.serialOf(j.lease)}] = true })
+	for l, k := range released {
+		require.Equal(t, 1, k, "%s: lease %d released %d times", name, l.n, k)
+		require.False(t, pending[l], "%s: lease %d released and still pending", name, l.n)
+	}
+	require.Equal(t, v.Leases, len(released)+len(pending), "%s: every lease given is released or pending", name)
+	require.Equal(t, v.Usable, len(pending), "%s: the pending leases are the ones usable at the horizon", name)
+	require.Zero(t, readAfter, "%s: entities read after their release", name)
+	if recycle && strings.HasPrefix(s.Name, "standard") {
+		require.Positive(t, e.rc.recycled, "%s: slots were recycled", name)
+	}
+	return v
 }
 
 // Over a long re-read run the revoker's job records follow the jobs
