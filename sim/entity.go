@@ -39,11 +39,10 @@ type entity struct {
 }
 
 // entityCold is what an entity's own events seldom read: how many numbers
-// its holder's renewal policy drew for it, and its issue serial (Engine.cold,
-// 8 bytes per entity). Its fault numbers are counted in its past (draw).
+// its holder's renewal policy drew for it (Engine.cold, 4 bytes per
+// entity). Its fault numbers are counted in its past (draw).
 type entityCold struct {
-	drawn  uint32 // renew-jitter or grace numbers drawn: the k of the next one; graceDraws says which
-	serial uint32 // the order the run issued it in: its NodeID unless slots were recycled (recycle.go)
+	drawn uint32 // renew-jitter or grace numbers drawn: the k of the next one; graceDraws says which
 }
 
 // entityPast is how an entity was replaced and ended: what only reports
@@ -116,17 +115,16 @@ type tokenState struct {
 // recycled lease's (recycle.go), which the hierarchy handed out again.
 func (e *Engine) newEntity(n model.NodeID, en entity, gen int32, parent model.NodeID) {
 	en.expiry, en.client, en.gen, en.parent = NoHandle, NoHandle, gen, parent
-	c := entityCold{serial: e.rc.issued}
 	switch {
 	case int(n) == len(e.ents):
 		e.ents = push(e.ents, en)
-		e.cold = push(e.cold, c)
+		e.cold = push(e.cold, entityCold{})
 	case int(n) < len(e.ents) && en.kind == entLease && e.ents[n].kind == entLease && e.ents[n].ended:
-		e.ents[n], e.cold[n] = en, c
+		e.ents[n], e.cold[n] = en, entityCold{}
 	default:
 		panic("sim: entity out of step with the hierarchy's nodes")
 	}
-	e.rc.issued++
+	e.rc.issue(n)
 	e.live++
 	e.checkBudgets()
 }

@@ -92,6 +92,9 @@ func (e *Engine) reserve() {
 	ents := min(live+more, e.budgets.Entities)
 	e.ents = make([]entity, 0, ents)
 	e.cold = make([]entityCold, 0, ents)
+	if e.rc.on {
+		e.rc.serials = make([]uint32, 0, ents)
+	}
 	e.hier.Reserve(int(ents))
 	e.capped = make([]CappedRenewal, 0, min(more, ents)) // a watched lease re-read at its cap was capped first
 	e.past = make([]entityPast, 0, min(more, ents))      // and replaced, and ended

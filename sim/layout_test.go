@@ -14,7 +14,7 @@ import (
 // packed lifetime state, so that a page-aligned array never splits one
 // across two lines (docs/performance.md; a field added that overflows the
 // line costs a cache miss per event at a million leases). What is seldom
-// read is 8 bytes beside it, and how an entity ended is kept only for
+// read is 4 bytes beside it, and how an entity ended is kept only for
 // those that did. None holds a pointer, so the collector never scans their
 // arrays.
 func TestEntityLayout(t *testing.T) {
@@ -25,7 +25,7 @@ func TestEntityLayout(t *testing.T) {
 	}{
 		{entity{}, 64, "entity: one cache line, its lease's state in it"},
 		{model.LeaseState{}, 24, "model.LeaseState: in the entity's line"},
-		{entityCold{}, 8, "entityCold"},
+		{entityCold{}, 4, "entityCold"},
 		{entityPast{}, 28, "entityPast"},
 		{chainRun{}, 24, "chainRun: elision's, per entity"},
 		{tokenState{}, 16, "tokenState"},

@@ -37,6 +37,7 @@ type recycler struct {
 	on       bool           // Options.Recycle, and no log kept in memory
 	after    uint32         // recycle once more than this many entities were issued
 	issued   uint32         // entities issued: the next one's serial
+	serials  []uint32       // by slot, its entity's serial (only when on: else a serial is the slot)
 	ready    []model.NodeID // retired leases ended and released, to recycle
 	pasts    []int32        // free indexes of Engine.past
 	capped   []int32        // free indexes of Engine.capped
@@ -51,8 +52,26 @@ func newRecycler(opts Options) recycler {
 // serialOf is entity n's issue serial: the order in which the run issued
 // its entities, which reports list and fold by. A recycled slot's new
 // entity has a later serial than every entity issued before it; without
-// recycling a serial is its NodeID.
-func (e *Engine) serialOf(n model.NodeID) uint32 { return e.cold[n].serial }
+// recycling a serial is its NodeID, and a run that may not recycle keeps
+// no serials (4 bytes per entity).
+func (e *Engine) serialOf(n model.NodeID) uint32 {
+	if e.rc.on {
+		return e.rc.serials[n]
+	}
+	return uint32(n)
+}
+
+// issue gives the entity just issued in slot n the next serial.
+func (rc *recycler) issue(n model.NodeID) {
+	if rc.on {
+		if int(n) == len(rc.serials) {
+			rc.serials = push(rc.serials, rc.issued)
+		} else {
+			rc.serials[n] = rc.issued
+		}
+	}
+	rc.issued++
+}
 
 // kept is every entity that still holds a slot, in issue (serial) order:
 // all of them when nothing was recycled.
@@ -135,7 +154,7 @@ func (e *Engine) free(n model.NodeID) {
 		r.runs[n] = chainRun{}
 	}
 	*en = entity{kind: entLease, retired: true, ended: true, expiry: NoHandle, client: NoHandle}
-	e.hier.Release(n) // its cold record is written afresh when reused (newEntity)
+	e.hier.Release(n) // its cold record and serial are written afresh when reused (newEntity)
 	e.rc.recycled++
 }
 

@@ -296,7 +296,7 @@ func TestRecyclingFollowsTheLiveSet(t *testing.T) {
 		bound := 3*int(peak) + 64
 		for what, n := range map[string]int{
 			"entities": len(e.ents), "hierarchy": e.hier.Len(), "pasts": len(e.past), "capped": len(e.capped),
-			"timers": len(e.loop.Queue.timers), "chain runs": len(e.el.resume.runs),
+			"timers": len(e.loop.Queue.timers), "chain runs": len(e.el.resume.runs), "serials": len(e.rc.serials),
 		} {
 			require.LessOrEqual(t, n, bound, "exact %v: %s for a peak of %d live, %d issued", exact, what, peak, issued)
 		}
