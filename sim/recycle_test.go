@@ -374,6 +374,10 @@ func TestRecyclingParksPendingLeases(t *testing.T) {
 	r := &e.el.resume
 	require.NotEmpty(t, r.pending)
 	n := r.blocks[r.pending[0].blk].first
+	pending := r.runs[n].pending
+	require.Positive(t, pending)
+	r.setRun(n, chainRun{step: 7}) // its run set again (a renewal queued): the count is the lease's
+	require.Equal(t, pending, r.runs[n].pending)
 	en := &e.ents[n]
 	// As if it had been replaced, had ended and been released.
 	e.dropExpiry(n)
