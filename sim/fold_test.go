@@ -140,20 +140,20 @@ func foldCompare(name string, s *scenarios.Scenario, seed uint64) (c foldCase, o
 	return c, true
 }
 
-// TestFoldReadsAsKept: a run whose retired, ended leases were folded
-// (fakeRecycle, as recycling does before it reuses their slots) reports
-// byte for byte what it reported with every entity kept — text report,
-// folded report.json, sweep tally — over the library and generated
-// scenarios.
-func TestFoldReadsAsKept(t *testing.T) {
-	type src struct {
-		name string
-		s    *scenarios.Scenario
-		seed uint64
-	}
-	var srcs []src
+// foldSource is a scenario the fold tests run, and the seed that picks
+// what they fold.
+type foldSource struct {
+	name string
+	s    *scenarios.Scenario
+	seed uint64
+}
+
+// foldSources are the library scenarios and *foldN of each of the
+// generators TestElisionMatchesExact draws from.
+func foldSources(t *testing.T) []foldSource {
+	var srcs []foldSource
 	for i, l := range scenarios.List() {
-		srcs = append(srcs, src{l.Name, load(t, l.Name), uint64(i)})
+		srcs = append(srcs, foldSource{l.Name, load(t, l.Name), uint64(i)})
 	}
 	gens := []struct {
 		name string
@@ -173,17 +173,16 @@ func TestFoldReadsAsKept(t *testing.T) {
 			if err != nil {
 				continue
 			}
-			srcs = append(srcs, src{fmt.Sprintf("%s generator, seed %d", g.name, seed), s, seed})
+			srcs = append(srcs, foldSource{fmt.Sprintf("%s generator, seed %d", g.name, seed), s, seed})
 		}
 	}
-	results := parallelRuns(len(srcs), func(i int) foldCase {
-		c, ok := foldCompare(srcs[i].name, srcs[i].s, srcs[i].seed)
-		if !ok {
-			return foldCase{}
-		}
-		return c
-	})
-	var compared, withFolds, folded, cappedWins, failures int
+	return srcs
+}
+
+// foldTally sums foldCases, reporting the first differences; it returns
+// how many runs were compared and how many of them folded anything.
+func foldTally(t *testing.T, results []foldCase) (compared, withFolds, cappedWins int) {
+	var folded, failures int
 	for _, c := range results {
 		if c.name == "" {
 			continue
@@ -205,6 +204,24 @@ func TestFoldReadsAsKept(t *testing.T) {
 	}
 	t.Logf("%d runs compared, %d with folded entities (%d folded), %d where a folded entity is listed as its group's earliest capped renewal; %d differ",
 		compared, withFolds, folded, cappedWins, failures)
+	return compared, withFolds, cappedWins
+}
+
+// TestFoldReadsAsKept: a run whose retired, ended leases were folded
+// (fakeRecycle, as recycling does before it reuses their slots) reports
+// byte for byte what it reported with every entity kept — text report,
+// folded report.json, sweep tally — over the library and generated
+// scenarios.
+func TestFoldReadsAsKept(t *testing.T) {
+	srcs := foldSources(t)
+	results := parallelRuns(len(srcs), func(i int) foldCase {
+		c, ok := foldCompare(srcs[i].name, srcs[i].s, srcs[i].seed)
+		if !ok {
+			return foldCase{}
+		}
+		return c
+	})
+	compared, withFolds, cappedWins := foldTally(t, results)
 	require.Greater(t, withFolds, compared/4, "too few runs folded anything: the test checks little")
 	require.Positive(t, cappedWins, "no folded entity was listed as its group's earliest capped renewal: the test checks little of it")
 }

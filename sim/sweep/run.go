@@ -317,9 +317,11 @@ func runPoint(sc *scenarios.Scenario, p Point, b sim.Budgets) (row Row) {
 		}
 	}()
 	// No metric reads the revocation section (Measure), and the revoker
-	// changes nothing else: its work is left out.
+	// changes nothing else: its work is left out. Measure reads every
+	// entity folded (Result.EndTally), so retired credentials that ended
+	// are recycled from the first: memory follows the live set.
 	res := sim.New(sc, sim.Options{Seed: p.Seed, SeedSet: true, Budget: b.Events, MaxLive: b.Live, MaxEntities: b.Entities,
-		NoRevocation: true}).Run()
+		NoRevocation: true, Recycle: true}).Run()
 	if err := res.BudgetErr(); err != nil {
 		row.Err = err.Error()
 		return row

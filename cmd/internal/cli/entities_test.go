@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/leasesim/leasesim/sim"
 )
 
 // --entities: auto lists every entity of a run of at most 10,000 (the same
@@ -81,4 +83,29 @@ func TestCompareOutLogLevels(t *testing.T) {
 	code, _, stderr = run(append(args, "--log", "most")...)
 	assert.Equal(t, ExitBadInput, code)
 	assert.Contains(t, stderr, `--log "most"`)
+}
+
+// run recycles only the entities every report it writes folds: never
+// with --entities all or a log in memory, after 10,000 entities when
+// report.json lists a run that small whole (auto), else from the first.
+func TestRunRecycling(t *testing.T) {
+	for _, c := range []struct {
+		recordLog, report bool
+		listing           sim.EntityListing
+		recycle           bool
+		after             int64
+	}{
+		{false, false, sim.EntitiesAuto, true, 0},
+		{false, false, sim.EntitiesFolded, true, 0},
+		{false, false, sim.EntitiesAll, false, 0},
+		{false, true, sim.EntitiesAuto, true, sim.FoldEntitiesAbove},
+		{false, true, sim.EntitiesFolded, true, 0},
+		{false, true, sim.EntitiesAll, false, 0},
+		{true, false, sim.EntitiesAuto, false, 0},
+		{true, true, sim.EntitiesFolded, false, 0},
+	} {
+		recycle, after := recycling(c.recordLog, c.report, c.listing)
+		assert.Equal(t, c.recycle, recycle, "%+v", c)
+		assert.Equal(t, c.after, after, "%+v", c)
+	}
 }

@@ -129,6 +129,31 @@ func simOptions(b sim.Budgets) sim.Options {
 	return sim.Options{Budget: b.Events, MaxLive: b.Live, MaxEntities: b.Entities}
 }
 
+// runSimOptions are the engine options of a run, but for where its log
+// goes and its progress.
+func runSimOptions(opts *RunOptions, files logFormat) sim.Options {
+	so := simOptions(opts.Budgets)
+	so.Seed, so.SeedSet, so.LogLevel, so.Exact = opts.Seed, opts.SeedSet, files.level, opts.Exact
+	so.Recycle, so.RecycleAfter = recycling(so.RecordLog, opts.Output == "json" || opts.OutDir != "", files.listing)
+	return so
+}
+
+// recycling is whether a run may reuse the slots of retired credentials
+// that ended (sim.Options.Recycle), and after how many entities issued:
+// only entities every report it writes folds. The text report always
+// folds; report.json (-o json, --out) folds above sim.FoldEntitiesAbove
+// entities with --entities auto, always with folded, never with all; a
+// log kept in memory names every entity it mentions.
+func recycling(recordLog, report bool, l sim.EntityListing) (bool, int64) {
+	switch {
+	case recordLog || l == sim.EntitiesAll:
+		return false, 0
+	case report && l == sim.EntitiesAuto:
+		return true, sim.FoldEntitiesAbove
+	}
+	return true, 0
+}
+
 // limitMemory sets the Go runtime's soft memory limit from the entity
 // budget, about 2.4 kB an entity and at least 900 MiB, unless GOMEMLIMIT
 // says otherwise. A run keeps every entity (1.5 kB each with the event
@@ -161,8 +186,7 @@ func runRun(opts *RunOptions) error {
 		return badInput(err)
 	}
 	limitMemory(opts.Budgets)
-	so := simOptions(opts.Budgets)
-	so.Seed, so.SeedSet, so.LogLevel, so.Exact = opts.Seed, opts.SeedSet, files.level, opts.Exact
+	so := runSimOptions(opts, files)
 	var stage *runStage
 	if opts.OutDir != "" {
 		if stage, err = openRunStage(opts.OutDir, files); err != nil {
