@@ -179,10 +179,19 @@ func foldSources(t *testing.T) []foldSource {
 	return srcs
 }
 
-// foldTally sums foldCases, reporting the first differences; it returns
-// how many runs were compared and how many of them folded anything.
-func foldTally(t *testing.T, results []foldCase) (compared, withFolds, cappedWins int) {
-	var folded, failures int
+// foldAll compares every foldSource with compare, reports the first
+// differences, and fails when too few runs folded anything (or listed a
+// folded entity as its group's earliest capped renewal) to check much.
+func foldAll(t *testing.T, compare func(name string, s *scenarios.Scenario, seed uint64) (foldCase, bool)) {
+	srcs := foldSources(t)
+	results := parallelRuns(len(srcs), func(i int) foldCase {
+		c, ok := compare(srcs[i].name, srcs[i].s, srcs[i].seed)
+		if !ok {
+			return foldCase{}
+		}
+		return c
+	})
+	var compared, withFolds, folded, cappedWins, failures int
 	for _, c := range results {
 		if c.name == "" {
 			continue
@@ -204,7 +213,8 @@ func foldTally(t *testing.T, results []foldCase) (compared, withFolds, cappedWin
 	}
 	t.Logf("%d runs compared, %d with folded entities (%d folded), %d where a folded entity is listed as its group's earliest capped renewal; %d differ",
 		compared, withFolds, folded, cappedWins, failures)
-	return compared, withFolds, cappedWins
+	require.Greater(t, withFolds, compared/4, "too few runs folded anything: the test checks little")
+	require.Positive(t, cappedWins, "no folded entity was listed as its group's earliest capped renewal: the test checks little of it")
 }
 
 // TestFoldReadsAsKept: a run whose retired, ended leases were folded
@@ -212,16 +222,43 @@ func foldTally(t *testing.T, results []foldCase) (compared, withFolds, cappedWin
 // byte for byte what it reported with every entity kept — text report,
 // folded report.json, sweep tally — over the library and generated
 // scenarios.
-func TestFoldReadsAsKept(t *testing.T) {
-	srcs := foldSources(t)
-	results := parallelRuns(len(srcs), func(i int) foldCase {
-		c, ok := foldCompare(srcs[i].name, srcs[i].s, srcs[i].seed)
-		if !ok {
-			return foldCase{}
+func TestFoldReadsAsKept(t *testing.T) { foldAll(t, foldCompare) }
+
+// recycleCompare runs s with recycling and without (Options.Recycle, from
+// the first entity), the revoker on or off, elided or exact as seed says,
+// and compares their reports.
+func recycleCompare(name string, s *scenarios.Scenario, seed uint64) (c foldCase, ok bool) {
+	opts := Options{Budget: elideBudget, NoRevocation: seed%3 == 1, Exact: seed%5 == 4}
+	plain := New(s, opts).Run()
+	if plain.Outcome.Exhausted() {
+		return c, false
+	}
+	opts.Recycle = true
+	rec := New(s, opts).Run()
+	c.name, c.folded = name, rec.Recycled()
+	for _, l := range listedIndividually(rec) {
+		c.cappedWin = c.cappedWin || l.fate != nil
+	}
+	want, err := foldReports(plain)
+	if err == nil {
+		var got []string
+		if got, err = foldReports(rec); err == nil {
+			for i := range want {
+				if want[i] != got[i] {
+					c.diff = fmt.Sprintf("%s with %d entities recycled:\n%s", foldReportNames[i], c.folded, firstDiff([]byte(want[i]), []byte(got[i])))
+					break
+				}
+			}
 		}
-		return c
-	})
-	compared, withFolds, cappedWins := foldTally(t, results)
-	require.Greater(t, withFolds, compared/4, "too few runs folded anything: the test checks little")
-	require.Positive(t, cappedWins, "no folded entity was listed as its group's earliest capped renewal: the test checks little of it")
+	}
+	if err != nil {
+		c.diff = err.Error()
+	}
+	return c, true
 }
+
+// TestRecycleChangesNoReport: a run that recycles the slots of retired
+// credentials that ended (Options.Recycle) writes the text report, the
+// folded report.json and the sweep's tally byte for byte as the same run
+// that keeps every entity, over the library and generated scenarios.
+func TestRecycleChangesNoReport(t *testing.T) { foldAll(t, recycleCompare) }

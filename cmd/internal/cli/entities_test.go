@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -107,5 +108,50 @@ func TestRunRecycling(t *testing.T) {
 		recycle, after := recycling(c.recordLog, c.report, c.listing)
 		assert.Equal(t, c.recycle, recycle, "%+v", c)
 		assert.Equal(t, c.after, after, "%+v", c)
+	}
+}
+
+// `run` prints what the same run keeping every entity reports, where its
+// options recycle (runSimOptions): the text report, report.json folded
+// above 10,000 entities (auto) and always (folded).
+func TestRunRecyclingPrintsTheSame(t *testing.T) {
+	for _, c := range []struct {
+		scenario string
+		args     []string
+	}{
+		{"jan-2024-fixed", nil},
+		{"jan-2024-fixed", []string{"-o", "json"}},
+		{"jan-2024-replay", []string{"-o", "json", "--entities", "folded"}},
+	} {
+		opts := &RunOptions{Output: "text", Budgets: sim.DefaultBudgets}
+		files := outFlags{Log: "lifecycle", Entities: "auto"}
+		for i := 0; i < len(c.args); i += 2 {
+			switch c.args[i] {
+			case "-o":
+				opts.Output = c.args[i+1]
+			case "--entities":
+				files.Entities = c.args[i+1]
+			}
+		}
+		lf, err := files.format()
+		require.NoError(t, err)
+		s, err := loadWithSets(c.scenario, nil)
+		require.NoError(t, err)
+		so := runSimOptions(opts, lf)
+		require.True(t, so.Recycle, "%s %v", c.scenario, c.args)
+		recycled := sim.New(s, so).Run()
+		require.Positive(t, recycled.Recycled(), "%s %v: the run recycles nothing, the test checks little", c.scenario, c.args)
+
+		so.Recycle = false
+		kept := sim.New(s, so).Run()
+		var want bytes.Buffer
+		if opts.Output == "json" {
+			require.NoError(t, sim.WriteReportJSON(&want, kept, lf.listing))
+		} else {
+			require.NoError(t, sim.WriteRunText(&want, kept))
+		}
+		code, stdout, stderr := run(append([]string{"run", c.scenario}, c.args...)...)
+		require.Equal(t, ExitOK, code, stderr)
+		assert.Equal(t, want.String(), stdout, "%s %v", c.scenario, c.args)
 	}
 }

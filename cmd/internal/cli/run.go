@@ -73,7 +73,11 @@ and lists one by one only the entities that matter individually: the
 first and last tokens of small actors, the first roots of each cliff, the
 entities whose end began an outage, each group's earliest capped renewal.
 Its size follows the scenario, not the fleet or the horizon. The text
-report always folds.
+report always folds. What the reports fold, the run need not keep: the
+memory of a credential its holder replaced is recycled once it ended
+(from the first with text or folded output, above 10,000 entities with
+auto; never with all), so a re-reading fleet's memory follows the
+credentials alive, not every generation issued.
 
 Renewals that cannot change anything — a lease renewed with a fixed step,
 granted the same TTL each time, with nothing upstream or scripted able to
