@@ -69,7 +69,7 @@ type revMount struct {
 	queue   []jobRun // job indexes, FIFO: queue[head:]
 	head    int
 	workers int // running jobs of this mount
-	pending int // jobs not yet revoked nor irrevocable
+	pending int // jobs not yet revoked nor irrevocable: the mount's backlog now
 }
 
 type dbWindow struct {
@@ -130,10 +130,14 @@ func revFirst(a, b *revEvent) bool {
 }
 
 // revSecond is one second of one mount's revocation work.
-// 20 bytes: a fleet re-read at its caps ends leases in a million seconds.
+// 24 bytes: a fleet re-read at its caps ends leases in a million seconds.
 type revSecond struct {
 	Attempts, Failures, Revoked, Irrevocable int32
-	arrivals                                 int32 // jobs queued (leases ended for Vault)
+	// RevokedIrrevocable is, of Revoked, the leases a daily pass revoked
+	// after they were marked irrevocable: out of the backlog since their
+	// mark, so their revocation leaves it unchanged.
+	RevokedIrrevocable int32
+	arrivals           int32 // jobs queued (leases ended for Vault)
 }
 
 func newRevoker(s *scenarios.Scenario, seed uint64) *revoker {
@@ -376,8 +380,13 @@ func (r *revoker) jitter(j int) float64 {
 func (r *revoker) revoked(j int, at model.Millis) {
 	job := r.jobs.at(j)
 	job.revokedAt = at
-	r.mounts[job.mount].pending--
-	r.second(at, int(job.mount)).Revoked++
+	s := r.second(at, int(job.mount))
+	s.Revoked++
+	if job.markedAt >= 0 { // a daily pass's: it left the backlog when marked
+		s.RevokedIrrevocable++
+	} else {
+		r.mounts[job.mount].pending--
+	}
 	if at <= r.now {
 		r.fold(j)
 	} else {
@@ -385,10 +394,13 @@ func (r *revoker) revoked(j int, at model.Millis) {
 	}
 }
 
-// mark is markLeaseIrrevocable: only the daily pass retries it.
+// mark is markLeaseIrrevocable: only the daily pass retries it. The lease
+// leaves the mount's backlog (semantics.md §5.3: removed from the timer
+// set, no longer the job queue's work) and stays usable in the database.
 func (r *revoker) mark(j int) {
 	job := r.jobs.at(j)
 	job.markedAt = r.now
+	r.mounts[job.mount].pending--
 	r.second(r.now, int(job.mount)).Irrevocable++
 	r.irrevocable = append(r.irrevocable, j)
 	if r.passAt == 0 {

@@ -163,7 +163,13 @@ func (r *revoker) fold(j int) {
 	}
 	f.windows.add(w)
 	r.offerLongest(&m.longest, &f.longest, j, job, w, true)
-	cj := cliffJob{expiredAt: job.expiredAt, last: job.revokedAt, window: w, attempts: int(job.attempts), marked: marked}
+	// A cliff's drain is over for a lease once revoked or marked, whichever
+	// came first: a daily pass's revocation a day later is exposure, not drain.
+	last := job.revokedAt
+	if marked {
+		last = job.markedAt
+	}
+	cj := cliffJob{expiredAt: job.expiredAt, last: last, window: w, attempts: int(job.attempts), marked: marked}
 	if job.expiredAt < f.open {
 		r.foldCliff(cj)
 	} else {

@@ -163,13 +163,15 @@ func (r *revoker) foldRows(bound int64) {
 func (r *revoker) foldRow(sec int64, m int, s *revSecond) {
 	f := &r.rowFold
 	l := &f.mounts[m]
-	l.backlog += int(s.arrivals - s.Revoked - s.Irrevocable)
+	// Leases arrive only at whole seconds, so a second's highest backlog
+	// is at its start. A lease leaves the backlog once, when revoked from
+	// the queue or marked irrevocable; a daily pass's later revocation of
+	// it is not a second departure (a backlog is never negative).
+	start := l.backlog + int(s.arrivals)
+	l.backlog = start - int(s.Revoked-s.RevokedIrrevocable+s.Irrevocable)
 	if int(s.Attempts) > l.peakPerSec {
 		l.peakPerSec, l.peakAt = int(s.Attempts), model.Instant(sec)
 	}
-	// Leases arrive only at whole seconds, so a second's highest backlog
-	// is at its start: what is left at its end plus what it revoked or marked.
-	start := l.backlog + int(s.Revoked+s.Irrevocable)
 	l.peakBacklog = max(l.peakBacklog, start)
 	f.attempts += int(s.Attempts)
 	f.failures += int(s.Failures)
@@ -179,6 +181,7 @@ func (r *revoker) foldRow(sec int64, m int, s *revSecond) {
 	}
 	if f.keep {
 		f.seconds = append(f.seconds, RevocationSecond{At: model.Instant(sec), Mount: r.mounts[m].path,
-			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, Irrevocable: s.Irrevocable, Backlog: int32(l.backlog)})
+			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, RevokedIrrevocable: s.RevokedIrrevocable,
+			Irrevocable: s.Irrevocable, Backlog: int32(l.backlog)})
 	}
 }

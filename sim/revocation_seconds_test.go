@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -97,12 +96,7 @@ func TestRevokerCliffPeaksWaitForItsLastLease(t *testing.T) {
 // counting the rows of its own second fails it.)
 func TestRevokerRowPeaksAsAWalk(t *testing.T) {
 	failing := func(name, f string) *scenarios.Scenario {
-		src, err := scenarios.Source(name)
-		require.NoError(t, err)
-		y := strings.Replace(string(src), "      max_lease_ttl: 24h\n", "      max_lease_ttl: 24h\n      revoke: {latency: {p50: 30ms, p99: 80ms}, failure: "+f+"}\n", 1)
-		s, err := scenarios.Parse(name+".yaml", []byte(y))
-		require.NoError(t, err)
-		return s
+		return libraryWith(t, name, "      max_lease_ttl: 24h\n", "      max_lease_ttl: 24h\n      revoke: {latency: {p50: 30ms, p99: 80ms}, failure: "+f+"}\n")
 	}
 	for _, s := range []*scenarios.Scenario{
 		failing("default-max-cliff", "0.6"), failing("jan-2024-replay", "0.3"), failing("default-max-cliff", "0.95"),
@@ -118,7 +112,12 @@ func TestRevokerRowPeaksAsAWalk(t *testing.T) {
 		withRows.Seconds = nil
 		require.Equal(t, &withRows, bare, "%s: a log changes nothing else", s.Name)
 
-		// The walk over every second, as the summary did it.
+		// The walk over every second, as the summary did it. A second's
+		// backlog at its start: at its end plus the leases it took out
+		// (revoked from the queue, or marked; not a pass's revocation).
+		start := func(sec RevocationSecond) int {
+			return int(sec.Backlog + sec.Revoked - sec.RevokedIrrevocable + sec.Irrevocable)
+		}
 		attempts, failures := 0, 0
 		mounts := map[string]*MountLoad{}
 		for _, sec := range logged.Seconds {
@@ -132,7 +131,7 @@ func TestRevokerRowPeaksAsAWalk(t *testing.T) {
 			if int(sec.Attempts) > m.PeakPerSec {
 				m.PeakPerSec, m.PeakAt = int(sec.Attempts), sec.At
 			}
-			m.PeakBacklog = max(m.PeakBacklog, int(sec.Backlog+sec.Revoked+sec.Irrevocable))
+			m.PeakBacklog = max(m.PeakBacklog, start(sec))
 		}
 		require.Equal(t, attempts, logged.Attempts, s.Name)
 		require.Equal(t, failures, logged.Failures, s.Name)
@@ -146,7 +145,7 @@ func TestRevokerRowPeaksAsAWalk(t *testing.T) {
 			for _, sec := range logged.Seconds {
 				if sec.At >= c.At && sec.At <= to {
 					perSec = max(perSec, int(sec.Attempts))
-					backlog = max(backlog, int(sec.Backlog+sec.Revoked+sec.Irrevocable))
+					backlog = max(backlog, start(sec))
 				}
 			}
 			require.Equal(t, [2]int{perSec, backlog}, [2]int{c.PeakPerSec, c.PeakBacklog}, "%s: cliff at %d", s.Name, c.At)

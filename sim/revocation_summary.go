@@ -66,7 +66,7 @@ type RevocationCliff struct {
 	At          model.Instant
 	Leases      int
 	Drained     bool         // every one revoked (or marked irrevocable) by the horizon
-	Drain       model.Millis // from the cliff to the last one revoked or marked irrevocable
+	Drain       model.Millis // from the cliff to the last one revoked or marked irrevocable (its mark if both)
 	PeakPerSec  int
 	PeakBacklog int // most leases waiting at once (at a second's start: leases arrive only then)
 	Retries     int
@@ -77,13 +77,16 @@ type RevocationCliff struct {
 // RevocationSecond is one second of one mount's revocation work.
 // 48 bytes: a fleet re-read at its caps has a row a lease.
 type RevocationSecond struct {
-	At          model.Instant
-	Mount       string
-	Attempts    int32
-	Failures    int32
-	Revoked     int32
-	Irrevocable int32
-	Backlog     int32 // jobs of the mount not yet revoked nor irrevocable at the end of the second
+	At       model.Instant
+	Mount    string
+	Attempts int32
+	Failures int32
+	Revoked  int32
+	// RevokedIrrevocable is, of Revoked, the leases a daily pass revoked:
+	// marked irrevocable before, they left Backlog then (not in events.jsonl).
+	RevokedIrrevocable int32
+	Irrevocable        int32 // marked in that second
+	Backlog            int32 // jobs of the mount not yet revoked nor irrevocable at the end of the second
 }
 
 // summary computes the run's revocation outputs at end: the jobs folded
@@ -161,7 +164,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 		windows.add(w)
 		r.offerLongest(&longest[j.mount], &run, i, &j, w, revoked)
 		last := j.revokedAt
-		if marked && !revoked {
+		if marked { // its drain ended at its mark, whatever a pass did after
 			last = j.markedAt
 		}
 		pending := !revoked && !marked
