@@ -84,7 +84,7 @@ func (f *entityFold) add(e *Engine, n model.NodeID) {
 		b.anyInUse = true
 	}
 	if p.capped > 0 {
-		f.addCapped(e, n, s, e.capped[p.capped-1])
+		f.addCapped(e, n, s, &e.capped[p.capped-1])
 	}
 }
 
@@ -106,7 +106,7 @@ func (f *entityFold) bucket(k foldKey, s uint32, issue, end model.Instant) *fold
 	return &f.buckets[i]
 }
 
-func (f *entityFold) addCapped(e *Engine, n model.NodeID, s uint32, fc CappedRenewal) {
+func (f *entityFold) addCapped(e *Engine, n model.NodeID, s uint32, fc *CappedRenewal) {
 	en := &e.ents[n]
 	j := 0
 	for j < len(f.caps) && (f.caps[j].actor != en.actor || f.caps[j].kind != en.kind) {
@@ -120,7 +120,7 @@ func (f *entityFold) addCapped(e *Engine, n model.NodeID, s uint32, fc CappedRen
 	c.serial = min(c.serial, s)
 	c.least, c.most = min(c.least, fc.Before()), max(c.most, fc.Before())
 	if c.firstSerial == ^uint32(0) || cappedBefore(fc.At, s, c.first.At, c.firstSerial) {
-		c.first, c.firstSerial = fc, s
+		c.first, c.firstSerial = *fc, s
 		c.fate = e.fate(n)
 		c.fate.FirstCapped = &c.first // the engine's record is recycled with the slot
 	}
