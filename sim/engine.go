@@ -86,8 +86,9 @@ type Options struct {
 	LogLevel LogLevel
 	// Observe, when set, is called after every event: tests check invariants with it.
 	Observe func(*Engine)
-	// MaxLive and MaxEntities bound the entities alive at once and issued
-	// in all (0: DefaultMaxLive, DefaultMaxEntities); see budget.go.
+	// MaxLive and MaxEntities bound the entities alive at once and
+	// holding a slot: issued in all, less those recycled (0:
+	// DefaultMaxLive, DefaultMaxEntities); see budget.go.
 	MaxLive, MaxEntities int64
 	// Progress, when set, is called every ProgressEvery events with the
 	// instant reached: the CLI shows it to people waiting on a long run.

@@ -22,7 +22,8 @@ const (
 	BudgetExhausted
 	// LiveBudgetExhausted: more entities were alive at once than allowed.
 	LiveBudgetExhausted
-	// EntityBudgetExhausted: more entities were issued than allowed.
+	// EntityBudgetExhausted: more entities held a slot than allowed (every
+	// one issued, less those recycled).
 	EntityBudgetExhausted
 )
 
