@@ -110,7 +110,7 @@ func (e *Engine) recycle() {
 	for _, n := range rc.ready {
 		if e.el.resume.on && int(n) < len(e.el.resume.runs) {
 			if c := &e.el.resume.runs[n]; c.pending > 0 {
-				c.parked = true // unpark puts it back when its blocks are queued
+				c.parked = true // unblocked puts it back when its blocks are queued
 				continue
 			}
 		}
@@ -120,12 +120,15 @@ func (e *Engine) recycle() {
 	rc.ready = rc.ready[:0]
 }
 
-// unpark: lease n's pending blocks were all queued; if it was parked
-// waiting for them, it is ready again.
-func (e *Engine) unpark(c *chainRun, n model.NodeID) {
-	if c.parked {
-		c.parked = false
-		e.rc.ready = append(e.rc.ready, n)
+// unblocked: a pending block listing these leases was queued. A lease
+// whose last one it was, if parked waiting for them, is ready again.
+func (e *Engine) unblocked(leases []model.NodeID) {
+	for _, n := range leases {
+		c := &e.el.resume.runs[n]
+		if c.pending--; c.pending == 0 && c.parked {
+			c.parked = false
+			e.rc.ready = append(e.rc.ready, n)
+		}
 	}
 }
 

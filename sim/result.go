@@ -45,11 +45,9 @@ type cliffTracker struct {
 	// instant for a cause no group in use shares yet, by cause and layer:
 	// a cliff of the same cause at that instant counts them (Retired).
 	pending []Cliff
-	e       *Engine // for the serials cliffs sorts roots by
 }
 
 func (t *cliffTracker) begin(e *Engine, root model.NodeID, cause EndCause, by model.Layer) {
-	t.e = e
 	t.cur = Cliff{At: e.loop.Now, Cause: cause, BoundBy: by, Lifetime: e.loop.Now.Sub(e.issueTime(root))}
 	t.root, t.marked = root, -1
 	if len(t.seen) < len(e.services) {
@@ -156,8 +154,7 @@ func (t *cliffTracker) end(e *Engine) {
 // by index. A root was in use when it ended, and only entities alive are
 // ever replaced (retire), so no root is ever recycled (Options.Recycle):
 // the reports name roots by their slots.
-func (t *cliffTracker) cliffs() []Cliff {
-	e := t.e
+func (t *cliffTracker) cliffs(e *Engine) []Cliff {
 	var out []Cliff
 	for _, c := range t.all {
 		if c.isCliff() {
@@ -475,7 +472,7 @@ func (e *Engine) result(o Outcome) *Result {
 		now = e.loop.Horizon
 	}
 	r := &Result{Scenario: e.s, Seed: e.seed, Outcome: o, Events: e.loop.Processed, Horizon: now, Log: e.log, Notes: e.notes, engine: e}
-	r.Cliffs = e.cliffs.cliffs()
+	r.Cliffs = e.cliffs.cliffs(e)
 	r.kept = e.kept()
 	for i := range e.services {
 		s := &e.services[i]

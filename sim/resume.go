@@ -56,8 +56,9 @@ type chainRun struct {
 	// ordered by their seqs, so such a lease is not resumed.
 	shared bool
 	// Not the run's but the lease's, kept when its run is set (setRun):
-	// pending counts the pending blocks that list it, and parked says its
-	// slot waits for them to be recycled (recycle.go). Both fit the padding.
+	// in a run that may recycle (recycle.go), pending counts the pending
+	// blocks that list it, and parked says its slot waits for them to be
+	// recycled. Both fit the padding.
 	pending uint8
 	parked  bool
 }
@@ -349,11 +350,13 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 	e.ents[n].client = NoHandle
 	e.clientMoved(n, tk.Add(step)) // its expiry, later, stays held
 	r.setRun(n, run)
-	c := &r.runs[n]
-	if c.pending == 255 {
-		panic("sim: a lease in 255 pending blocks")
+	if e.rc.on { // its slot is not recycled before its blocks are queued
+		c := &r.runs[n]
+		if c.pending == 255 {
+			panic("sim: a lease in 255 pending blocks")
+		}
+		c.pending++
 	}
-	c.pending++ // its slot is not recycled before its blocks are queued
 	at := tk.Add(step)
 	key := uint64(runAt(tk))<<32 | uint64(runAt(at))
 	set := &r.recent[(key*0x9e3779b97f4a7c15)>>(64-8)]
@@ -418,11 +421,8 @@ func (e *Engine) pass(before model.Instant) {
 				r.leases = append(append(r.leases, b.first), b.more...)
 				r.merged++
 			}
-			for _, n := range r.leases {
-				c := &r.runs[n]
-				if c.pending--; c.pending == 0 {
-					e.unpark(c, n)
-				}
+			if e.rc.on {
+				e.unblocked(r.leases)
 			}
 			for len(real) > 0 && real[0].at < at {
 				real = real[1:]

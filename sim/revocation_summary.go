@@ -118,7 +118,7 @@ func (r *revoker) summary(e *Engine, end model.Instant) *Revocation {
 	out.Retries = out.Attempts - r.jobs.len()
 
 	// The cliffs: the jobs folded at each cliff's instant, then the rest.
-	cs := e.cliffs.cliffs()
+	cs := e.cliffs.cliffs(e)
 	byAt := make(map[model.Millis]*cliffFold, len(cs))
 	for _, c := range cs {
 		at := ms(c.At)
