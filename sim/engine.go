@@ -84,6 +84,10 @@ type Options struct {
 	// keeps). A write error stops the writing: Result.LogErr has it.
 	LogTo    io.Writer
 	LogLevel LogLevel
+	// LogSpill, with LogTo, holds the log's "revocation" lines until the
+	// cliff lines before them are written (a temporary file), so that the
+	// run keeps none of them; nil keeps them in memory (revocation_spill.go).
+	LogSpill io.ReadWriteSeeker
 	// Observe, when set, is called after every event: tests check invariants with it.
 	Observe func(*Engine)
 	// MaxLive and MaxEntities bound the entities alive at once and

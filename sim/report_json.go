@@ -356,12 +356,13 @@ func WriteEventsJSONL(w io.Writer, r *Result) error {
 // recorded log or from a run in progress.
 type eventsWriter struct {
 	e   *Engine
+	w   io.Writer
 	enc *json.Encoder
 	c   Clock
 }
 
 func newEventsWriter(w io.Writer, e *Engine) *eventsWriter {
-	return &eventsWriter{e: e, enc: json.NewEncoder(w), c: Clock{e.s.Start}}
+	return &eventsWriter{e: e, w: w, enc: json.NewEncoder(w), c: Clock{e.s.Start}}
 }
 
 // header writes the first line; it needs only what New set up and the
@@ -432,6 +433,9 @@ func (w *eventsWriter) cliffs(r *Result) error {
 		if err := w.enc.Encode(line); err != nil {
 			return err
 		}
+	}
+	if sp := w.e.rev.spilled(); sp != nil {
+		return sp.copyTo(w.w)
 	}
 	return writeRevocationEvents(w.enc, r)
 }

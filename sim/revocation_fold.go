@@ -130,7 +130,11 @@ func (r *revoker) attach(e *Engine) {
 	r.isCliff = e.cliffs.isCliff
 	// events.jsonl lists every second's work: kept only for a run that
 	// writes its log (streamLog) or keeps it.
-	r.rowFold.keep = e.opts.RecordLog || (e.opts.LogTo != nil && e.opts.LogLevel != LogNone)
+	streams := e.opts.LogTo != nil && e.opts.LogLevel != LogNone
+	r.rowFold.keep = e.opts.RecordLog || streams
+	if streams && !e.opts.RecordLog && e.opts.LogSpill != nil {
+		r.rowFold.spill = newRowSpill(e.opts.LogSpill, Clock{e.s.Start})
+	}
 }
 
 // isCliff reports whether the ends at instant at (over) make a cliff.

@@ -159,11 +159,14 @@ func writeRevocationEvents(enc *json.Encoder, r *Result) error {
 	}
 	c := Clock{r.Scenario.Start}
 	for _, s := range r.Revocation.Seconds {
-		l := revocationLine{Kind: "revocation", Offset: int64(s.At), Time: c.RFC3339(s.At), Mount: s.Mount, Attempts: int(s.Attempts),
-			Failures: int(s.Failures), Revoked: int(s.Revoked), Irrevocable: int(s.Irrevocable), Backlog: int(s.Backlog)}
-		if err := enc.Encode(l); err != nil {
+		if err := enc.Encode(revocationLineOf(c, s)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func revocationLineOf(c Clock, s RevocationSecond) revocationLine {
+	return revocationLine{Kind: "revocation", Offset: int64(s.At), Time: c.RFC3339(s.At), Mount: s.Mount, Attempts: int(s.Attempts),
+		Failures: int(s.Failures), Revoked: int(s.Revoked), Irrevocable: int(s.Irrevocable), Backlog: int(s.Backlog)}
 }

@@ -50,9 +50,11 @@ func (r *revoker) second(t model.Millis, mount int) *revSecond {
 // it) and drops them: what the summary needs of them is running values —
 // the totals, each mount's backlog and peaks, and each cliff's peaks
 // since its instant. The rows themselves are kept, as Revocation.Seconds,
-// only for an event log (keep): events.jsonl lists them.
+// only for an event log (keep): events.jsonl lists them. A streamed log
+// with a spill file has them written there instead (revocation_spill.go).
 type rowFold struct {
 	keep     bool
+	spill    *rowSpill
 	seconds  []RevocationSecond
 	mounts   []mountRows
 	attempts int
@@ -180,8 +182,13 @@ func (r *revoker) foldRow(sec int64, m int, s *revSecond) {
 		c.backlog = addStep(c.backlog, sec, start)
 	}
 	if f.keep {
-		f.seconds = append(f.seconds, RevocationSecond{At: model.Instant(sec), Mount: r.mounts[m].path,
+		row := RevocationSecond{At: model.Instant(sec), Mount: r.mounts[m].path,
 			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, RevokedIrrevocable: s.RevokedIrrevocable,
-			Irrevocable: s.Irrevocable, Backlog: int32(l.backlog)})
+			Irrevocable: s.Irrevocable, Backlog: int32(l.backlog)}
+		if f.spill != nil {
+			f.spill.add(row)
+		} else {
+			f.seconds = append(f.seconds, row)
+		}
 	}
 }

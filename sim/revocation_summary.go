@@ -29,8 +29,9 @@ type Revocation struct {
 	Cliffs []RevocationCliff
 	// Seconds is the work per second and mount (Instant order, then mount):
 	// what events.jsonl records and the chart draws. Only a run that keeps
-	// or writes its log (Options.RecordLog, LogTo) has them; the peaks above
-	// are folded from them as the run goes (revocation_seconds.go).
+	// or writes its log (Options.RecordLog, LogTo) has them, and not one
+	// that spills them to a file (LogSpill); the peaks above are folded
+	// from them as the run goes (revocation_seconds.go).
 	Seconds []RevocationSecond
 }
 

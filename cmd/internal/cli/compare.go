@@ -175,7 +175,7 @@ func compareSide(name string, ovs []scenarios.Override, stage *runStage, b sim.B
 	}
 	so := simOptions(b)
 	if stage != nil {
-		so.LogTo, so.LogLevel = stage.logTo(), stage.level
+		stage.streamTo(&so)
 	}
 	res := sim.New(s, so).Run()
 	if err := res.BudgetErr(); err != nil {

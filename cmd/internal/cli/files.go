@@ -75,6 +75,8 @@ type runStage struct {
 	f          *os.File
 	zw         *gzip.Writer
 	bw         *bufio.Writer
+	spill      *os.File // the log's revocation lines until its cliff lines are written
+	spillTo    io.ReadWriteSeeker
 }
 
 // logFormat is what a run's --out set holds: which events its log keeps,
@@ -149,8 +151,29 @@ func openStageIn(dir, stage string, lf logFormat) (*runStage, error) {
 		w = s.zw
 	}
 	s.bw = bufio.NewWriterSize(w, 64<<10)
+	// The revocation lines come last in the log but are known second by
+	// second: they wait in a file in the stage, not in memory, and go
+	// with the stage.
+	if s.spill, err = os.CreateTemp(stage, "."+spillName+"-*"); err != nil {
+		return nil, errors.Join(ioFailure(err), s.abandon())
+	}
+	s.spillTo = s.spill
+	if writeHook != nil {
+		s.spillTo = hookedFile{s.spill, writeHook(filepath.Join(dir, spillName), s.spill)}
+	}
 	return s, nil
 }
+
+// spillName names the temporary file of the log's revocation lines.
+const spillName = "revocation-lines.tmp"
+
+// hookedFile is a file whose writes go through a test's writeHook.
+type hookedFile struct {
+	*os.File
+	w io.Writer
+}
+
+func (h hookedFile) Write(p []byte) (int, error) { return h.w.Write(p) }
 
 // logTo is where the run streams its log; nil with --log none.
 func (s *runStage) logTo() io.Writer {
@@ -160,13 +183,33 @@ func (s *runStage) logTo() io.Writer {
 	return s.bw
 }
 
+// streamTo has the run stream its log into the stage (nothing with --log
+// none): the log and, for its revocation lines, the spill file.
+func (s *runStage) streamTo(so *sim.Options) {
+	so.LogTo, so.LogLevel = s.logTo(), s.level
+	if s.spillTo != nil {
+		so.LogSpill = s.spillTo
+	}
+}
+
 // abandon removes the staging directory: DIR stays as it was.
 func (s *runStage) abandon() error {
 	if s.f != nil {
 		s.f.Close()
 		s.f = nil
 	}
+	s.closeSpill()
 	return ioFailure(os.RemoveAll(s.stage))
+}
+
+// closeSpill closes and removes the spill file: its lines are in the log
+// now, or the set is abandoned.
+func (s *runStage) closeSpill() {
+	if s.spill != nil {
+		s.spill.Close()
+		os.Remove(s.spill.Name())
+		s.spill, s.spillTo = nil, nil
+	}
 }
 
 // finish closes the streamed log, writes report.json and the charts drawn
@@ -193,6 +236,7 @@ func (s *runStage) write(res *sim.Result, notes io.Writer) (*plots.Run, error) {
 		}
 		err = errors.Join(err, s.f.Chmod(0o644), s.f.Close())
 		s.f = nil
+		s.closeSpill()
 		if err != nil {
 			return nil, ioFailure(fmt.Errorf("writing %s: %w", filepath.Join(s.dir, filepath.Base(s.events)), err))
 		}

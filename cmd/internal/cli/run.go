@@ -197,7 +197,7 @@ func runRun(opts *RunOptions) error {
 		if stage, err = openRunStage(opts.OutDir, files); err != nil {
 			return err
 		}
-		so.LogTo = stage.logTo()
+		stage.streamTo(&so)
 	}
 	p := newProgress(opts.IO.Err, s.Horizon)
 	so.Progress = p.update
