@@ -16,6 +16,7 @@ import (
 type RevocationSecond struct {
 	T           int64
 	Mount       string
+	Ended       int // leases that ended for Vault in that second: they join the backlog at its start
 	Attempts    int // revoke calls the database received in that second
 	Failures    int
 	Revoked     int
@@ -26,6 +27,7 @@ type RevocationSecond struct {
 type revocationJSON struct {
 	T           *int64 `json:"t"`
 	Mount       string `json:"mount"`
+	Ended       *int   `json:"ended"`
 	Attempts    int    `json:"attempts"`
 	Failures    int    `json:"failures"`
 	Revoked     int    `json:"revoked"`
@@ -47,21 +49,28 @@ func (p *parser) parseRevocation(line []byte) error {
 		return lineErr(p.line, "t", "%d is outside the run (0 to %d)", *v.T, p.run.Horizon)
 	case v.Mount == "":
 		return lineErr(p.line, "mount", "missing")
+	case v.Ended == nil:
+		// Without it the chart cannot show the backlog at a second's
+		// start, the peak the run report prints.
+		return lineErr(p.line, "ended", "missing (a log written before leasesim recorded it: run the scenario again)")
 	}
 	if n := len(p.run.Revocation); n > 0 && *v.T < p.run.Revocation[n-1].T {
 		return lineErr(p.line, "t", "%d is before the previous revocation line's %d", *v.T, p.run.Revocation[n-1].T)
 	}
 	p.sawCliff = true // nothing but summaries may follow
-	p.run.Revocation = append(p.run.Revocation, RevocationSecond{T: *v.T, Mount: v.Mount, Attempts: v.Attempts,
+	p.run.Revocation = append(p.run.Revocation, RevocationSecond{T: *v.T, Mount: v.Mount, Ended: *v.Ended, Attempts: v.Attempts,
 		Failures: v.Failures, Revoked: v.Revoked, Irrevocable: v.Irrevocable, Backlog: v.Backlog})
 	return nil
 }
 
 // RevocationChart draws the expiration manager's work around the run's
-// busiest cliff: the leases still usable in the database (the backlog)
-// and the revoke calls the database receives per second, scaled so that
-// its peak meets the backlog's (the legend gives the peak in calls per
-// second). It reads only the log's "revocation" lines.
+// busiest cliff: the leases still usable in the database (the backlog:
+// up at a second's start by the leases that ended then, down by the
+// second's work) and the revoke calls the database receives per second,
+// scaled so that its peak meets the backlog's (the legend gives the peak
+// in calls per second). Its title's peak backlog is the run report's: the
+// most leases waiting at once, at a second's start. It reads only the
+// log's "revocation" lines.
 func RevocationChart(r *Run) (*plot.Plot, error) {
 	if len(r.Revocation) == 0 {
 		return nil, fmt.Errorf("plots: %s has no revocation lines: the run used the instant model (backend.revocation: instant; drop it for Vault's expiration manager, docs/revocation.md)", r.Scenario)
@@ -114,10 +123,16 @@ func RevocationChart(r *Run) (*plot.Plot, error) {
 		p.Add(l)
 	}
 	panel.items = append(panel.items,
-		legendItem{kind: itemLine, line: styles[0], text: "backlog: leases ended for Vault, still usable in the database"},
+		legendItem{kind: itemLine, line: styles[0], text: "backlog: leases ended for Vault, still usable in the database (up as they end, at a second's start; down as they are revoked)"},
 		legendItem{kind: itemLine, line: styles[1], text: fmt.Sprintf("database load: revoke calls per second, averaged over %s, scaled (top = %s/s)", hmsSpan(bucket), thousands(loadPeak))},
 		legendItem{kind: itemNote, text: "Vault refuses an expired credential at once; the database accepts it until its revocation job runs (docs/revocation.md)"})
-	title := fmt.Sprintf("Revocation: %s waited; the database took %s calls/s at peak (%s)", plural(waited, "lease"), thousands(float64(peak)), r.clock(peakAt))
+	// With one mount (the usual case) this is the run report's peak
+	// backlog of the cliff; the report gives each mount's, the chart sums.
+	across := ""
+	if n := mountsIn(r, w); n > 1 {
+		across = fmt.Sprintf(" across %d mounts", n)
+	}
+	title := fmt.Sprintf("Revocation: peak backlog %s%s; the database took %s calls/s at peak (%s)", plural(waited, "lease"), across, thousands(float64(peak)), r.clock(peakAt))
 	if drained >= 0 {
 		title += fmt.Sprintf("; drained %s after the cliff", hmsSpan(drained-cliff))
 	} else {
@@ -131,15 +146,26 @@ func RevocationChart(r *Run) (*plot.Plot, error) {
 	return p, nil
 }
 
-// revocationWindow spans the busiest second's cliff: from a little before
-// its first revocation line to a little after its backlog last changed.
+// revocationWindow spans the storm of the second with the highest
+// backlog (at its start; on a tie a cliff's second, then the one that
+// left more waiting at its end): from a little before its first
+// revocation line to a little after its backlog last changed.
 func revocationWindow(r *Run) (w Window, cliff int64) {
-	busiest := r.Revocation[0]
-	for _, s := range r.Revocation {
-		if s.Backlog > busiest.Backlog {
-			busiest = s
-		}
+	cliffs := map[int64]bool{}
+	for _, c := range r.Cliffs {
+		cliffs[c.T] = true
 	}
+	type rank struct{ start, cliff, end int }
+	busiest, most := r.Revocation[0], rank{-1, 0, 0}
+	walkBacklog(r.Revocation, func(s RevocationSecond, start int) {
+		k := rank{start, 0, s.Backlog}
+		if cliffs[s.T] {
+			k.cliff = 1
+		}
+		if k.start > most.start || k.start == most.start && (k.cliff > most.cliff || k.cliff == most.cliff && k.end > most.end) {
+			busiest, most = s, k
+		}
+	})
 	// The storm: the lines around the busiest, with no quiet hour inside.
 	from, to := busiest.T, busiest.T
 	for i := len(r.Revocation) - 1; i >= 0; i-- {
@@ -156,26 +182,57 @@ func revocationWindow(r *Run) (w Window, cliff int64) {
 	return Window{From: max(from-pad, 0), To: min(to+pad, r.Horizon)}, from
 }
 
-// revocationSeries sums every mount's lines within w: the backlog after
-// each second, and the calls in each second that had any.
+// walkBacklog calls fn with each line and its mount's backlog at the
+// line's start: the mount's backlog after its previous line plus the
+// leases that ended in the second. That is the run report's peak backlog
+// (sim/revocation_seconds.go, foldRow): leases arrive only at whole
+// seconds, so a second's highest backlog is at its start.
+func walkBacklog(lines []RevocationSecond, fn func(s RevocationSecond, start int)) {
+	after := map[string]int{}
+	for _, s := range lines {
+		fn(s, after[s.Mount]+s.Ended)
+		after[s.Mount] = s.Backlog
+	}
+}
+
+// mountsIn counts the mounts with revocation lines within w.
+func mountsIn(r *Run, w Window) int {
+	seen := map[string]bool{}
+	for _, s := range r.Revocation {
+		if w.contains(s.T) {
+			seen[s.Mount] = true
+		}
+	}
+	return len(seen)
+}
+
+// revocationSeries sums every mount's lines within w: the backlog at the
+// start of each second that had any (every mount's leases waiting then,
+// those that ended in it included) and after it, and the calls in each
+// second that had any.
 func revocationSeries(r *Run, w Window) (backlog, load plotter.XYs, peak int, peakAt, drained int64) {
-	perMount := map[string]int{}
+	start, after := map[string]int{}, map[string]int{}
 	drained = -1
 	var t int64 = -1
 	flush := func() {
-		total := 0
-		for _, b := range perMount {
-			total += b
+		atStart, atEnd := 0, 0
+		for m, b := range after {
+			atEnd += b
+			if s, ok := start[m]; ok {
+				atStart += s
+			} else {
+				atStart += b
+			}
 		}
-		backlog = append(backlog, plotter.XY{X: float64(t), Y: float64(total)})
-		if total == 0 && drained < 0 && t >= w.From {
+		backlog = append(backlog, plotter.XY{X: float64(t), Y: float64(atStart)}, plotter.XY{X: float64(t + 1), Y: float64(atEnd)})
+		if atEnd == 0 && drained < 0 && t >= w.From {
 			drained = t
 		}
 	}
 	calls := 0
-	for _, s := range r.Revocation {
+	walkBacklog(r.Revocation, func(s RevocationSecond, b int) {
 		if s.T > w.To {
-			break
+			return
 		}
 		if s.T != t && t >= 0 {
 			if t >= w.From {
@@ -183,14 +240,16 @@ func revocationSeries(r *Run, w Window) (backlog, load plotter.XYs, peak int, pe
 				load = append(load, plotter.XY{X: float64(t), Y: float64(calls)})
 			}
 			calls = 0
+			clear(start)
 		}
 		t = s.T
-		perMount[s.Mount] = s.Backlog
+		start[s.Mount] = b
+		after[s.Mount] = s.Backlog
 		calls += s.Attempts
 		if s.T >= w.From && s.Attempts > peak {
 			peak, peakAt = s.Attempts, s.T
 		}
-	}
+	})
 	if t >= w.From {
 		flush()
 		load = append(load, plotter.XY{X: float64(t), Y: float64(calls)})

@@ -12,10 +12,10 @@ import (
 // A log's revocation lines: 20 leases, 9 revoked every 2 s from the cliff.
 const revocationLog = `{"version":1,"scenario":"rev","description":"d","seed":1,"start":"2024-01-01T00:00:00Z","horizon_seconds":7200,"services":[],"annotations":[]}
 {"kind":"cliff","at":"2024-01-01T01:00:00Z","offset_seconds":3600,"root":"broker#1","roots":["broker#1"],"cause":"max-ttl","bound_by":"request explicit_max_ttl","lifetime_seconds":3600,"tokens_revoked":1,"leases_revoked":20,"replaced_revoked":0,"services":[]}
-{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":9,"failures":0,"revoked":0,"irrevocable":0,"backlog":20}
-{"kind":"revocation","t":3602,"time":"2024-01-01T01:00:02Z","mount":"database","attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":11}
-{"kind":"revocation","t":3604,"time":"2024-01-01T01:00:04Z","mount":"database","attempts":2,"failures":0,"revoked":9,"irrevocable":0,"backlog":2}
-{"kind":"revocation","t":3606,"time":"2024-01-01T01:00:06Z","mount":"database","attempts":0,"failures":0,"revoked":2,"irrevocable":0,"backlog":0}
+{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","ended":20,"attempts":9,"failures":0,"revoked":0,"irrevocable":0,"backlog":20}
+{"kind":"revocation","t":3602,"time":"2024-01-01T01:00:02Z","mount":"database","ended":0,"attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":11}
+{"kind":"revocation","t":3604,"time":"2024-01-01T01:00:04Z","mount":"database","ended":0,"attempts":2,"failures":0,"revoked":9,"irrevocable":0,"backlog":2}
+{"kind":"revocation","t":3606,"time":"2024-01-01T01:00:06Z","mount":"database","ended":0,"attempts":0,"failures":0,"revoked":2,"irrevocable":0,"backlog":0}
 `
 
 func TestRevocationChart(t *testing.T) {
@@ -27,7 +27,7 @@ func TestRevocationChart(t *testing.T) {
 	require.NoError(t, err)
 	var b bytes.Buffer
 	require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
-	assert.Contains(t, b.String(), "Revocation: 20 leases waited; the database took 9 calls/s at peak (Jan 1 01:00); drained 6s after the cliff")
+	assert.Contains(t, b.String(), "Revocation: peak backlog 20 leases; the database took 9 calls/s at peak (Jan 1 01:00); drained 6s after the cliff")
 	assert.Contains(t, b.String(), "backlog")
 }
 
@@ -49,7 +49,7 @@ func TestRevocationLineAfterEventRejected(t *testing.T) {
 // second: a run's files leave the chart out (plot --plot still draws it).
 func TestRevocationChartOnlyWhenLeasesWaited(t *testing.T) {
 	head := strings.SplitN(revocationLog, "\n", 3)[0] + "\n"
-	quick := head + `{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":0}` + "\n"
+	quick := head + `{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","ended":9,"attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":0}` + "\n"
 	r, err := ReadEvents(strings.NewReader(quick))
 	require.NoError(t, err)
 	require.Len(t, r.Revocation, 1)
@@ -58,14 +58,24 @@ func TestRevocationChartOnlyWhenLeasesWaited(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-// A tiny run's title counts in the singular, and a backlog that never
-// outlasted a second is counted as none (the axis floor is not a lease).
-func TestRevocationTitleCountsLeases(t *testing.T) {
+// The title's peak backlog is the run report's: the most leases waiting
+// at once, at a second's start, the leases that ended in it included —
+// not the most left at a second's end. It counts in the singular, and
+// work done within the second still had its leases waiting at its start.
+func TestRevocationTitleIsTheReportsPeak(t *testing.T) {
 	head := strings.SplitN(revocationLog, "\n", 3)[0] + "\n"
 	for _, c := range []struct{ lines, want string }{
-		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":1,"failures":0,"revoked":0,"irrevocable":0,"backlog":1}
-{"kind":"revocation","t":3601,"time":"2024-01-01T01:00:01Z","mount":"database","attempts":0,"failures":0,"revoked":1,"irrevocable":0,"backlog":0}`, "Revocation: 1 lease waited;"},
-		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":0}`, "Revocation: 0 leases waited;"},
+		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","ended":1,"attempts":1,"failures":0,"revoked":0,"irrevocable":0,"backlog":1}
+{"kind":"revocation","t":3601,"time":"2024-01-01T01:00:01Z","mount":"database","ended":0,"attempts":0,"failures":0,"revoked":1,"irrevocable":0,"backlog":0}`, "Revocation: peak backlog 1 lease;"},
+		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","ended":9,"attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":0}`, "Revocation: peak backlog 9 leases;"},
+		// 20 end, 9 revoked in the same second: 11 left at its end.
+		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","ended":20,"attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":11}
+{"kind":"revocation","t":3601,"time":"2024-01-01T01:00:01Z","mount":"database","ended":0,"attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":2}
+{"kind":"revocation","t":3602,"time":"2024-01-01T01:00:02Z","mount":"database","ended":0,"attempts":2,"failures":0,"revoked":2,"irrevocable":0,"backlog":0}`, "Revocation: peak backlog 20 leases;"},
+		// Two mounts: each one's backlog carries over the seconds it has no line.
+		{`{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"a","ended":5,"attempts":5,"failures":0,"revoked":2,"irrevocable":0,"backlog":3}
+{"kind":"revocation","t":3601,"time":"2024-01-01T01:00:01Z","mount":"b","ended":4,"attempts":4,"failures":0,"revoked":4,"irrevocable":0,"backlog":0}
+{"kind":"revocation","t":3602,"time":"2024-01-01T01:00:02Z","mount":"a","ended":0,"attempts":3,"failures":0,"revoked":3,"irrevocable":0,"backlog":0}`, "Revocation: peak backlog 7 leases across 2 mounts;"},
 	} {
 		r, err := ReadEvents(strings.NewReader(head + c.lines + "\n"))
 		require.NoError(t, err)
@@ -75,4 +85,14 @@ func TestRevocationTitleCountsLeases(t *testing.T) {
 		require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
 		assert.Contains(t, b.String(), c.want)
 	}
+}
+
+// A revocation line without "ended" (a log from before it was written)
+// is refused by name: its chart could not show the report's peak.
+func TestRevocationLineNeedsEnded(t *testing.T) {
+	old := strings.Replace(revocationLog, `"ended":20,`, "", 1)
+	_, err := ReadEvents(strings.NewReader(old))
+	assert.ErrorContains(t, err, "line 3")
+	assert.ErrorContains(t, err, "ended")
+	assert.ErrorContains(t, err, "run the scenario again")
 }

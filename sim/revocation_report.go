@@ -146,6 +146,7 @@ type revocationLine struct {
 	Offset      int64  `json:"t"`
 	Time        string `json:"time"`
 	Mount       string `json:"mount"`
+	Ended       int    `json:"ended"`
 	Attempts    int    `json:"attempts"`
 	Failures    int    `json:"failures"`
 	Revoked     int    `json:"revoked"`
@@ -167,6 +168,6 @@ func writeRevocationEvents(enc *json.Encoder, r *Result) error {
 }
 
 func revocationLineOf(c Clock, s RevocationSecond) revocationLine {
-	return revocationLine{Kind: "revocation", Offset: int64(s.At), Time: c.RFC3339(s.At), Mount: s.Mount, Attempts: int(s.Attempts),
+	return revocationLine{Kind: "revocation", Offset: int64(s.At), Time: c.RFC3339(s.At), Mount: s.Mount, Ended: int(s.Ended), Attempts: int(s.Attempts),
 		Failures: int(s.Failures), Revoked: int(s.Revoked), Irrevocable: int(s.Irrevocable), Backlog: int(s.Backlog)}
 }

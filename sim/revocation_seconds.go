@@ -182,7 +182,7 @@ func (r *revoker) foldRow(sec int64, m int, s *revSecond) {
 		c.backlog = addStep(c.backlog, sec, start)
 	}
 	if f.keep {
-		row := RevocationSecond{At: model.Instant(sec), Mount: r.mounts[m].path,
+		row := RevocationSecond{At: model.Instant(sec), Mount: r.mounts[m].path, Ended: s.arrivals,
 			Attempts: s.Attempts, Failures: s.Failures, Revoked: s.Revoked, RevokedIrrevocable: s.RevokedIrrevocable,
 			Irrevocable: s.Irrevocable, Backlog: int32(l.backlog)}
 		if f.spill != nil {

@@ -53,10 +53,10 @@ func TestRevokerFoldsRows(t *testing.T) {
 	require.Equal(t, []int64{9, 7}, append(r.secs[0].secs, r.secs[1].secs...), "the rest wait")
 	r.foldRows(8 + 1)
 	require.Equal(t, []RevocationSecond{
-		{At: 2, Mount: "a", Revoked: 1, Backlog: 0},
-		{At: 2, Mount: "b", Backlog: 1},
+		{At: 2, Mount: "a", Ended: 1, Revoked: 1, Backlog: 0},
+		{At: 2, Mount: "b", Ended: 1, Backlog: 1},
 		{At: 5, Mount: "a", Attempts: 1},
-		{At: 5, Mount: "b", Attempts: 3, Backlog: 3},
+		{At: 5, Mount: "b", Ended: 2, Attempts: 3, Backlog: 3},
 		{At: 7, Mount: "b", Revoked: 2, Backlog: 1},
 	}, r.rowFold.seconds)
 	require.Equal(t, []mountRows{{peakPerSec: 1, peakAt: 5, peakBacklog: 1}, {backlog: 1, peakPerSec: 3, peakAt: 5, peakBacklog: 3}}, r.rowFold.mounts)
@@ -120,7 +120,12 @@ func TestRevokerRowPeaksAsAWalk(t *testing.T) {
 		}
 		attempts, failures := 0, 0
 		mounts := map[string]*MountLoad{}
+		after := map[string]int32{}
 		for _, sec := range logged.Seconds {
+			// What the chart reads from events.jsonl: the backlog after
+			// the mount's previous line plus the leases ended in this one.
+			require.Equal(t, start(sec), int(after[sec.Mount]+sec.Ended), "%s: %s at %d", s.Name, sec.Mount, sec.At)
+			after[sec.Mount] = sec.Backlog
 			attempts += int(sec.Attempts)
 			failures += int(sec.Failures)
 			m := mounts[sec.Mount]

@@ -76,10 +76,15 @@ type RevocationCliff struct {
 }
 
 // RevocationSecond is one second of one mount's revocation work.
-// 48 bytes: a fleet re-read at its caps has a row a lease.
+// 56 bytes: a fleet re-read at its caps has a row a lease (kept only for
+// a log kept in memory: a streamed log spills them, revocation_spill.go).
 type RevocationSecond struct {
-	At       model.Instant
-	Mount    string
+	At    model.Instant
+	Mount string
+	// Ended is the leases that ended for Vault in that second: they join
+	// the backlog at its start, so the second's peak backlog is the
+	// previous Backlog plus Ended (the report's "peak backlog").
+	Ended    int32
 	Attempts int32
 	Failures int32
 	Revoked  int32
