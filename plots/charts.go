@@ -194,16 +194,22 @@ func LargestCliff(r *Run) Cliff {
 // mostEndedInUse is the most tokens and credentials in use that ended at
 // one instant of w.
 func mostEndedInUse(r *Run, w Window) int {
-	ends := map[int64]int{}
-	most := 0
-	all := liveDeltas(r)
-	for _, ds := range all[:LiveReplaced] {
-		for _, d := range ds {
-			if d.end && w.contains(d.t) {
-				ends[d.t]++
-				most = max(most, ends[d.t])
+	var ends []int64
+	for _, which := range []int{LiveTokens, LiveCreds} {
+		liveDeltas(r, which, func(t int64, _ int, end bool) {
+			if end && w.contains(t) {
+				ends = append(ends, t)
 			}
+		})
+	}
+	slices.Sort(ends)
+	most := 0
+	for i := 0; i < len(ends); {
+		j := i
+		for j < len(ends) && ends[j] == ends[i] {
+			j++
 		}
+		most, i = max(most, j-i), j
 	}
 	return most
 }

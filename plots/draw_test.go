@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -143,4 +144,44 @@ func TestHatchLinesStayInside(t *testing.T) {
 		}
 	}
 	assert.Greater(t, n, 20)
+}
+
+// The summariser, fed point by point, gives the ranges of the whole
+// series: each bucket spans the step in force at its start (the last point
+// at or before it) and every point inside it. Random series, with several
+// points at one instant and windows shorter than the bucket count.
+func TestSummariserMatchesWhole(t *testing.T) {
+	whole := func(pts []Point, w Window) []Range { // the definition, on the whole series
+		var out []Range
+		span := w.To - w.From
+		i := 0
+		for b := int64(0); b < rangeBuckets; b++ {
+			from, to := w.From+span*b/rangeBuckets, w.From+span*(b+1)/rangeBuckets
+			if to <= from {
+				continue
+			}
+			for i+1 < len(pts) && pts[i+1].T <= from {
+				i++
+			}
+			r := Range{From: from, To: to, Min: pts[i].V, Max: pts[i].V}
+			for j := i + 1; j < len(pts) && pts[j].T < to; j++ {
+				r.Min, r.Max = min(r.Min, pts[j].V), max(r.Max, pts[j].V)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for k := range 200 {
+		w := Window{From: rng.Int64N(1000), To: 0}
+		w.To = w.From + []int64{0, 7, 499, 500, 1234, 100000}[k%6]
+		pts := []Point{{w.From, float64(rng.IntN(9))}}
+		for len(pts) <= maxSeriesPoints+rng.IntN(3000) {
+			step := rng.Int64N(3) * rng.Int64N(max(2*(w.To-w.From)/maxSeriesPoints, 1)+1)
+			pts = append(pts, Point{min(pts[len(pts)-1].T+step, w.To), float64(rng.IntN(50))})
+		}
+		s := summarise("x", pts, w)
+		require.Nil(t, s.Points)
+		require.Equal(t, whole(pts, w), s.Ranges, "window %v, %d points", w, len(pts))
+	}
 }

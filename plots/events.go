@@ -25,14 +25,12 @@ type Run struct {
 
 	Services    []Service    // in the header's order
 	Annotations []Annotation // in the header's order
-	Entities    []Entity     // in issue order
 	Scripts     []Script     // operators' scripted events, in order
 	Cliffs      []Cliff      // in the log's order (by time)
-	// Revocation is the expiration manager's work per second and mount,
+	ents        store        // the tokens and credentials, in issue order (store.go)
+	// revocation is the expiration manager's work per second and mount,
 	// when the run modelled it (the trailing "revocation" lines).
-	Revocation []RevocationSecond
-
-	index map[string]int // entity ID -> position in Entities; lookups only
+	revocation blockList[revocationSecond]
 }
 
 // Service is a service with demand and its failing replicas over time.
@@ -79,7 +77,8 @@ type Cliff struct {
 	Services        []string
 }
 
-// Entity is a token, child token or lease from issue to end.
+// Entity is a token, child token or lease from issue to end: a view the
+// run builds on demand (Run.Entity, Run.EntityAt), not what it keeps.
 type Entity struct {
 	ID         string
 	Kind       string // token, child-token, lease
@@ -89,7 +88,7 @@ type Entity struct {
 	Generation int    // from the ID: ...#G
 
 	// Grants are the issue (Grants[0]) and every successful renewal;
-	// only the issue when the reader was told not to keep its renewals
+	// none when the reader was told not to keep them
 	// (ReadOptions.KeepGrants). Renewals counts them either way.
 	Grants   []Grant
 	Renewals int
@@ -97,6 +96,7 @@ type Entity struct {
 	// (kept with the grants).
 	FailedRenewals []int64
 	kept           bool // Grants holds every renewal
+	issued         int64
 
 	Done     int64  // when the renewing watcher gave up, or None
 	Replaced int64  // when its holder moved on, or None
@@ -124,19 +124,28 @@ type Grant struct {
 func (e *Entity) KeptGrants() bool { return e.kept }
 
 // Issued is when the entity was issued.
-func (e *Entity) Issued() int64 { return e.Grants[0].T }
+func (e *Entity) Issued() int64 { return e.issued }
 
 // IsToken says whether the entity is a token or a child token.
 func (e *Entity) IsToken() bool { return e.Kind == "token" || e.Kind == "child-token" }
 
 // Entity returns the entity with the given ID.
 func (r *Run) Entity(id string) (*Entity, bool) {
-	i, ok := r.index[id]
+	i, ok := r.ents.lookup([]byte(id))
 	if !ok {
 		return nil, false
 	}
-	return &r.Entities[i], true
+	return r.ents.view(i), true
 }
+
+// NumEntities is how many tokens and credentials the log issued.
+func (r *Run) NumEntities() int { return r.ents.n }
+
+// EntityAt returns the i-th entity issued, from 0.
+func (r *Run) EntityAt(i int) *Entity { return r.ents.view(int32(i)) }
+
+// EntityID is the ID of the i-th entity issued, from 0.
+func (r *Run) EntityID(i int) string { return r.ents.id(int32(i)) }
 
 // Time converts an offset into a date in the scenario's zone.
 func (r *Run) Time(t int64) time.Time { return r.Start.Add(time.Duration(t) * time.Second) }
@@ -182,7 +191,7 @@ type ReadOptions struct {
 // through a 1 MiB buffer and never holds the whole log.
 func ReadEventsWith(r io.Reader, opts ReadOptions) (*Run, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
-	p := &parser{run: &Run{index: map[string]int{}}, services: map[string]int{}, interned: map[string]string{}, keep: opts.KeepGrants}
+	p := &parser{run: &Run{ents: newStore()}, services: map[string]int{}, interned: map[string]string{}, keep: opts.KeepGrants}
 	for {
 		line, err := readLine(br)
 		if len(line) > 0 || err == nil {
@@ -318,6 +327,8 @@ func (p *parser) parseHeader(line []byte) error {
 		return lineErr(p.line, "horizon_seconds", "missing")
 	case *h.Horizon < 0:
 		return lineErr(p.line, "horizon_seconds", "negative")
+	case *h.Horizon > maxHorizon:
+		return lineErr(p.line, "horizon_seconds", "%d is more than %d (136 years; leasesim runs at most 100)", *h.Horizon, int64(maxHorizon))
 	}
 	start, err := time.Parse(time.RFC3339, h.Start)
 	if err != nil {
@@ -392,19 +403,17 @@ func jsonField(err error) string {
 	return ""
 }
 
-var endCauses = map[string]bool{"expired": true, "max-ttl": true, "cascade": true, "revoked": true, "parent-revoked": true}
-
 // apply records one event (not the header, not a cliff).
 func (p *parser) apply(ev *event) error {
 	switch ev.kind {
 	case "issue":
 		return p.issue(ev)
 	case "renew", "renew-failed", "renewal-done", "replace", "end":
-		e, err := p.entityOf(ev)
+		i, err := p.entityOf(ev)
 		if err != nil {
 			return err
 		}
-		return p.update(ev, e)
+		return p.update(ev, i)
 	case "service":
 		return p.service(ev)
 	case "script":
@@ -416,7 +425,7 @@ func (p *parser) apply(ev *event) error {
 			p.run.Scripts[n-1].Failed = true
 			break
 		}
-		p.run.Scripts = append(p.run.Scripts, Script{T: ev.t, Note: cmp.Or(ev.note, "script on "+ev.entity), Failed: true})
+		p.run.Scripts = append(p.run.Scripts, Script{T: ev.t, Note: cmp.Or(ev.note, "script on "+string(ev.entity)), Failed: true})
 	case "issue-failed", "reauth", "backend-up":
 		// Nothing a chart draws: failures show as failing replicas,
 		// re-authentication as the new token's issue.
@@ -428,16 +437,19 @@ func (p *parser) apply(ev *event) error {
 	return nil
 }
 
+// maxEntities bounds the entities of one log: positions are int32.
+const maxEntities = 1<<31 - 1
+
 func (p *parser) issue(ev *event) error {
-	if ev.entity == "" {
+	s := &p.run.ents
+	if len(ev.entity) == 0 {
 		return lineErr(p.line, "entity", "missing")
 	}
-	if _, dup := p.run.index[ev.entity]; dup {
+	if _, dup := s.lookup(ev.entity); dup {
 		return lineErr(p.line, "entity", "%q is issued twice", ev.entity)
 	}
-	switch ev.entityKind {
-	case "token", "child-token", "lease":
-	default:
+	kind, ok := nameIndex(kindNames, ev.entityKind)
+	if !ok {
 		return lineErr(p.line, "entity_kind", "%q is not token, child-token or lease", ev.entityKind)
 	}
 	if ev.actor == "" {
@@ -447,18 +459,44 @@ func (p *parser) issue(ev *event) error {
 	if err != nil {
 		return err
 	}
-	id, err := parseEntityID(ev.entity)
+	idText := string(ev.entity)
+	id, err := parseEntityID(idText)
 	if err != nil {
 		return lineErr(p.line, "entity", "%v", err)
 	}
-	p.run.index[ev.entity] = len(p.run.Entities)
-	p.run.Entities = append(p.run.Entities, Entity{
-		ID: ev.entity, Kind: ev.entityKind, Actor: ev.actor, Parent: ev.parent,
-		Replica: id.replica, Generation: id.generation,
-		Grants: []Grant{g}, Done: None, Replaced: None, Ended: None, Cause: "alive", HardEnd: g.HardEnd,
-		kept: p.keep == nil || p.keep(ev.entity, ev.entityKind),
-	})
+	if s.n >= maxEntities {
+		return lineErr(p.line, "entity", "more than %d tokens and credentials in one log", maxEntities)
+	}
+	e := entity{
+		issued: toInstant(g.T), hardEnd: g.HardEnd, parent: noEntity, root: noEntity,
+		actor: s.str(ev.actor), kind: kind, cause: causeAlive,
+		kept: p.keep == nil || p.keep(idText, ev.entityKind),
+	}
+	i := int32(s.n)
+	s.index(idText, id, &e, i)
+	p.ref(&e.parent, &s.parentName, i, ev.parent)
+	if e.kept {
+		s.grants[i] = &keptGrants{grants: []Grant{g}}
+	}
+	s.add(e)
 	return nil
+}
+
+// ref sets *pos, the parent or root of the entity at i, to the entity id
+// names; when none has that ID yet (an edited log) it keeps the text in
+// names instead.
+func (p *parser) ref(pos *int32, names *map[int32]string, i int32, id []byte) {
+	if len(id) == 0 {
+		return
+	}
+	if j, ok := p.run.ents.lookup(id); ok {
+		*pos = j
+		return
+	}
+	if *names == nil {
+		*names = map[int32]string{}
+	}
+	(*names)[i] = string(id)
 }
 
 func (p *parser) grant(ev *event) (Grant, error) {
@@ -480,22 +518,23 @@ func (p *parser) grant(ev *event) (Grant, error) {
 	return g, nil
 }
 
-func (p *parser) entityOf(ev *event) (*Entity, error) {
-	if ev.entity == "" {
-		return nil, lineErr(p.line, "entity", "missing for %s", ev.kind)
+func (p *parser) entityOf(ev *event) (int32, error) {
+	if len(ev.entity) == 0 {
+		return noEntity, lineErr(p.line, "entity", "missing for %s", ev.kind)
 	}
-	i, ok := p.run.index[ev.entity]
+	i, ok := p.run.ents.lookup(ev.entity)
 	if !ok {
-		return nil, lineErr(p.line, "entity", "%s of %q, which was never issued", ev.kind, ev.entity)
+		return noEntity, lineErr(p.line, "entity", "%s of %q, which was never issued", ev.kind, ev.entity)
 	}
-	e := &p.run.Entities[i]
-	if e.Ended != None {
-		return nil, lineErr(p.line, "entity", "%s of %q, which ended at t=%d", ev.kind, ev.entity, e.Ended)
+	if e := p.run.ents.ent(i); e.ended != 0 {
+		return noEntity, lineErr(p.line, "entity", "%s of %q, which ended at t=%d", ev.kind, ev.entity, e.ended.t())
 	}
-	return e, nil
+	return i, nil
 }
 
-func (p *parser) update(ev *event, e *Entity) error {
+func (p *parser) update(ev *event, i int32) error {
+	s := &p.run.ents
+	e := s.ent(i)
 	switch ev.kind {
 	case "renew":
 		g, err := p.grant(ev)
@@ -503,29 +542,33 @@ func (p *parser) update(ev *event, e *Entity) error {
 			return err
 		}
 		if e.kept {
-			e.Grants = append(e.Grants, g)
+			k := s.grants[i]
+			k.grants = append(k.grants, g)
 		}
-		e.Renewals++
-		e.HardEnd = g.HardEnd
+		e.renewals++
+		e.hardEnd = g.HardEnd
 	case "renew-failed":
 		if e.kept {
-			e.FailedRenewals = append(e.FailedRenewals, ev.t)
+			k := s.grants[i]
+			k.failed = append(k.failed, ev.t)
 		}
 	case "renewal-done":
-		if e.Done == None {
-			e.Done = ev.t
+		if e.done == 0 {
+			e.done = toInstant(ev.t)
 		}
 	case "replace":
-		if e.Replaced == None {
-			e.Replaced = ev.t
+		if e.replaced == 0 {
+			e.replaced = toInstant(ev.t)
 		}
 	case "end":
-		if !endCauses[ev.cause] {
+		cause, ok := nameIndex(causeNames, ev.cause)
+		if !ok || cause == causeAlive {
 			return lineErr(p.line, "cause", "%q is not expired, max-ttl, cascade, revoked or parent-revoked", ev.cause)
 		}
-		e.Ended, e.Cause, e.BoundBy, e.Root = ev.t, ev.cause, ev.boundBy, ev.root
+		e.ended, e.cause, e.boundBy = toInstant(ev.t), cause, s.str(ev.boundBy)
+		p.ref(&e.root, &s.rootName, i, ev.root)
 		if ev.hasHardEnd {
-			e.HardEnd = ev.hardEnd
+			e.hardEnd = ev.hardEnd
 		}
 	}
 	return nil
@@ -552,8 +595,17 @@ func (p *parser) service(ev *event) error {
 	return nil
 }
 
-// finish drops steps that repeat the previous value.
+// finish resolves the parents named before they were issued (an edited
+// log; a cascade root is only ever shown as text) and
+// drops steps that repeat the previous value.
 func (p *parser) finish() {
+	s := &p.run.ents
+	for i, id := range s.parentName {
+		if j, ok := s.lookup([]byte(id)); ok {
+			s.ent(i).parent = j
+			delete(s.parentName, i)
+		}
+	}
 	for i := range p.run.Services {
 		s := &p.run.Services[i]
 		out := s.Steps[:0]
@@ -613,8 +665,8 @@ func parseEntityID(id string) (entityID, error) {
 	return out, nil
 }
 
-func atoiPositive(s string) (int, bool) {
-	if s == "" || len(s) > 9 {
+func atoiPositive[T string | []byte](s T) (int, bool) {
+	if len(s) == 0 || len(s) > 9 {
 		return 0, false
 	}
 	n := 0

@@ -36,7 +36,7 @@ func TestReadEvents(t *testing.T) {
 	assert.Equal(t, uint64(7), r.Seed)
 	assert.Equal(t, int64(7200), r.Horizon)
 	assert.Equal(t, "2024-01-01 01:00 -07:00", r.stamp(3600), "dates in the scenario's zone")
-	require.Len(t, r.Entities, 3)
+	require.Equal(t, 3, r.NumEntities())
 	b, _ := r.Entity("broker#1")
 	assert.Equal(t, "max-ttl", b.Cause)
 	assert.Equal(t, int64(3600), b.HardEnd)

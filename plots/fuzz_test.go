@@ -44,8 +44,8 @@ func FuzzReadEvents(f *testing.F) {
 		if r.Horizon < 0 {
 			t.Fatalf("negative horizon %d", r.Horizon)
 		}
-		for _, e := range r.Entities {
-			if e.ID == "" {
+		for i := range r.NumEntities() {
+			if r.EntityID(i) == "" {
 				t.Fatal("an entity without an id")
 			}
 		}

@@ -17,10 +17,11 @@ import (
 // event is one event line, as far as the charts need it.
 type event struct {
 	t                             int64
-	kind                          string
-	entity, entityKind, parent    string
-	actor, boundBy, cause, root   string
-	note                          string
+	kind, entityKind              string
+	actor, boundBy                string
+	cause, note                   string
+	entity, parent                []byte // IDs: looked up, not kept (valid until the next line)
+	root                          []byte
 	ttl, expire, hardEnd, failing int64
 	hasT, hasTTL, hasExpire       bool
 	hasHardEnd, hasFailing        bool
@@ -125,11 +126,11 @@ func (s *scanner) field(key string, ev *event) error {
 	case "kind":
 		return s.str(key, &ev.kind)
 	case "entity":
-		return s.str(key, &ev.entity)
+		return s.strBytes(key, &ev.entity)
 	case "entity_kind":
 		return s.str(key, &ev.entityKind)
 	case "parent":
-		return s.str(key, &ev.parent)
+		return s.strBytes(key, &ev.parent)
 	case "actor":
 		return s.str(key, &ev.actor)
 	case "bound_by":
@@ -137,7 +138,7 @@ func (s *scanner) field(key string, ev *event) error {
 	case "cause":
 		return s.str(key, &ev.cause)
 	case "root":
-		return s.str(key, &ev.root)
+		return s.strBytes(key, &ev.root)
 	case "note":
 		return s.str(key, &ev.note)
 	case "warnings":
@@ -240,8 +241,20 @@ func (s *scanner) rawString() ([]byte, error) {
 }
 
 func (s *scanner) str(key string, dst *string) error {
+	var b []byte
+	if err := s.strBytes(key, &b); err != nil {
+		return err
+	}
+	*dst = s.intern(b)
+	return nil
+}
+
+// strBytes reads a string (null: empty) as bytes of the line. Entity IDs
+// stay bytes: a log names hundreds of thousands, and the reader only looks
+// them up.
+func (s *scanner) strBytes(key string, dst *[]byte) error {
 	if s.literal("null") {
-		*dst = ""
+		*dst = nil
 		return nil
 	}
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
@@ -251,7 +264,7 @@ func (s *scanner) str(key string, dst *string) error {
 	if err != nil {
 		return err
 	}
-	*dst = s.intern(b)
+	*dst = b
 	return nil
 }
 

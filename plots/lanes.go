@@ -42,15 +42,15 @@ func (s BarStyle) Describe() string {
 }
 
 // endStyle maps an end cause of the log to a bar style.
-func endStyle(cause string) BarStyle {
+func endStyle(cause uint8) BarStyle {
 	switch cause {
-	case "expired":
+	case causeExpired:
 		return Expired
-	case "max-ttl":
+	case causeMaxTTL:
 		return HardEnd
-	case "revoked":
+	case causeRevoked:
 		return Operator
-	case "cascade", "parent-revoked":
+	case causeCascade, causeParentRevoked:
 		return Cascade
 	}
 	return Alive
@@ -77,6 +77,10 @@ type Lane struct {
 	HardEnds []int64
 	parent   int // index of the parent lane, -1 for none
 	first    int // position of the first entity in issue order
+	added    int // bars added, before any were joined
+	// joinAt, hardAt: when to join bars, or drop repeated hard ends, as
+	// they come (a lane of a fleet's year gets a million).
+	joinAt, hardAt int
 }
 
 // TimelineOptions choose what the timeline shows.
@@ -120,40 +124,42 @@ func TimelineLanes(r *Run, opts TimelineOptions) ([]Lane, Window, error) {
 	aggregated := func(actor string) bool { return threshold > 0 && replicas[actor] > threshold }
 
 	var lanes []Lane
-	byKey := map[laneKey]int{}                 // lookups only; lanes keep first-issue order
-	laneOf := make([]int, len(r.Entities))     // the lane of each entity (its orphan lane, if it moved)
-	before := make([]int, len(r.Entities))     // its lane before a revoke-orphan freed it; -1 if issued after
-	orphaned := make([]int64, len(r.Entities)) // when a revoke-orphan freed its subtree, or None
-	lane := func(k laneKey, e *Entity, i, parent int) int {
+	byKey := map[laneKey]int{} // lookups only; lanes keep first-issue order
+	n := r.ents.n
+	// Per entity, in 12 bytes: a year of a fleet has close to a million.
+	laneOf := make([]int32, n)     // the lane of each entity (its orphan lane, if it moved)
+	before := make([]int32, n)     // its lane before a revoke-orphan freed it; -1 if issued after
+	orphaned := make([]instant, n) // when a revoke-orphan freed its subtree, or 0
+	lane := func(k laneKey, e *entity, i int32, parent int32) int32 {
 		li, ok := byKey[k]
 		if !ok {
 			li = len(lanes)
 			byKey[k] = li
-			lanes = append(lanes, Lane{Label: laneLabel(k, replicas[k.actor], aggregated(k.actor)), Kind: e.Kind, Orphan: k.orphan, parent: parent, first: i})
+			lanes = append(lanes, Lane{Label: laneLabel(k, replicas[k.actor], aggregated(k.actor)), Kind: kindNames[e.kind], Orphan: k.orphan, parent: int(parent), first: int(i)})
 			lanes[li].Replicas = 1
 			if aggregated(k.actor) {
 				lanes[li].Replicas = replicas[k.actor]
 			}
 		}
-		return li
+		return int32(li)
 	}
-	for i := range r.Entities {
-		e := &r.Entities[i]
-		id, _ := parseEntityID(e.ID) // validated by ReadEvents
+	for j, e := range r.ents.all() {
+		i := int32(j)
+		id := &r.ents.lanes[e.lane].id // validated by ReadEvents
 		k := laneKey{actor: id.actor, sub: id.sub, replica: id.replica}
 		if aggregated(id.actor) {
 			k.replica = 0
 		}
-		parent, parentBefore := -1, -1
-		orphaned[i], before[i] = None, -1
-		if p, ok := r.Entity(e.Parent); ok {
-			pi := r.index[p.ID]
+		parent, parentBefore := int32(-1), int32(-1)
+		orphaned[i], before[i] = 0, -1
+		if pi := e.parent; pi != noEntity {
+			p := r.ents.ent(pi)
 			parent, parentBefore, orphaned[i] = laneOf[pi], before[pi], orphaned[pi]
 			if freedBy(p, e) {
-				orphaned[i], parent, parentBefore = p.Ended, -1, laneOf[pi]
+				orphaned[i], parent, parentBefore = p.ended, -1, laneOf[pi]
 			}
 		}
-		if orphaned[i] == None {
+		if orphaned[i] == 0 {
 			laneOf[i] = lane(k, e, i, parent)
 			before[i] = laneOf[i]
 			addEntityBars(&lanes[laneOf[i]], e, r.Horizon, w)
@@ -162,8 +168,8 @@ func TimelineLanes(r *Run, opts TimelineOptions) ([]Lane, Window, error) {
 		// A revoke-orphan frees the subtree, and Vault makes the freed child
 		// a root token: from that instant its bars are drawn in lanes of
 		// their own, as a hierarchy of their own.
-		at := orphaned[i]
-		if e.Issued() < at {
+		at := orphaned[i].t()
+		if e.issued.t() < at {
 			before[i] = lane(k, e, i, parentBefore)
 			addEntityBars(&lanes[before[i]], e, r.Horizon, Window{w.From, min(w.To, at)})
 		}
@@ -180,8 +186,9 @@ func TimelineLanes(r *Run, opts TimelineOptions) ([]Lane, Window, error) {
 // freedBy says whether child c outlived parent p's revoke-orphan: p was
 // revoked by an operator, and c was alive at that instant and after it (a
 // revoke of the tree would have ended it at the same instant).
-func freedBy(p, c *Entity) bool {
-	return p.Cause == "revoked" && p.Ended != None && c.Issued() <= p.Ended && (c.Ended == None || c.Ended > p.Ended)
+func freedBy(p, c *entity) bool {
+	ended := p.ended.t()
+	return p.cause == causeRevoked && ended != None && c.issued.t() <= ended && (c.ended.t() == None || c.ended.t() > ended)
 }
 
 // effectiveAggregate is the aggregation threshold the timeline uses: the
@@ -193,8 +200,8 @@ func effectiveAggregate(r *Run, opts TimelineOptions) int {
 	}
 	replicas := actorReplicas(r)
 	keys := map[laneKey]bool{} // counted only
-	for i := range r.Entities {
-		id, _ := parseEntityID(r.Entities[i].ID)
+	for _, l := range r.ents.lanes {
+		id := l.id
 		k := laneKey{actor: id.actor, sub: id.sub, replica: id.replica}
 		if replicas[id.actor] > DefaultAggregate {
 			k.replica = 0
@@ -210,9 +217,8 @@ func effectiveAggregate(r *Run, opts TimelineOptions) int {
 // actorReplicas counts each actor's replicas, from the IDs issued.
 func actorReplicas(r *Run) map[string]int {
 	n := map[string]int{}
-	for i := range r.Entities {
-		id, _ := parseEntityID(r.Entities[i].ID)
-		n[id.actor] = max(n[id.actor], id.replica, 1)
+	for _, l := range r.ents.lanes {
+		n[l.id.actor] = max(n[l.id.actor], l.id.replica, 1)
 	}
 	return n
 }
@@ -237,56 +243,92 @@ func laneLabel(k laneKey, replicas int, aggregated bool) string {
 
 // addEntityBars adds e's bars clipped to w: in use from issue to its
 // replacement or end, then idle until its end.
-func addEntityBars(l *Lane, e *Entity, horizon int64, w Window) {
-	end := e.Ended
+func addEntityBars(l *Lane, e *entity, horizon int64, w Window) {
+	ended, replaced := e.ended.t(), e.replaced.t()
+	end := ended
 	if end == None {
 		end = horizon
 	}
-	used, style := end, endStyle(e.Cause)
-	if e.Replaced != None && (e.Ended == None || e.Replaced < e.Ended) {
-		used, style = e.Replaced, Replaced
+	used, style := end, endStyle(e.cause)
+	if replaced != None && (ended == None || replaced < ended) {
+		used, style = replaced, Replaced
 	}
 	drew := false
 	add := func(from, to int64, s BarStyle) {
 		from, to = max(from, w.From), min(to, w.To)
 		if from < to {
-			l.Bars = append(l.Bars, Bar{From: from, To: to, Style: s})
+			l.addBar(Bar{From: from, To: to, Style: s})
 			drew = true
 		}
 	}
-	add(e.Issued(), used, style)
+	add(e.issued.t(), used, style)
 	if used < end {
 		add(used, end, Idle)
 	}
 	if drew {
 		l.Entities++
 	}
-	if e.IsToken() && e.HardEnd != None && w.contains(e.HardEnd) {
-		l.HardEnds = append(l.HardEnds, e.HardEnd)
+	if e.isToken() && e.hardEnd != None && w.contains(e.hardEnd) {
+		l.HardEnds = append(l.HardEnds, e.hardEnd)
+		if len(l.HardEnds) >= max(l.hardAt, 1024) {
+			l.HardEnds = sortedSet(l.HardEnds)
+			l.hardAt = 2 * len(l.HardEnds)
+		}
 	}
 }
+
+// addBar adds a bar to the lane. A lane whose bars finishLane joins
+// joins them as they come too, into the same bars (touching spans of one
+// style join the same way in any order), so it holds what it draws.
+func (l *Lane) addBar(b Bar) {
+	l.Bars = append(l.Bars, b)
+	l.added++
+	if l.joins() && len(l.Bars) >= max(l.joinAt, 1024) {
+		l.Bars = joinBars(l.Bars)
+		l.joinAt = 2 * len(l.Bars)
+	}
+}
+
+// joins says whether the lane's touching bars of one style are joined: it
+// is aggregated or too crowded to show each.
+func (l *Lane) joins() bool { return l.Replicas > 1 || l.added > maxBarsPerLane }
 
 // finishLane puts bars in painting order, joining touching bars of one
 // style when the lane is aggregated or too crowded to show each.
 func finishLane(l *Lane) {
-	slices.SortStableFunc(l.Bars, func(a, b Bar) int {
-		return cmp.Or(cmp.Compare(a.Style, b.Style), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
-	})
-	slices.Sort(l.HardEnds)
-	l.HardEnds = slices.Compact(l.HardEnds)
-	if l.Replicas <= 1 && len(l.Bars) <= maxBarsPerLane {
+	l.HardEnds = sortedSet(l.HardEnds)
+	if !l.joins() {
+		sortBars(l.Bars)
 		return
 	}
 	l.Merged = true
-	out := l.Bars[:0]
-	for _, b := range l.Bars {
+	l.Bars = joinBars(l.Bars)
+}
+
+func sortedSet(ts []int64) []int64 {
+	slices.Sort(ts)
+	return slices.Compact(ts)
+}
+
+func sortBars(bars []Bar) {
+	slices.SortStableFunc(bars, func(a, b Bar) int {
+		return cmp.Or(cmp.Compare(a.Style, b.Style), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
+}
+
+// joinBars sorts bars into painting order and joins touching ones of one
+// style, in place.
+func joinBars(bars []Bar) []Bar {
+	sortBars(bars)
+	out := bars[:0]
+	for _, b := range bars {
 		if n := len(out); n > 0 && out[n-1].Style == b.Style && b.From <= out[n-1].To {
 			out[n-1].To = max(out[n-1].To, b.To)
 			continue
 		}
 		out = append(out, b)
 	}
-	l.Bars = out
+	return out
 }
 
 // orderLanes returns the lanes depth-first from each root, children in

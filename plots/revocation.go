@@ -11,17 +11,16 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// RevocationSecond is one second of one mount's revocation work, as
-// events.jsonl's "revocation" lines record it (docs/revocation.md).
-type RevocationSecond struct {
-	T           int64
-	Mount       string
-	Ended       int // leases that ended for Vault in that second: they join the backlog at its start
-	Attempts    int // revoke calls the database received in that second
-	Failures    int
-	Revoked     int
-	Irrevocable int
-	Backlog     int // the mount's leases not yet revoked (nor irrevocable) at its end
+// revocationSecond is one second of one mount's revocation work, as
+// events.jsonl's "revocation" lines record it (docs/revocation.md), as far
+// as the chart draws it: a long run has one per second of work, hundreds
+// of thousands, kept in 40 bytes each.
+type revocationSecond struct {
+	t        int64
+	ended    int64 // leases that ended for Vault in that second: they join the backlog at its start
+	attempts int64 // revoke calls the database received in that second
+	backlog  int64 // the mount's leases not yet revoked (nor irrevocable) at its end
+	mount    int32 // in store.strs
 }
 
 type revocationJSON struct {
@@ -54,12 +53,13 @@ func (p *parser) parseRevocation(line []byte) error {
 		// start, the peak the run report prints.
 		return lineErr(p.line, "ended", "missing (a log written before leasesim recorded it: run the scenario again)")
 	}
-	if n := len(p.run.Revocation); n > 0 && *v.T < p.run.Revocation[n-1].T {
-		return lineErr(p.line, "t", "%d is before the previous revocation line's %d", *v.T, p.run.Revocation[n-1].T)
+	rev := &p.run.revocation
+	if n := rev.n; n > 0 && *v.T < rev.at(n-1).t {
+		return lineErr(p.line, "t", "%d is before the previous revocation line's %d", *v.T, rev.at(n-1).t)
 	}
 	p.sawCliff = true // nothing but summaries may follow
-	p.run.Revocation = append(p.run.Revocation, RevocationSecond{T: *v.T, Mount: v.Mount, Ended: *v.Ended, Attempts: v.Attempts,
-		Failures: v.Failures, Revoked: v.Revoked, Irrevocable: v.Irrevocable, Backlog: v.Backlog})
+	rev.add(revocationSecond{t: *v.T, mount: p.run.ents.str(v.Mount), ended: int64(*v.Ended),
+		attempts: int64(v.Attempts), backlog: int64(v.Backlog)})
 	return nil
 }
 
@@ -72,7 +72,7 @@ func (p *parser) parseRevocation(line []byte) error {
 // most leases waiting at once, at a second's start. It reads only the
 // log's "revocation" lines.
 func RevocationChart(r *Run) (*plot.Plot, error) {
-	if len(r.Revocation) == 0 {
+	if r.revocation.n == 0 {
 		return nil, fmt.Errorf("plots: %s has no revocation lines: the run used the instant model (backend.revocation: instant; drop it for Vault's expiration manager, docs/revocation.md)", r.Scenario)
 	}
 	w, cliff := revocationWindow(r)
@@ -155,27 +155,28 @@ func revocationWindow(r *Run) (w Window, cliff int64) {
 	for _, c := range r.Cliffs {
 		cliffs[c.T] = true
 	}
-	type rank struct{ start, cliff, end int }
-	busiest, most := r.Revocation[0], rank{-1, 0, 0}
-	walkBacklog(r.Revocation, func(s RevocationSecond, start int) {
-		k := rank{start, 0, s.Backlog}
-		if cliffs[s.T] {
+	type rank struct{ start, cliff, end int64 }
+	rev := &r.revocation
+	busiest, most := *rev.at(0), rank{-1, 0, 0}
+	walkBacklog(rev, func(s *revocationSecond, start int64) {
+		k := rank{start, 0, s.backlog}
+		if cliffs[s.t] {
 			k.cliff = 1
 		}
 		if k.start > most.start || k.start == most.start && (k.cliff > most.cliff || k.cliff == most.cliff && k.end > most.end) {
-			busiest, most = s, k
+			busiest, most = *s, k
 		}
 	})
 	// The storm: the lines around the busiest, with no quiet hour inside.
-	from, to := busiest.T, busiest.T
-	for i := len(r.Revocation) - 1; i >= 0; i-- {
-		if s := r.Revocation[i]; s.T <= from && from-s.T <= 3600 {
-			from = s.T
+	from, to := busiest.t, busiest.t
+	for i := rev.n - 1; i >= 0; i-- {
+		if s := rev.at(i); s.t <= from && from-s.t <= 3600 {
+			from = s.t
 		}
 	}
-	for _, s := range r.Revocation {
-		if s.T >= to && s.T-to <= 3600 {
-			to = s.T
+	for _, s := range rev.all() {
+		if s.t >= to && s.t-to <= 3600 {
+			to = s.t
 		}
 	}
 	pad := max((to-from)/10, 30)
@@ -187,20 +188,20 @@ func revocationWindow(r *Run) (w Window, cliff int64) {
 // leases that ended in the second. That is the run report's peak backlog
 // (sim/revocation_seconds.go, foldRow): leases arrive only at whole
 // seconds, so a second's highest backlog is at its start.
-func walkBacklog(lines []RevocationSecond, fn func(s RevocationSecond, start int)) {
-	after := map[string]int{}
-	for _, s := range lines {
-		fn(s, after[s.Mount]+s.Ended)
-		after[s.Mount] = s.Backlog
+func walkBacklog(lines *blockList[revocationSecond], fn func(s *revocationSecond, start int64)) {
+	after := map[int32]int64{}
+	for _, s := range lines.all() {
+		fn(s, after[s.mount]+s.ended)
+		after[s.mount] = s.backlog
 	}
 }
 
 // mountsIn counts the mounts with revocation lines within w.
 func mountsIn(r *Run, w Window) int {
-	seen := map[string]bool{}
-	for _, s := range r.Revocation {
-		if w.contains(s.T) {
-			seen[s.Mount] = true
+	seen := map[int32]bool{}
+	for _, s := range r.revocation.all() {
+		if w.contains(s.t) {
+			seen[s.mount] = true
 		}
 	}
 	return len(seen)
@@ -210,12 +211,12 @@ func mountsIn(r *Run, w Window) int {
 // start of each second that had any (every mount's leases waiting then,
 // those that ended in it included) and after it, and the calls in each
 // second that had any.
-func revocationSeries(r *Run, w Window) (backlog, load plotter.XYs, peak int, peakAt, drained int64) {
-	start, after := map[string]int{}, map[string]int{}
+func revocationSeries(r *Run, w Window) (backlog, load plotter.XYs, peak, peakAt, drained int64) {
+	start, after := map[int32]int64{}, map[int32]int64{}
 	drained = -1
 	var t int64 = -1
 	flush := func() {
-		atStart, atEnd := 0, 0
+		atStart, atEnd := int64(0), int64(0)
 		for m, b := range after {
 			atEnd += b
 			if s, ok := start[m]; ok {
@@ -229,12 +230,12 @@ func revocationSeries(r *Run, w Window) (backlog, load plotter.XYs, peak int, pe
 			drained = t
 		}
 	}
-	calls := 0
-	walkBacklog(r.Revocation, func(s RevocationSecond, b int) {
-		if s.T > w.To {
+	calls := int64(0)
+	walkBacklog(&r.revocation, func(s *revocationSecond, b int64) {
+		if s.t > w.To {
 			return
 		}
-		if s.T != t && t >= 0 {
+		if s.t != t && t >= 0 {
 			if t >= w.From {
 				flush()
 				load = append(load, plotter.XY{X: float64(t), Y: float64(calls)})
@@ -242,12 +243,12 @@ func revocationSeries(r *Run, w Window) (backlog, load plotter.XYs, peak int, pe
 			calls = 0
 			clear(start)
 		}
-		t = s.T
-		start[s.Mount] = b
-		after[s.Mount] = s.Backlog
-		calls += s.Attempts
-		if s.T >= w.From && s.Attempts > peak {
-			peak, peakAt = s.Attempts, s.T
+		t = s.t
+		start[s.mount] = b
+		after[s.mount] = s.backlog
+		calls += s.attempts
+		if s.t >= w.From && s.attempts > peak {
+			peak, peakAt = s.attempts, s.t
 		}
 	})
 	if t >= w.From {
@@ -272,8 +273,8 @@ const RevocationChartName = "revocation"
 // work that is done within each second would draw a blank; the run report
 // gives its figures, and plot --plot revocation.png still draws it.
 func ChartsOf(r *Run) []string {
-	for _, s := range r.Revocation {
-		if s.Backlog > 0 {
+	for _, s := range r.revocation.all() {
+		if s.backlog > 0 {
 			return append(append([]string(nil), Charts...), RevocationChartName)
 		}
 	}

@@ -21,7 +21,7 @@ const revocationLog = `{"version":1,"scenario":"rev","description":"d","seed":1,
 func TestRevocationChart(t *testing.T) {
 	r, err := ReadEvents(strings.NewReader(revocationLog))
 	require.NoError(t, err)
-	require.Len(t, r.Revocation, 4)
+	require.Equal(t, 4, r.revocation.n)
 	assert.Equal(t, []string{"timeline", "live", "impact", "renewal", "revocation"}, ChartsOf(r))
 	p, err := Chart(r, "revocation", "")
 	require.NoError(t, err)
@@ -52,7 +52,7 @@ func TestRevocationChartOnlyWhenLeasesWaited(t *testing.T) {
 	quick := head + `{"kind":"revocation","t":3600,"time":"2024-01-01T01:00:00Z","mount":"database","ended":9,"attempts":9,"failures":0,"revoked":9,"irrevocable":0,"backlog":0}` + "\n"
 	r, err := ReadEvents(strings.NewReader(quick))
 	require.NoError(t, err)
-	require.Len(t, r.Revocation, 1)
+	require.Equal(t, 1, r.revocation.n)
 	assert.Equal(t, Charts, ChartsOf(r))
 	_, err = Chart(r, "revocation", "")
 	assert.NoError(t, err)

@@ -36,29 +36,85 @@ const (
 )
 
 // summarise returns the series as is if it is short enough, else as
-// ranges per bucket of w.
+// ranges per bucket of w. The first point is at w.From.
 func summarise(label string, pts []Point, w Window) Series {
-	if len(pts) <= maxSeriesPoints {
-		return Series{Label: label, Points: pts}
+	s := summariser{w: w}
+	for _, p := range pts {
+		s.add(p)
 	}
-	s := Series{Label: label}
-	span := w.To - w.From
-	i := 0
-	for b := int64(0); b < rangeBuckets; b++ {
-		from, to := w.From+span*b/rangeBuckets, w.From+span*(b+1)/rangeBuckets
-		if to <= from {
-			continue
+	return s.series(label)
+}
+
+// summariser summarises a series point by point, in time order: a live
+// count over a fleet's year has millions of steps, and it never holds
+// them. Each bucket's range spans the step in force at its start and
+// every point inside it.
+type summariser struct {
+	w      Window
+	n      int
+	pts    []Point // while there are at most maxSeriesPoints
+	ranges []Range
+	b      int64 // the bucket being filled: cur
+	cur    Range
+	last   float64 // the last point's value
+}
+
+func (s *summariser) add(p Point) {
+	s.n++
+	switch {
+	case s.n <= maxSeriesPoints:
+		s.pts = append(s.pts, p)
+		return
+	case s.n == maxSeriesPoints+1: // too many: ranges from here on
+		s.b = -1
+		s.open()
+		for _, q := range s.pts {
+			s.bucket(q)
 		}
-		for i+1 < len(pts) && pts[i+1].T <= from { // the step in force at from
-			i++
-		}
-		r := Range{From: from, To: to, Min: pts[i].V, Max: pts[i].V}
-		for j := i + 1; j < len(pts) && pts[j].T < to; j++ {
-			r.Min, r.Max = min(r.Min, pts[j].V), max(r.Max, pts[j].V)
-		}
-		s.Ranges = append(s.Ranges, r)
+		s.pts = nil
 	}
-	return s
+	s.bucket(p)
+}
+
+// open moves on to the next bucket that spans any time, whose step in
+// force at its start is the last point's.
+func (s *summariser) open() {
+	span := s.w.To - s.w.From
+	for s.b++; s.b < rangeBuckets; s.b++ {
+		from, to := s.w.From+span*s.b/rangeBuckets, s.w.From+span*(s.b+1)/rangeBuckets
+		if to > from {
+			s.cur = Range{From: from, To: to, Min: s.last, Max: s.last}
+			return
+		}
+	}
+}
+
+func (s *summariser) bucket(p Point) {
+	for s.b < rangeBuckets && p.T >= s.cur.To {
+		s.ranges = append(s.ranges, s.cur)
+		s.open()
+	}
+	switch {
+	case s.b >= rangeBuckets:
+	case p.T <= s.cur.From: // the step in force at its start, so far
+		s.cur.Min, s.cur.Max = p.V, p.V
+	default:
+		s.cur.Min, s.cur.Max = min(s.cur.Min, p.V), max(s.cur.Max, p.V)
+	}
+	s.last = p.V
+}
+
+// series is the summarised series: its points, or its ranges if there
+// were more than maxSeriesPoints.
+func (s *summariser) series(label string) Series {
+	if s.n <= maxSeriesPoints {
+		return Series{Label: label, Points: s.pts}
+	}
+	for s.b < rangeBuckets {
+		s.ranges = append(s.ranges, s.cur)
+		s.open()
+	}
+	return Series{Label: label, Ranges: s.ranges}
 }
 
 // delta is a change of a count at an instant. An end is something in
@@ -79,23 +135,33 @@ type delta struct {
 // low point comes first, at the same instant: the drop, then the recovery.
 func stepsOf(ds []delta, w Window) []Point {
 	slices.SortStableFunc(ds, func(a, b delta) int { return cmp.Compare(a.t, b.t) })
+	var pts []Point
+	sortedSteps(len(ds), func(i int) delta { return ds[i] }, w, func(p Point) { pts = append(pts, p) })
+	return pts
+}
+
+// sortedSteps is stepsOf of n changes already in time order, the i-th
+// given by at, handing each point to emit.
+func sortedSteps(n int, at func(i int) delta, w Window, emit func(Point)) {
 	v, i := 0, 0
-	for ; i < len(ds) && ds[i].t <= w.From; i++ {
-		v += ds[i].d
+	for ; i < n && at(i).t <= w.From; i++ {
+		v += at(i).d
 	}
-	pts := []Point{{w.From, float64(v)}}
+	last := Point{w.From, float64(v)}
+	emit(last)
 	add := func(t int64, v int) {
-		if float64(v) != pts[len(pts)-1].V {
-			pts = append(pts, Point{t, float64(v)})
+		if float64(v) != last.V {
+			last = Point{t, float64(v)}
+			emit(last)
 		}
 	}
-	for i < len(ds) && ds[i].t <= w.To {
-		t, ends, rest := ds[i].t, 0, 0
-		for ; i < len(ds) && ds[i].t == t; i++ {
-			if ds[i].end {
-				ends += ds[i].d
+	for i < n && at(i).t <= w.To {
+		t, ends, rest := at(i).t, 0, 0
+		for ; i < n && at(i).t == t; i++ {
+			if d := at(i); d.end {
+				ends += d.d
 			} else {
-				rest += ds[i].d
+				rest += d.d
 			}
 		}
 		if ends < 0 && rest > 0 {
@@ -104,10 +170,9 @@ func stepsOf(ds []delta, w Window) []Point {
 		v += ends + rest
 		add(t, v)
 	}
-	if pts[len(pts)-1].T != w.To {
-		pts = append(pts, Point{w.To, float64(v)})
+	if last.T != w.To {
+		emit(Point{w.To, float64(v)})
 	}
-	return pts
 }
 
 // Live series, in LiveSeries' order.
@@ -117,41 +182,74 @@ const (
 	LiveReplaced        // tokens and credentials replaced by their holder, still valid
 )
 
-// liveDeltas are the changes of the three live counts. Something is in
-// use from its issue until its holder replaces it or it ends; replaced,
-// it stays valid until its own end. Only an end of something in use can
-// make a drop: a replacement moves it from in use to replaced, and its
-// end then is routine turnover, harming nobody (the report's cliffs count
-// the same way).
-func liveDeltas(r *Run) [3][]delta {
-	var ds [3][]delta
-	for i := range r.Entities {
-		e := &r.Entities[i]
-		inUse := LiveCreds
-		if e.IsToken() {
-			inUse = LiveTokens
-		}
-		ds[inUse] = append(ds[inUse], delta{t: e.Issued(), d: +1})
-		switch {
-		case e.Replaced != None:
-			ds[inUse] = append(ds[inUse], delta{t: e.Replaced, d: -1})
-			ds[LiveReplaced] = append(ds[LiveReplaced], delta{t: e.Replaced, d: +1})
-			if e.Ended != None {
-				ds[LiveReplaced] = append(ds[LiveReplaced], delta{t: e.Ended, d: -1, end: true})
+// liveDeltas calls f with the changes of live count which (LiveTokens,
+// LiveCreds or LiveReplaced). Something is in use from its issue until its
+// holder replaces it or it ends; replaced, it stays valid until its own
+// end. Only an end of something in use can make a drop: a replacement
+// moves it from in use to replaced, and its end then is routine turnover,
+// harming nobody (the report's cliffs count the same way).
+func liveDeltas(r *Run, which int, f func(t int64, d int, end bool)) {
+	for _, e := range r.ents.all() {
+		replaced, ended := e.replaced.t(), e.ended.t()
+		if which == LiveReplaced {
+			if replaced != None {
+				f(replaced, +1, false)
+				if ended != None {
+					f(ended, -1, true)
+				}
 			}
-		case e.Ended != None:
-			ds[inUse] = append(ds[inUse], delta{t: e.Ended, d: -1, end: true})
+			continue
+		}
+		if e.isToken() != (which == LiveTokens) {
+			continue
+		}
+		f(e.issued.t(), +1, false)
+		switch {
+		case replaced != None:
+			f(replaced, -1, false)
+		case ended != None:
+			f(ended, -1, true)
 		}
 	}
-	return ds
+}
+
+// liveSteps hands emit the steps of one live count over window w. A year of a fleet makes
+// millions of changes: each is packed into an int64 (the instant times 4,
+// plus 0 for +1, 1 for -1, 2 for an end; instants are under 10^18, the
+// reader's bound), counted before they are kept, and sorted as numbers.
+func liveSteps(r *Run, which int, w Window, emit func(Point)) {
+	n := 0
+	liveDeltas(r, which, func(int64, int, bool) { n++ })
+	packed := make([]int64, 0, n)
+	liveDeltas(r, which, func(t int64, d int, end bool) {
+		code := int64(0)
+		switch {
+		case end:
+			code = 2
+		case d < 0:
+			code = 1
+		}
+		packed = append(packed, t*4+code)
+	})
+	slices.Sort(packed)
+	sortedSteps(len(packed), func(i int) delta {
+		d := delta{t: packed[i] / 4, d: +1}
+		switch packed[i] % 4 {
+		case 1:
+			d.d = -1
+		case 2:
+			d.d, d.end = -1, true
+		}
+		return d
+	}, w, emit)
 }
 
 // LiveSteps are the live counts over window w, unsummarised: tokens in
 // use, credentials in use, and what was replaced but is still valid.
 func LiveSteps(r *Run, w Window) [3][]Point {
 	var out [3][]Point
-	for i, ds := range liveDeltas(r) {
-		out[i] = stepsOf(ds, w)
+	for i := range out {
+		liveSteps(r, i, w, func(p Point) { out[i] = append(out[i], p) })
 	}
 	return out
 }
@@ -159,14 +257,16 @@ func LiveSteps(r *Run, w Window) [3][]Point {
 // LiveSeries counts what is alive over window w: tokens (child tokens
 // included) and credentials in use, and what their holders replaced but
 // is still valid. Together they are everything alive. A cliff shows as a
-// drop of the in-use lines at one instant.
+// drop of the in-use lines at one instant. Each count is summarised before
+// the next is computed.
 func LiveSeries(r *Run, w Window) []Series {
-	steps := LiveSteps(r, w)
-	return []Series{
-		summarise("tokens in use", steps[LiveTokens], w),
-		summarise("credentials in use", steps[LiveCreds], w),
-		summarise("replaced, still valid", steps[LiveReplaced], w),
+	var out []Series
+	for i, label := range []string{"tokens in use", "credentials in use", "replaced, still valid"} {
+		s := summariser{w: w}
+		liveSteps(r, i, w, s.add)
+		out = append(out, s.series(label))
 	}
+	return out
 }
 
 // Impact is the service-impact chart's data.
@@ -267,13 +367,13 @@ func DefaultRenewalEntity(r *Run) (string, error) {
 			return r.Cliffs[0].Root, nil
 		}
 	}
-	for i := range r.Entities {
-		if r.Entities[i].IsToken() {
-			return r.Entities[i].ID, nil
+	for i, e := range r.ents.all() {
+		if e.isToken() {
+			return r.ents.id(int32(i)), nil
 		}
 	}
-	if len(r.Entities) > 0 {
-		return r.Entities[0].ID, nil
+	if r.ents.n > 0 {
+		return r.ents.id(0), nil
 	}
 	return "", fmt.Errorf("plots: the run issued no token or credential")
 }
@@ -372,9 +472,9 @@ func clipPolyline(pts []Point, w Window) []Point {
 
 func suggestEntities(r *Run) string {
 	var toks []string
-	for i := range r.Entities {
-		if r.Entities[i].IsToken() && r.Entities[i].Generation == 1 {
-			toks = append(toks, r.Entities[i].ID)
+	for i, e := range r.ents.all() {
+		if e.isToken() && e.gen == 1 {
+			toks = append(toks, r.ents.id(int32(i)))
 		}
 		if len(toks) == 5 {
 			toks = append(toks, "…")

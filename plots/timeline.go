@@ -365,9 +365,8 @@ func (r *Run) dateRange(a, b int64) string {
 // aliveAfter counts the entities alive just after instant t.
 func (r *Run) aliveAfter(t int64) int {
 	n := 0
-	for i := range r.Entities {
-		e := &r.Entities[i]
-		if e.Issued() <= t && (e.Ended == None || e.Ended > t) {
+	for _, e := range r.ents.all() {
+		if e.issued.t() <= t && (e.ended.t() == None || e.ended.t() > t) {
 			n++
 		}
 	}

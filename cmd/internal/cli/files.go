@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -251,31 +250,28 @@ func (s *runStage) write(res *sim.Result, notes io.Writer) (*plots.Run, error) {
 	return drawStagedCharts(s.stage, s.events, res, notes)
 }
 
-// stageCharts draws every chart into stage side by side (they only read
-// run, and each writes its own files). A chart that cannot be drawn from
+// stageCharts draws every chart into stage side by side (eachChart; each
+// writes its own files). A chart that cannot be drawn from
 // this run is absent, not an error: the returned notes say why.
 func stageCharts(stage string, run *plots.Run) (absent []string, err error) {
 	names := plots.ChartsOf(run)
 	notes := make([]string, len(names))
 	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Go(func() {
-			p, err := plots.Chart(run, name, "")
-			if err != nil {
-				notes[i] = fmt.Sprintf("%s.svg and %s.png not drawn: %v", name, name, err)
+	eachChart(len(names), func(i int) {
+		name := names[i]
+		p, err := plots.Chart(run, name, "")
+		if err != nil {
+			notes[i] = fmt.Sprintf("%s.svg and %s.png not drawn: %v", name, name, err)
+			return
+		}
+		for _, format := range []string{"svg", "png"} {
+			if errs[i] = writeFile(filepath.Join(stage, name+"."+format), func(w io.Writer) error {
+				return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
+			}); errs[i] != nil {
 				return
 			}
-			for _, format := range []string{"svg", "png"} {
-				if errs[i] = writeFile(filepath.Join(stage, name+"."+format), func(w io.Writer) error {
-					return plots.Render(w, p, format, plots.SlideWidth, plots.SlideHeight)
-				}); errs[i] != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	for _, n := range notes {
 		if n != "" {
 			absent = append(absent, n)

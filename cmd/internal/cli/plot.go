@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -166,23 +167,33 @@ func writePlots(dir string, events []byte, entity string) error {
 	return writeCharts(dir, run, entity)
 }
 
-// writeCharts draws the charts side by side, one goroutine each: they
-// share nothing but the run, which they only read, and each writes its own
-// files, so the output is the same as one after the other. Errors are
+// writeCharts draws the charts side by side (eachChart): each writes its
+// own files, so the output is the same as one after the other. Errors are
 // reported in chart order.
 func writeCharts(dir string, run *plots.Run, entity string) error {
 	names := plots.ChartsOf(run)
 	errs := make([]error, len(names))
+	eachChart(len(names), func(i int) {
+		errs[i] = writeChartFiles(dir, run, names[i], entity)
+	})
+	return errors.Join(errs...)
+}
+
+// eachChart calls draw(i) for each of n charts, side by side but no more
+// at a time than there are processors: they share nothing but the run,
+// which they only read, and more at once would not draw faster, only hold
+// more images (8 MB each) and more of what they compute from the run.
+func eachChart(n int, draw func(i int)) {
 	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = writeChartFiles(dir, run, name, entity)
-		}()
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range n {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			draw(i)
+		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
 }
 
 func writeChartFiles(dir string, run *plots.Run, name, entity string) error {
@@ -245,15 +256,11 @@ func readEventsFile(path, entity string, renewal bool, hint string, onIssue func
 	}
 	id := ""
 	if entity != "" {
-		ids := make([]string, len(run.Entities))
-		for i := range run.Entities {
-			ids[i] = run.Entities[i].ID
-		}
-		found, err := entityid.Find(entity, ids)
+		found, err := findEntity(run, entity)
 		if err != nil {
 			return nil, "", badInput(fmt.Errorf("%s: %w", path, err))
 		}
-		entity, id = found[0], found[0]
+		entity, id = found, found
 	} else if renewal {
 		id, _ = plots.DefaultRenewalEntity(run) // none: the renewal chart says so itself
 	}
@@ -267,6 +274,35 @@ func readEventsFile(path, entity string, renewal bool, hint string, onIssue func
 		return got == id
 	})
 	return run, entity, err
+}
+
+// findEntity is the first entity of run that query (one entity or a group)
+// names, as entityid.Find picks it from every ID, without a list of them all
+// (a year of a fleet issues close to a million): when none matches, Find
+// is asked about one ID of each group, which gives its error.
+func findEntity(run *plots.Run, query string) (string, error) {
+	q, err := entityid.Parse(query)
+	if err != nil {
+		return "", err
+	}
+	var groups []string
+	seen := map[string]bool{}
+	for i := range run.NumEntities() {
+		id := run.EntityID(i)
+		c, err := entityid.Parse(id)
+		if err != nil {
+			continue
+		}
+		if q.Matches(c) {
+			return id, nil
+		}
+		if g := c.Group(); !seen[g] {
+			seen[g] = true
+			groups = append(groups, id)
+		}
+	}
+	_, err = entityid.Find(query, groups)
+	return "", err
 }
 
 func readEventsPass(path string, keep func(id, kind string) bool) (*plots.Run, error) {
