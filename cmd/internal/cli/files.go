@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +49,15 @@ func drawStagedCharts(stage, events string, res *sim.Result, notes io.Writer) (*
 	if len(res.Cliffs) > 0 {
 		hint = res.EntityID(res.Cliffs[0].Roots[0])
 	}
-	run, _, err := readEventsFile(events, "", true, hint, nil)
+	// The charts' memory limit, above what the run's results hold (one
+	// collection to know it): the run's own limit would let the charts'
+	// heap double.
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	onIssue, restore := limitChartMemory(int64(m.HeapAlloc))
+	defer restore()
+	run, _, err := readEventsFile(events, "", true, hint, onIssue)
 	if err != nil {
 		return nil, err
 	}
