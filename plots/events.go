@@ -31,6 +31,10 @@ type Run struct {
 	// revocation is the expiration manager's work per second and mount,
 	// when the run modelled it (the trailing "revocation" lines).
 	revocation blockList[revocationSecond]
+
+	// revocationWithoutEnded is the first revocation line without
+	// "ended" (an older log), 0 if none: only the revocation chart needs it.
+	revocationWithoutEnded int
 }
 
 // Service is a service with demand and its failing replicas over time.

@@ -48,17 +48,22 @@ func (p *parser) parseRevocation(line []byte) error {
 		return lineErr(p.line, "t", "%d is outside the run (0 to %d)", *v.T, p.run.Horizon)
 	case v.Mount == "":
 		return lineErr(p.line, "mount", "missing")
-	case v.Ended == nil:
-		// Without it the chart cannot show the backlog at a second's
-		// start, the peak the run report prints.
-		return lineErr(p.line, "ended", "missing (a log written before leasesim recorded it: run the scenario again)")
+	}
+	ended := 0
+	if v.Ended == nil && p.run.revocationWithoutEnded == 0 {
+		// A log written before leasesim recorded it: the other charts
+		// read it as before; the revocation chart, which needs it for
+		// the report's peak backlog, refuses it by line.
+		p.run.revocationWithoutEnded = p.line
+	} else if v.Ended != nil {
+		ended = *v.Ended
 	}
 	rev := &p.run.revocation
 	if n := rev.n; n > 0 && *v.T < rev.at(n-1).t {
 		return lineErr(p.line, "t", "%d is before the previous revocation line's %d", *v.T, rev.at(n-1).t)
 	}
 	p.sawCliff = true // nothing but summaries may follow
-	rev.add(revocationSecond{t: *v.T, mount: p.run.ents.str(v.Mount), ended: int64(*v.Ended),
+	rev.add(revocationSecond{t: *v.T, mount: p.run.ents.str(v.Mount), ended: int64(ended),
 		attempts: int64(v.Attempts), backlog: int64(v.Backlog)})
 	return nil
 }
@@ -74,6 +79,11 @@ func (p *parser) parseRevocation(line []byte) error {
 func RevocationChart(r *Run) (*plot.Plot, error) {
 	if r.revocation.n == 0 {
 		return nil, fmt.Errorf("plots: %s has no revocation lines: the run used the instant model (backend.revocation: instant; drop it for Vault's expiration manager, docs/revocation.md)", r.Scenario)
+	}
+	if r.revocationWithoutEnded > 0 {
+		// Without it the chart cannot show the backlog at a second's
+		// start, the peak the run report prints.
+		return nil, lineErr(r.revocationWithoutEnded, "ended", "missing (a log written before leasesim recorded it): the revocation chart needs it; run the scenario again to draw it, the other charts read this log as it is")
 	}
 	w, cliff := revocationWindow(r)
 	backlog, load, peak, peakAt, drained := revocationSeries(r, w)
