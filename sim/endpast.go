@@ -21,6 +21,7 @@ func (e *Engine) endPast(m, root model.NodeID, cause EndCause, by layerRef) {
 	want.cause, want.endAt, want.endBy, want.root = cause, runAt(e.loop.Now), by, root
 	if i := e.sharedPast; i > 0 && int(i) <= len(e.past) && e.past[i-1] == want {
 		*r = i
+		e.rc.share(i, 1)
 		return
 	}
 	*r = e.newPast(want)

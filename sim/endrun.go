@@ -91,7 +91,8 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 	r.ranges++
 	t := &e.cliffs
 	now := runAt(e.loop.Now)
-	var shared int32 // the past the descendants with none share, once made
+	var shared int32  // the past the descendants with none share, once made
+	var sharers int32 // how many more share it (recycler.shares)
 	k := 0
 	for ; k < len(ms); k++ {
 		m := ms[k]
@@ -118,6 +119,7 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 			p.cause, p.endAt, p.endBy, p.root = Cascade, now, by, root
 		case shared > 0:
 			*ref = shared
+			sharers++
 		default:
 			e.endPast(m, root, Cascade, by)
 			shared = *ref
@@ -179,6 +181,7 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		if en.retired {
 			continue
 		}
+		e.endedInUse(m, en.actor)
 		l := loss{m, en.actor, en.replica}
 		if !lease && ri == 0 && rep.token == m && len(ac.dependents) > 0 {
 			e.lose(l) // the actors drawing on its token too
@@ -196,6 +199,7 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		}
 	}
 	e.flushRevs()
+	e.rc.share(shared, sharers)
 	return k
 }
 

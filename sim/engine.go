@@ -488,7 +488,7 @@ func (e *Engine) fetchLease(ai, r int) bool {
 		e.updateValidity(ai, r)
 		return false
 	}
-	if len(e.rc.ready) > 0 {
+	if e.rc.recyclable() {
 		e.recycle()
 	}
 	n, err := e.hier.AddLease(tokNode)
@@ -497,10 +497,14 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	}
 	rep.attempts = 0
 	e.newEntity(n, entity{kind: entLease, actor: int32(ai), replica: int32(r), lease: l}, e.nextGen(rep.lease), e.hier.Parent(n))
-	if old := rep.lease; e.alive(old) {
+	old := rep.lease
+	if e.alive(old) {
 		e.retire(old)
 	}
 	rep.lease = n
+	if old != model.None && !e.alive(old) {
+		e.movedOn(old) // it ended in use: recyclable now (recycle.go)
+	}
 	if e.logging() { // a fleet's re-reads build no record nobody keeps
 		e.record(LogEvent{Kind: LogIssue, Entity: n, By: e.forms.Grant(l).TTLBy})
 	}
@@ -953,6 +957,7 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 		e.released(m)
 	}
 	if !en.retired {
+		e.endedInUse(m, en.actor)
 		l := loss{m, en.actor, en.replica}
 		if e.lossBatch.on {
 			// No log kept: the holder's validity changes now, while its

@@ -7,23 +7,33 @@ import (
 	"github.com/leasesim/leasesim/model"
 )
 
-// Recycling retired credentials' slots (Options.Recycle; docs/engine.md).
+// Recycling credentials' slots (Options.Recycle; docs/engine.md).
 //
 // A run keeps an entity's slot — its entity line, cold record, hierarchy
 // node, keyed timer, chain run, past and capped record, all indexed by its
-// NodeID — for as long as something may read it. A lease its holder had
-// replaced (retired) that ended and that the revoker is done with (its
-// job revoked, or at its end with the instant model) is read by nothing
-// again but the reports: no replica holds it, no cascade, loss or cliff
-// names it (a retired lease is never a cliff's root), its timers were
-// cancelled when it was replaced and when it ended. So, once its facts are
-// folded (fold.go), its slot goes to the next lease issued, and memory
-// follows the live set, not every generation a re-reading fleet issued.
+// NodeID — for as long as something may read it. A lease that ended and
+// that the revoker is done with (its job revoked, or at its end with the
+// instant model) is read by nothing again but the reports, once:
 //
-// Only retired leases are recycled: a token may have a subtree, and a lease
-// that ended in use may be listed by name (a cliff's root, the start of an
-// outage). A run that keeps its event log in memory (RecordLog) names
-// entities only when it ends, so it recycles nothing.
+//   - its holder moved on: it was replaced before it ended (retired), or
+//     its replica has read a newer one since (movedOn) — until then the
+//     replica names it as its credential;
+//   - the instant it ended is over, when it ended in use: a cascade's
+//     losses, the cliff tracker's group and the holders' reactions all
+//     read it at that instant;
+//   - no report lists it by name: a cliff's first roots and the first ends
+//     in use that began an outage are pinned (recycle_pins.go), and keep
+//     their slots to the end.
+//
+// Its timers were cancelled when it ended, no cascade or loss names it
+// after its instant, and a cascade's descendants that share its past
+// record count their sharers (recycler.shares). So, once its facts are
+// folded (fold.go), its slot goes to the next lease issued, and memory
+// follows the live set, not every generation a fleet issued or lost.
+//
+// Tokens are not recycled: a token may have a subtree, and its
+// model.Token is kept apart. A run that keeps its event log in memory
+// (RecordLog) names entities only when it ends, so it recycles nothing.
 //
 // Slots are recycled when the next lease is issued (fetchLease), not where
 // they become free: a cascade ends a lease while the hierarchy's walk is
@@ -38,10 +48,23 @@ type recycler struct {
 	after    uint32         // recycle once more than this many entities were issued
 	issued   uint32         // entities issued: the next one's serial
 	serials  []uint32       // by slot, its entity's serial (only when on: else a serial is the slot)
-	ready    []model.NodeID // retired leases ended and released, to recycle
+	ready    []model.NodeID // leases ended, released and moved on from, to recycle
 	pasts    []int32        // free indexes of Engine.past
 	capped   []int32        // free indexes of Engine.capped
 	recycled int64          // slots recycled so far
+	inUse    int64          // of them, leases that ended in use
+
+	// later are leases that ended in use at instant laterAt, released and
+	// moved on from at that instant: ready once it is over.
+	later   []model.NodeID
+	laterAt model.Instant
+	// waiting marks, by slot, the leases ended in use and released that
+	// their replica still holds: ready once it reads another (movedOn).
+	waiting bitset
+	// shares counts, by past index + 1, the entities sharing that past
+	// beyond the first (endPast): it is freed with the last of them.
+	shares map[int32]int32
+	pins   pins // the entities the reports list by name (recycle_pins.go)
 }
 
 func newRecycler(opts Options) recycler {
@@ -93,19 +116,76 @@ func (e *Engine) kept() []model.NodeID {
 func (e *Engine) keptCount() int64 { return int64(len(e.ents) - e.hier.Free()) }
 
 // released: the revoker will never read lease n again (revoker.released),
-// or n ended with no revoker. A retired one may be recycled.
+// or n ended with no revoker. Once its holder moved on, and, if it ended
+// in use, its instant is over, it may be recycled.
 func (e *Engine) released(n model.NodeID) {
-	if e.rc.on && e.ents[n].retired {
+	if !e.rc.on {
+		return
+	}
+	en := &e.ents[n]
+	switch {
+	case en.retired:
 		e.rc.ready = append(e.rc.ready, n)
+	case e.actors[en.actor].reps[en.replica].lease == n:
+		e.rc.waiting.set(int(n))
+	default:
+		e.readyInUse(n)
+	}
+}
+
+// movedOn: old, a replica's credential that ended, is no longer its
+// credential (the replica read a newer one). Released, it may be recycled.
+func (e *Engine) movedOn(old model.NodeID) {
+	if e.rc.on && e.rc.waiting.has(int(old)) {
+		e.rc.waiting.clear(int(old))
+		e.readyInUse(old)
+	}
+}
+
+// readyInUse makes lease n, which ended in use, ready to recycle: at once
+// if its instant is over, else once it is (later).
+func (e *Engine) readyInUse(n model.NodeID) {
+	rc := &e.rc
+	now := e.loop.Now
+	if len(rc.later) > 0 && rc.laterAt < now {
+		rc.ready = append(rc.ready, rc.later...)
+		rc.later = rc.later[:0]
+	}
+	if e.pastOf(n).endAt.Instant() < now {
+		rc.ready = append(rc.ready, n)
+		return
+	}
+	rc.later, rc.laterAt = append(rc.later, n), now
+}
+
+// recyclable says whether fetchLease has slots to recycle.
+func (rc *recycler) recyclable() bool { return len(rc.ready) > 0 || len(rc.later) > 0 }
+
+// share counts k more entities sharing past i (1 + its index), when
+// recycling: endPast and a cascade's run hand one past to many.
+func (rc *recycler) share(i, k int32) {
+	if rc.on && i > 0 && k > 0 {
+		if rc.shares == nil {
+			rc.shares = map[int32]int32{}
+		}
+		rc.shares[i] += k
 	}
 }
 
 // recycle frees the slots of the leases ready, once the run issued more
 // than RecycleAfter entities: fetchLease's next lease then takes one.
+// First it decides which ends of the instants over the reports list by
+// name (pins): those are kept.
 func (e *Engine) recycle() {
 	rc := &e.rc
 	if rc.issued <= rc.after {
 		return
+	}
+	now := e.loop.Now
+	e.decidePins(now)
+	if len(rc.later) > 0 && rc.laterAt < now {
+		rc.ready = append(rc.ready, rc.later...)
+		rc.later = rc.later[:0]
 	}
 	for _, n := range rc.ready {
 		if e.el.resume.on && int(n) < len(e.el.resume.runs) {
@@ -113,6 +193,13 @@ func (e *Engine) recycle() {
 				c.parked = true // unblocked puts it back when its blocks are queued
 				continue
 			}
+		}
+		en := &e.ents[n]
+		if !en.retired {
+			if rc.pins.pinned.has(int(n)) {
+				continue // listed by name: kept to the end
+			}
+			rc.inUse++
 		}
 		e.fold.add(e, n)
 		e.free(n)
@@ -132,24 +219,34 @@ func (e *Engine) unblocked(leases []model.NodeID) {
 	}
 }
 
-// free gives retired lease n's slot and records up for the next lease:
-// every record indexed by n is reset, and its past and capped record go to
-// their free lists.
+// free gives lease n's slot and records up for the next lease: every
+// record indexed by n is reset, and its past (unless other entities share
+// it) and capped record go to their free lists.
 func (e *Engine) free(n model.NodeID) {
 	en := &e.ents[n]
-	if en.kind != entLease || !en.retired || !en.ended || en.expiry != NoHandle || en.client != NoHandle {
-		panic("sim: recycling a lease that is not retired and ended with nothing pending")
+	if en.kind != entLease || !en.ended || en.expiry != NoHandle || en.client != NoHandle ||
+		e.actors[en.actor].reps[en.replica].lease == n {
+		panic("sim: recycling a lease that did not end, has something pending, or is still its replica's")
 	}
 	if i := en.ref; i > 0 {
-		p := &e.past[i-1]
-		if c := p.capped; c > 0 {
-			e.capped[c-1] = CappedRenewal{}
-			e.rc.capped = append(e.rc.capped, c)
-		}
-		*p = noPast
-		e.rc.pasts = append(e.rc.pasts, i)
-		if e.sharedPast == i { // never a retired lease's (endPast), but should it be
-			e.sharedPast = 0
+		if k := e.rc.shares[i]; k > 0 {
+			// Others still read it: the last of them frees it.
+			if k == 1 {
+				delete(e.rc.shares, i)
+			} else {
+				e.rc.shares[i] = k - 1
+			}
+		} else {
+			p := &e.past[i-1]
+			if c := p.capped; c > 0 {
+				e.capped[c-1] = CappedRenewal{}
+				e.rc.capped = append(e.rc.capped, c)
+			}
+			*p = noPast
+			e.rc.pasts = append(e.rc.pasts, i)
+			if e.sharedPast == i {
+				e.sharedPast = 0
+			}
 		}
 	}
 	e.loop.Queue.CancelTimer(int32(n))
@@ -184,4 +281,22 @@ func takeFree[T any](s []T, free *[]int32, v T) ([]T, int32) {
 	}
 	s = push(s, v)
 	return s, int32(len(s))
+}
+
+// bitset is a set of small non-negative integers (slots), a bit each.
+type bitset []uint64
+
+func (b *bitset) set(i int) {
+	for len(*b) <= i/64 {
+		*b = append(*b, 0)
+	}
+	(*b)[i/64] |= 1 << (i % 64)
+}
+
+func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+func (b bitset) clear(i int) {
+	if i/64 < len(b) {
+		b[i/64] &^= 1 << (i % 64)
+	}
 }

@@ -29,12 +29,12 @@ func recycleDigest(r *Result, log []byte) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "outcome %v, %d events to %d\n", r.Outcome, r.Events, r.Horizon)
 	for _, c := range r.Cliffs {
-		var roots []string
-		for _, n := range c.Roots {
+		var roots []string // the ones a report names: the first, by issue order
+		for _, n := range c.Roots[:min(len(c.Roots), cliffRootsListed)] {
 			roots = append(roots, r.EntityID(n))
 		}
-		fmt.Fprintf(&b, "cliff at %d %v by %v lifetime %d: %d tokens %d leases %d retired, services %v, roots %v\n",
-			c.At, c.Cause, c.BoundBy, c.Lifetime, c.Tokens, c.Leases, c.Retired, c.Services, roots)
+		fmt.Fprintf(&b, "cliff at %d %v by %v lifetime %d: %d tokens %d leases %d retired, services %v, %d roots %v\n",
+			c.At, c.Cause, c.BoundBy, c.Lifetime, c.Tokens, c.Leases, c.Retired, c.Services, c.NumRoots(), roots)
 	}
 	fmt.Fprintf(&b, "outages %+v\nimpacts %+v\nservices %+v\nnotes %q\n", r.Outages, r.Impacts, r.Services, r.Notes)
 	if r.Revocation != nil {
@@ -103,6 +103,7 @@ func recycleSources(n int) (names, srcs []string) {
 type recycleOutcome struct {
 	diff     string
 	recycled int64
+	inUse    int64 // of them, leases that ended in use
 }
 
 // A run recycling retired leases' slots (from the first entity on) and
@@ -111,7 +112,7 @@ type recycleOutcome struct {
 // exact and elided, over the library and generated scenarios.
 func TestRecyclingChangesNothing(t *testing.T) {
 	names, srcs := recycleSources(12)
-	var runs, recycling int
+	var runs, recycling, inUse int
 	for _, exact := range []bool{true, false} {
 		results := parallelRuns(len(srcs), func(i int) recycleOutcome {
 			s, err := scenarios.Parse("recycle.yaml", []byte(srcs[i]))
@@ -124,20 +125,24 @@ func TestRecyclingChangesNothing(t *testing.T) {
 			_, want := recycleRun(s, opts, false, nil)
 			e, got := recycleRun(s, opts, true, nil)
 			if got != want {
-				return recycleOutcome{diff: firstDiff([]byte(want), []byte(got)), recycled: e.rc.recycled}
+				return recycleOutcome{diff: firstDiff([]byte(want), []byte(got)), recycled: e.rc.recycled, inUse: e.rc.inUse}
 			}
-			return recycleOutcome{recycled: e.rc.recycled}
+			return recycleOutcome{recycled: e.rc.recycled, inUse: e.rc.inUse}
 		})
 		for i, r := range results {
 			runs++
 			if r.recycled > 0 {
 				recycling++
 			}
+			if r.inUse > 0 {
+				inUse++
+			}
 			require.Empty(t, r.diff, "%s (exact %v): recycling changed the run\n%s", names[i], exact, srcs[i])
 		}
 	}
-	t.Logf("%d runs compared, %d of them recycled slots", runs, recycling)
+	t.Logf("%d runs compared, %d of them recycled slots, %d of them leases that ended in use", runs, recycling, inUse)
 	require.Greater(t, recycling, runs/4, "too few runs recycled anything: the test checks little")
+	require.Greater(t, inUse, runs/10, "too few runs recycled leases that ended in use: the test checks little of it")
 }
 
 // staleReference is what of the engine still names a freed slot, or "":
@@ -172,11 +177,19 @@ func staleReference(e *Engine) string {
 	for _, i := range e.rc.pasts {
 		freePast[i] = true
 	}
+	if freePast[e.sharedPast] {
+		return fmt.Sprintf("the shared past %d is free", e.sharedPast)
+	}
+	for i := range e.rc.shares {
+		if freePast[i] {
+			return fmt.Sprintf("past %d is free, shared by %d more", i, e.rc.shares[i])
+		}
+	}
 	for i := range e.ents {
 		n, en := model.NodeID(i), &e.ents[i]
 		if !free(n) {
-			if en.kind == entLease && freePast[en.ref] {
-				return fmt.Sprintf("entity %d's past %d is free", n, en.ref)
+			if p := *e.pastRef(n); freePast[p] {
+				return fmt.Sprintf("entity %d's past %d is free", n, p)
 			}
 			if e.hier.Alive(n) && e.hier.Kind(n) != model.LeaseNode {
 				bad := model.None
@@ -198,6 +211,10 @@ func staleReference(e *Engine) string {
 			return fmt.Sprintf("freed slot %d is alive in the hierarchy", n)
 		case i < len(r.runs) && r.runs[i] != chainRun{}:
 			return fmt.Sprintf("freed slot %d keeps its chain run", n)
+		case e.rc.pins.pinned.has(i):
+			return fmt.Sprintf("freed slot %d was pinned: a report lists it", n)
+		case e.rc.waiting.has(i):
+			return fmt.Sprintf("freed slot %d waits for its replica to move on", n)
 		}
 	}
 	for ai := range e.actors {
@@ -205,6 +222,23 @@ func staleReference(e *Engine) string {
 			if free(rep.lease) || free(rep.token) {
 				return fmt.Sprintf("actor %d replica %d holds a freed slot", ai, ri)
 			}
+		}
+	}
+	for _, c := range e.cliffs.all {
+		if slices.ContainsFunc(c.Roots, free) {
+			return fmt.Sprintf("a cliff at %d names a freed root", c.At)
+		}
+	}
+	for _, o := range e.rc.pins.outs {
+		for _, sn := range o.least[:o.n] {
+			if free(sn.n) {
+				return fmt.Sprintf("the ends in use noted at %d name freed slot %d", o.at, sn.n)
+			}
+		}
+	}
+	for _, ns := range [][]model.NodeID{e.rc.ready, e.rc.later} {
+		if slices.ContainsFunc(ns, free) {
+			return "a freed slot is to be recycled again"
 		}
 	}
 	for i := range e.pendingLoss.len() {
@@ -228,7 +262,7 @@ func staleReference(e *Engine) string {
 // a freed slot (checkNoStale).
 func TestRecyclingLeavesNoStaleReference(t *testing.T) {
 	names, srcs := recycleSources(4)
-	var recycled int64
+	var recycled, inUse int64
 	for _, exact := range []bool{true, false} {
 		results := parallelRuns(len(srcs), func(i int) recycleOutcome {
 			s, err := scenarios.Parse("recycle.yaml", []byte(srcs[i]))
@@ -244,14 +278,17 @@ func TestRecyclingLeavesNoStaleReference(t *testing.T) {
 					}
 				}
 			})
-			return recycleOutcome{diff: stale, recycled: e.rc.recycled}
+			return recycleOutcome{diff: stale, recycled: e.rc.recycled, inUse: e.rc.inUse}
 		})
 		for i, r := range results {
 			require.Empty(t, r.diff, "%s (exact %v)", names[i], exact)
 			recycled += r.recycled
+			inUse += r.inUse
 		}
 	}
+	t.Logf("%d slots recycled, %d of leases that ended in use", recycled, inUse)
 	require.Positive(t, recycled)
+	require.Positive(t, inUse, "no lease that ended in use was recycled: the test checks little of them")
 }
 
 // rereadFleet is a fleet re-read at its leases' caps every 2 hours for
@@ -382,6 +419,7 @@ func TestRecyclingParksPendingLeases(t *testing.T) {
 	// As if it had been replaced, had ended and been released.
 	e.dropExpiry(n)
 	en.retired, en.ended = true, true
+	e.actors[en.actor].reps[en.replica].lease = model.None
 	e.hier.RevokeLease(n)
 	e.released(n)
 	e.recycle()

@@ -116,8 +116,8 @@ func WriteReportJSON(w io.Writer, r *Result, l EntityListing) error {
 	doc := reportHeadOf(r)
 	if folded {
 		for i := range doc.Cliffs {
-			if c := &doc.Cliffs[i]; len(c.Roots) > cliffRootsListed {
-				c.RootsTotal, c.Roots = len(c.Roots), c.Roots[:cliffRootsListed]
+			if c, n := &doc.Cliffs[i], r.Cliffs[i].NumRoots(); n > cliffRootsListed {
+				c.RootsTotal, c.Roots = n, c.Roots[:cliffRootsListed]
 			}
 		}
 	}
@@ -272,6 +272,7 @@ func cliffsJSON(r *Result) []cliffJSON {
 		for _, n := range f.Roots {
 			cj.Roots = append(cj.Roots, r.EntityID(n))
 		}
+		cj.Roots = append(cj.Roots, f.restRoots...)
 		for _, s := range f.Services {
 			cj.Services = append(cj.Services, r.Services[s].Name)
 		}

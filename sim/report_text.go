@@ -39,8 +39,8 @@ func (r *Result) findings() string {
 
 func (r *Result) cliffCause(f *Cliff) string {
 	root, its, was := r.EntityID(f.Roots[0]), "its", "was"
-	if len(f.Roots) > 1 {
-		root, its, was = fmt.Sprintf("%s and %d more", root, len(f.Roots)-1), "their", "were"
+	if f.NumRoots() > 1 {
+		root, its, was = fmt.Sprintf("%s and %d more", root, f.NumRoots()-1), "their", "were"
 	}
 	switch f.Cause {
 	case MaxTTL:
@@ -118,8 +118,8 @@ func WriteRunText(w io.Writer, r *Result) error {
 		for i := range r.Cliffs {
 			f := &r.Cliffs[i]
 			roots := r.EntityID(f.Roots[0])
-			if len(f.Roots) > 1 {
-				roots += fmt.Sprintf(" +%d", len(f.Roots)-1)
+			if f.NumRoots() > 1 {
+				roots += fmt.Sprintf(" +%d", f.NumRoots()-1)
 			}
 			var svcs []string
 			for _, x := range f.Services {

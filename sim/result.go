@@ -15,8 +15,11 @@ import (
 // Entities their holders had already replaced are counted apart: their end
 // harms nobody.
 type Cliff struct {
-	At           model.Instant
-	Roots        []model.NodeID // the entities whose end is the cause, in processing order
+	At model.Instant
+	// Roots are the entities whose end is the cause, in processing order
+	// (cliffs: in issue order); a run that recycles (Options.Recycle)
+	// keeps the first cliffRootsListed only, and NumRoots counts them all.
+	Roots        []model.NodeID
 	Cause        EndCause       // of the roots: max-ttl, expired, revoked
 	BoundBy      model.Layer    // what set the roots' end
 	Lifetime     model.Duration // the first root's issue-to-end span
@@ -25,7 +28,12 @@ type Cliff struct {
 	Retired      int            // already-replaced entities ended with them
 	Services     []int          // services that lost credentials, by service index
 	servicesSeen []bool
+	rootsTotal   int      // the roots, when Roots lists the first only (decidePins)
+	restRoots    []string // then, when the run streams its log, the others' names in order
 }
+
+// NumRoots is how many entities' ends caused the cliff.
+func (c *Cliff) NumRoots() int { return max(len(c.Roots), c.rootsTotal) }
 
 // Size is the number of in-use entities the cliff ended.
 func (c *Cliff) Size() int { return c.Tokens + c.Leases }
@@ -151,9 +159,8 @@ func (t *cliffTracker) end(e *Engine) {
 // entities ending together, or an in-use token reaching its hard end — the
 // seed incident's event, whatever hangs under the token (an imported live
 // token's subtree is unknown). Roots are listed in issue order, services
-// by index. A root was in use when it ended, and only entities alive are
-// ever replaced (retire), so no root is ever recycled (Options.Recycle):
-// the reports name roots by their slots.
+// by index. The reports name roots by their slots: a run that recycles
+// keeps the slots of the roots it lists (recycle_pins.go).
 func (t *cliffTracker) cliffs(e *Engine) []Cliff {
 	var out []Cliff
 	for _, c := range t.all {
