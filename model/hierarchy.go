@@ -40,7 +40,7 @@ var ErrBatchRevoke = errors.New("batch tokens cannot be revoked")
 // child: a lease, which has no children, carries one child column, not two.
 //
 // A dead lease's node may be released (Release) and its id handed to the
-// next lease added (a run that recycles retired credentials, sim's
+// next lease added (a run that recycles ended credentials, sim's
 // recycle.go): a token's never is. Creation order among siblings is then
 // the order they were added, which a reused id does not say; lists keep it
 // anyway, since an added node always goes last.

@@ -105,9 +105,9 @@ type Options struct {
 	// changes validity, TestNoRevocationChangesNothingElse). A sweep, whose
 	// metrics do not read it, saves a fifth of a re-read fleet's run.
 	NoRevocation bool
-	// Recycle lets the run reuse the slots of retired credentials (leases
-	// their holders had replaced) once they ended and the revoker is done
-	// with them, folding what the reports need of them first (fold.go,
+	// Recycle lets the run reuse the slots of credentials that ended, once
+	// their holders moved on, the revoker is done with them and no report
+	// names them, folding what the reports need of them first (fold.go,
 	// recycle.go): memory then follows the live set, not everything issued.
 	// Only for reports that fold every credential: the text report, a
 	// folded report.json, a sweep's tally. Recycling begins once more than

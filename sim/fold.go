@@ -9,9 +9,10 @@ import "github.com/leasesim/leasesim/model"
 // kinds, end causes, layers), not the run: a year of a re-read fleet
 // folds millions of credential generations into a few buckets.
 //
-// Only retired leases that ended are recycled, so none of them is ever
-// listed one by one in a report, except as its group's earliest capped
-// renewal (report.json's listedFirstCapped): that one's fate is kept.
+// Only leases that ended are recycled, and never one a report lists by
+// name as a cliff's root or an outage's start (recycle_pins.go), except as
+// its group's earliest capped renewal (report.json's listedFirstCapped):
+// that one's fate is kept.
 type entityFold struct {
 	n       int          // entities folded
 	buckets []foldBucket // in order of first fold

@@ -161,6 +161,14 @@ func (e *Engine) readyInUse(n model.NodeID) {
 // recyclable says whether fetchLease has slots to recycle.
 func (rc *recycler) recyclable() bool { return len(rc.ready) > 0 || len(rc.later) > 0 }
 
+// sharers is how many entities share past i beyond the one being freed.
+func (rc *recycler) sharers(i int32) int32 {
+	if len(rc.shares) == 0 {
+		return 0
+	}
+	return rc.shares[i]
+}
+
 // share counts k more entities sharing past i (1 + its index), when
 // recycling: endPast and a cascade's run hand one past to many.
 func (rc *recycler) share(i, k int32) {
@@ -229,7 +237,7 @@ func (e *Engine) free(n model.NodeID) {
 		panic("sim: recycling a lease that did not end, has something pending, or is still its replica's")
 	}
 	if i := en.ref; i > 0 {
-		if k := e.rc.shares[i]; k > 0 {
+		if k := e.rc.sharers(i); k > 0 {
 			// Others still read it: the last of them frees it.
 			if k == 1 {
 				delete(e.rc.shares, i)

@@ -401,8 +401,8 @@ type listedEntity struct {
 // outage, and each group's earliest capped renewal. Every reason is
 // bounded by the scenario (actors, cliffs, outages), not by the fleet's
 // size or the horizon's length. Only the last may be a recycled entity:
-// tokens and cliff roots keep their slots, and an entity whose end began
-// an outage was in use.
+// tokens keep their slots, and a recycling run pins the cliff roots and
+// outage starts listed here (recycle_pins.go).
 func listedIndividually(r *Result) []listedEntity {
 	e := r.engine
 	var out []listedEntity // one per reason, sorted and merged below

@@ -34,7 +34,7 @@ func TestExitCodesPerCommand(t *testing.T) {
 		{"run negative budget", []string{"run", "short-parent", "--max-events", "-5"}, ExitBadInput, "--max-events -5: a budget must be at least 1"},
 		{"run zero budget", []string{"run", "short-parent", "--max-live", "0"}, ExitBadInput, "--max-live 0"},
 		{"run event budget", []string{"run", "default-max-cliff", "--max-events", "100"}, ExitBudget, "raise it with --max-events"},
-		{"run entity budget", []string{"run", ttl1, "--max-entities", "2000"}, ExitBudget, "the entity budget (2000 entities) ran out at 2024-01-01 00:00 +00:00"},
+		{"run entity budget", []string{"run", ttl1, "--max-entities", "2000"}, ExitBudget, "the entity budget (2000 entities) ran out at 2024-01-01 "},
 		{"run live budget", []string{"run", "default-max-cliff", "--max-live", "10"}, ExitBudget, "raise it with --max-live"},
 		{"run out is a file", []string{"run", "short-parent", "--out", filepath.Join(notDir, "sub")}, ExitIO, "cannot create output directory"},
 		{"explain ok", []string{"explain", "short-parent"}, ExitOK, ""},

@@ -49,7 +49,7 @@ The same scenario and seed always give byte-identical output.
 
 A run is bounded by budgets of events, live entities and entities held in
 memory (--max-events, --max-live, --max-entities: every entity issued, less
-the retired credentials a folded report recycles). A run that exceeds one stops,
+the ended credentials a folded report recycles). A run that exceeds one stops,
 prints a STOPPED EARLY headline with what it found up to then (-o json:
 nothing), leaves --out untouched and exits 3. Each million entities costs about 1 GB of memory
 (1.5 GB with --out).
@@ -113,7 +113,7 @@ func addBudgetFlags(cmd *cobra.Command, b *sim.Budgets) {
 	*b = sim.DefaultBudgets
 	cmd.Flags().Int64Var(&b.Events, "max-events", b.Events, "stop the run after this many events simulated one by one (exit 3; elided renewals do not count)")
 	cmd.Flags().Int64Var(&b.Live, "max-live", b.Live, "stop the run when more tokens and leases than this are alive at once (exit 3)")
-	cmd.Flags().Int64Var(&b.Entities, "max-entities", b.Entities, "stop the run when more tokens and leases than this are held in memory: every one issued, less the retired credentials a folded report recycles; about 1 GB per million (exit 3)")
+	cmd.Flags().Int64Var(&b.Entities, "max-entities", b.Entities, "stop the run when more tokens and leases than this are held in memory: every one issued, less the ended credentials a folded report recycles; about 1 GB per million (exit 3)")
 }
 
 // checkBudgets rejects budgets that are not positive.
