@@ -9,6 +9,7 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -431,4 +432,70 @@ func TestRecyclingParksPendingLeases(t *testing.T) {
 	require.Equal(t, []model.NodeID{n}, e.rc.ready)
 	e.recycle()
 	require.True(t, e.hier.Released(n))
+}
+
+// inUseFleet is a fleet whose credentials end in use, generation after
+// generation: renewed by their holders (every 40m) up to their 2h cap,
+// where they end and are read again, each cap a cliff of the whole fleet.
+// With cascade, the broker's token is revoked every 5 hours instead and
+// takes the fleet's credentials with it; the broker logs in again and the
+// fleet reads new ones.
+func inUseFleet(replicas, days int, cascade bool) *scenarios.Scenario {
+	refresh, events := "{every: 40m, increment: 1h}", ""
+	if cascade {
+		refresh, events = "watcher", "events:\n"
+		for h := 5; h < 24*days; h += 5 {
+			events += fmt.Sprintf("  - {at: %dh, do: revoke, actor: broker}\n", h)
+		}
+	}
+	src := fmt.Sprintf(`name: in-use-fleet
+description: a fleet losing its credentials in use
+start: 2024-01-01T00:00:00Z
+horizon: %dd
+seed: 3
+backend:
+  mounts:
+    auth/approle: {}
+    database: {}
+roles:
+  broker: {mount: auth/approle, token_period: 24h}
+  app-db: {mount: database, default_ttl: 1h, max_ttl: 2h}
+actors:
+  broker: {login: broker, renew: watcher, when_exhausted: reauth}
+  fleet: {via: broker, credential: app-db, refresh: %s, replicas: %d, demand: 1/s}
+%s`, days, refresh, replicas, events)
+	s, err := scenarios.Parse("in-use.yaml", []byte(src))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// A fleet that loses its credentials in use, at their caps or in a
+// cascade, keeps its slots within a small multiple of its live count when
+// recycling: the ends in use are recycled but for the few the reports
+// name (a cliff's first roots), and the reports read as without.
+func TestRecyclingInUseFollowsTheLiveSet(t *testing.T) {
+	for _, cascade := range []bool{false, true} {
+		s := inUseFleet(100, 10, cascade)
+		var peak int64
+		e, got := recycleRun(s, Options{Budget: 10_000_000}, true, func(e *Engine) { peak = max(peak, e.live) })
+		issued := int64(e.rc.issued)
+		require.Greater(t, issued, 40*peak, "cascade %v: the fleet lost too few generations", cascade)
+		require.Greater(t, e.rc.inUse, 10*peak, "cascade %v: too few ends in use recycled", cascade)
+		pinned := 0
+		for _, w := range e.rc.pins.pinned {
+			pinned += bits.OnesCount64(w)
+		}
+		bound := 3*int(peak) + 64 + pinned
+		for what, n := range map[string]int{
+			"entities": len(e.ents), "hierarchy": e.hier.Len(), "pasts": len(e.past), "capped": len(e.capped),
+			"timers": len(e.loop.Queue.timers), "chain runs": len(e.el.resume.runs), "serials": len(e.rc.serials),
+		} {
+			require.LessOrEqual(t, n, bound, "cascade %v: %s for a peak of %d live, %d issued, %d pinned", cascade, what, peak, issued, pinned)
+		}
+		t.Logf("cascade %v: %d issued, peak %d live, %d pinned, %d slots, %d recycled in use", cascade, issued, peak, pinned, len(e.ents), e.rc.inUse)
+		_, want := recycleRun(s, Options{Budget: 10_000_000}, false, nil)
+		require.Equal(t, want, got, "cascade %v: recycling changed the run", cascade)
+	}
 }
