@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -262,7 +263,7 @@ func (p *parser) intern(b []byte) string {
 }
 
 func (p *parser) parseLine(line []byte) error {
-	if len(strings.TrimSpace(string(line))) == 0 {
+	if len(bytes.TrimSpace(line)) == 0 {
 		return lineErr(p.line, "", "empty line")
 	}
 	if !p.sawHeader {

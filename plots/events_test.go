@@ -1,7 +1,9 @@
 package plots
 
 import (
+	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -203,4 +205,33 @@ func TestScriptFailedMarksItsScript(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Script{{T: 10, Note: "revoke broker", Failed: true}, {T: 20, Note: "script on broker#2", Failed: true}}, r.Scripts)
 	assert.Equal(t, "revoke broker (refused)", scriptText(r.Scripts[0]))
+}
+
+// Strings with escapes decode as encoding/json decodes them, whether the
+// scanner's own unescaping takes them (printable ASCII, simple escapes) or
+// hands them to encoding/json (\u, other bytes), and fail where it fails.
+func TestScanEscapesAsJSON(t *testing.T) {
+	intern := func(b []byte) string { return string(b) }
+	parts := []string{`a`, ` `, `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u0041`, `\u00e9`, `\ud83d\ude00`, `é`, "\x7f", `TTL of \"24h\"`, `\x`, "\x01", "\xff", `\u12`}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		var body strings.Builder
+		for range 1 + rng.IntN(6) {
+			body.WriteString(parts[rng.IntN(len(parts))])
+		}
+		if !strings.Contains(body.String(), `\`) {
+			continue // no escape: the bytes as they are (safetext.go draws bad UTF-8)
+		}
+		line := `{"note":"` + body.String() + `"}`
+		var want struct{ Note string }
+		werr := json.Unmarshal([]byte(line), &want)
+		var ev event
+		err := scanEvent([]byte(line), &ev, intern)
+		if werr != nil {
+			assert.Error(t, err, line)
+			continue
+		}
+		require.NoError(t, err, line)
+		assert.Equal(t, want.Note, ev.note, line)
+	}
 }
