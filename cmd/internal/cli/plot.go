@@ -120,7 +120,7 @@ func plotRun(opts *PlotOptions) error {
 // compute about 28 more while they draw; the floor covers the rest (fonts,
 // two charts' images at a time). Without a limit the collector lets the
 // heap grow to twice its live size: plot of a re-read year's 1.26 GB log
-// (880,000 credentials, 110 MB live at most) took 274 MB; with it, 156 MB
+// (880,000 credentials, 110 MB live at most) took 248 MB; with it, 155 MB
 // (docs/plots.md).
 const (
 	plotMemoryFloor    = 64 << 20
