@@ -166,12 +166,11 @@ func staleReference(e *Engine) string {
 		}
 	}
 	r := &e.el.resume
-	for _, ps := range [][]pendingLease{r.pending, r.now} {
-		for _, p := range ps {
-			b := &r.blocks[p.blk]
-			if free(b.first) || slices.ContainsFunc(b.more, free) {
-				return fmt.Sprintf("a freed slot waits to be queued again in block %d", p.blk)
-			}
+	var ps []pendingLease
+	r.pending.each(func(p pendingLease) { ps = append(ps, p) })
+	for _, p := range append(ps, r.now...) {
+		if free(p.first) || (r.isMulti(p.blk) && slices.ContainsFunc(r.blocks[p.blk].more, free)) {
+			return fmt.Sprintf("a freed slot waits to be queued again in block %d", p.blk)
 		}
 	}
 	freePast := map[int32]bool{}
@@ -410,8 +409,8 @@ func TestRecyclingParksPendingLeases(t *testing.T) {
 	e := New(s, Options{Recycle: true, Budget: 500})
 	e.Run() // stopped by its budget with leases elided, waiting in pending blocks
 	r := &e.el.resume
-	require.NotEmpty(t, r.pending)
-	n := r.blocks[r.pending[0].blk].first
+	require.Positive(t, r.pending.len())
+	n := r.pending.first().first
 	pending := r.runs[n].pending
 	require.Positive(t, pending)
 	r.setRun(n, chainRun{step: 7}) // its run set again (a renewal queued): the count is the lease's

@@ -81,17 +81,20 @@ type resumption struct {
 	curEnt   model.NodeID // its entity, for a renewal
 	retries  map[[2]int32]chainRun
 	// pending are the elided leases to queue, by the instant tk whose end
-	// queues them: a heap of 16-byte entries, one per block of leases of
-	// one (tk, at), with no map: a fleet re-read at its caps resumes a
-	// million leases, nearly each alone at its (tk, at); a fleet capped at
-	// once, a million in a hundred blocks. recent finds the block a lease
-	// joins when one of its (tk, at) is at hand; when not, a second block
-	// of that (tk, at) is made, and take merges them.
-	pending pendingHeap
+	// queues them (pending.go): one entry per block of leases of one (tk,
+	// at), with no map: a fleet re-read at its caps resumes a million
+	// leases, nearly each alone at its (tk, at); a fleet capped at once, a
+	// million in a hundred blocks. An entry holds its block's first lease;
+	// the others, when a lease joined it (multi), are in blocks. recent
+	// finds the block a lease joins while one of its (tk, at) is pending
+	// and at hand; when not, a second block of that (tk, at) is made, and
+	// pass merges them. So a lone lease's entry is all it touches.
+	pending pendingQueue
 	seq     uint32 // the next pending entry's, in its key
 	blocks  []pendingBlock
+	multi   []uint64            // by block: leases joined it (blocks[i].more)
 	free    []int32             // spare blocks, their slices kept
-	recent  [256][4]recentBlock // blocks of keys with one hash, the latest made first
+	recent  [256][4]recentBlock // pending blocks of keys with one hash, the latest made first
 	// now are the pending blocks of the instant in hand (tk = Loop.Now),
 	// taken from pending by the first renewal queued in it, by their at;
 	// real are the chains queued in it for one of those instants (the
@@ -110,27 +113,28 @@ type resumption struct {
 
 // pendingLease is block blk of elided leases, to be queued for instant at
 // at the end of instant tk: instants of the run, so they fit 32 bits each.
+// Its first lease is here, the others (if multi) in blocks[blk].
 type pendingLease struct {
-	// key orders the heap: tk, then the order the blocks were made
+	// key orders the queue: tk, then the order the blocks were made
 	// (modulo 2^32: the leases of one (tk, at) come out in the order they
 	// were elided, as they were listed before; resumeBlock sorts them by a
 	// total order anyway).
-	key uint64
-	at  runInstant
-	blk int32
+	key   uint64
+	at    runInstant
+	blk   int32
+	first model.NodeID
 }
 
 func (p *pendingLease) tk() model.Instant { return model.Instant(p.key >> 32) }
 
-// pendingBlock is leases elided to tk, to be queued for at: the first
-// in the block's own line (a fleet's blocks hold one lease each), the
-// others in a slice.
+// pendingBlock is the leases that joined a pending entry's first: read
+// only when its multi bit is set (a fleet's blocks hold one lease each).
 type pendingBlock struct {
-	key   uint64 // tk<<32 | at
-	first model.NodeID
-	open  bool // pending: leases may join it
-	more  []model.NodeID
+	more []model.NodeID
 }
+
+// isMulti reports whether leases joined block i.
+func (r *resumption) isMulti(i int32) bool { return r.multi[i>>6]&(1<<(i&63)) != 0 }
 
 // recentBlock is a block made lately, with its key: looking one up reads
 // the table only.
@@ -275,7 +279,7 @@ func (e *Engine) queuedRenewal(n model.NodeID, at model.Instant) {
 	r := &e.el.resume
 	r.setRun(n, e.nextRun(n, at))
 	now := e.loop.Now
-	if len(r.pending) > 0 && r.pending[0].tk() == now {
+	if tk, ok := r.pending.firstTk(); ok && tk == now {
 		r.take(now)
 	}
 	if len(r.now) > 0 && r.now[0].tk() == now {
@@ -288,15 +292,28 @@ func (e *Engine) queuedRenewal(n model.NodeID, at model.Instant) {
 // take moves the pending blocks of instant tk, the first pending, to
 // r.now, by their instant at, in the order they were made.
 func (r *resumption) take(tk model.Instant) {
-	for len(r.pending) > 0 && r.pending[0].tk() == tk {
+	for r.pending.len() > 0 && r.pending.first().tk() == tk {
 		p := r.pending.pop()
-		r.blocks[p.blk].open = false
+		r.closeBlock(p)
 		r.now = append(r.now, p)
 	}
 	if len(r.now) > 1 {
 		slices.SortStableFunc(r.now, func(a, b pendingLease) int { return cmp.Compare(a.at, b.at) })
 	}
 }
+
+// closeBlock: no lease joins block p any more, its tk at hand.
+func (r *resumption) closeBlock(p pendingLease) {
+	set := &r.recent[recentHash(uint64(p.tk())<<32|uint64(p.at))]
+	for j := range set {
+		if set[j].blk == p.blk+1 {
+			set[j] = recentBlock{}
+		}
+	}
+}
+
+// recentHash is the set of recent a block of key tk<<32 | at is in.
+func recentHash(key uint64) int { return int((key * 0x9e3779b97f4a7c15) >> (64 - 8)) }
 
 // byAt compares a pending lease's instant with at.
 func byAt(p pendingLease, at runInstant) int { return cmp.Compare(p.at, at) }
@@ -359,10 +376,15 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 	}
 	at := tk.Add(step)
 	key := uint64(runAt(tk))<<32 | uint64(runAt(at))
-	set := &r.recent[(key*0x9e3779b97f4a7c15)>>(64-8)]
+	set := &r.recent[recentHash(key)]
 	for _, c := range set {
-		if i := c.blk - 1; c.key == key && i >= 0 && r.blocks[i].open && r.blocks[i].key == key && !r.apart {
-			r.blocks[i].more = append(r.blocks[i].more, n)
+		if i := c.blk - 1; c.key == key && i >= 0 && !r.apart { // pending: take closes it
+			b := &r.blocks[i]
+			if !r.isMulti(i) {
+				r.multi[i>>6] |= 1 << (i & 63)
+				b.more = b.more[:0]
+			}
+			b.more = append(b.more, n)
 			return
 		}
 	}
@@ -372,12 +394,13 @@ func (e *Engine) resumeAfter(n model.NodeID, tk model.Instant, step model.Durati
 	} else {
 		r.blocks = append(r.blocks, pendingBlock{})
 		i = int32(len(r.blocks) - 1)
+		if int(i>>6) == len(r.multi) {
+			r.multi = append(r.multi, 0)
+		}
 	}
-	b := &r.blocks[i]
-	b.key, b.first, b.open, b.more = key, n, true, b.more[:0]
 	copy(set[1:], set[:3])
 	set[0] = recentBlock{key, i + 1}
-	r.pending.push(pendingLease{key: uint64(runAt(tk))<<32 | uint64(r.seq), at: runAt(at), blk: i})
+	r.pending.push(pendingLease{key: uint64(runAt(tk))<<32 | uint64(r.seq), at: runAt(at), blk: i, first: n})
 	r.seq++
 	e.passAt()
 }
@@ -388,8 +411,8 @@ func (e *Engine) passAt() {
 	switch {
 	case len(r.now) > 0:
 		e.loop.PassAt = r.now[0].tk()
-	case len(r.pending) > 0:
-		e.loop.PassAt = r.pending[0].tk()
+	case r.pending.len() > 0:
+		e.loop.PassAt = r.pending.first().tk()
 	default:
 		e.loop.PassAt = 0
 	}
@@ -401,11 +424,11 @@ func (e *Engine) pass(before model.Instant) {
 	r := &e.el.resume
 	for {
 		if len(r.now) == 0 {
-			if len(r.pending) == 0 || r.pending[0].tk() >= before {
+			if r.pending.len() == 0 || r.pending.first().tk() >= before {
 				break
 			}
 			r.real = r.real[:0] // noted for an instant whose leases were taken: none are left
-			r.take(r.pending[0].tk())
+			r.take(r.pending.first().tk())
 		}
 		if len(r.real) > 1 {
 			slices.SortStableFunc(r.real, func(a, b realPending) int { return cmp.Compare(a.at, b.at) })
@@ -413,12 +436,10 @@ func (e *Engine) pass(before model.Instant) {
 		real, tk := r.real, r.now[0].tk()
 		for i := 0; i < len(r.now); {
 			at := r.now[i].at
-			b := &r.blocks[r.now[i].blk]
-			r.leases = append(append(r.leases[:0], b.first), b.more...)
+			r.leases = r.appendBlock(r.leases[:0], r.now[i])
 			// Blocks of one (tk, at) made apart are one block.
 			for i++; i < len(r.now) && r.now[i].at == at; i++ {
-				b := &r.blocks[r.now[i].blk]
-				r.leases = append(append(r.leases, b.first), b.more...)
+				r.leases = r.appendBlock(r.leases, r.now[i])
 				r.merged++
 			}
 			if e.rc.on {
@@ -440,6 +461,16 @@ func (e *Engine) pass(before model.Instant) {
 		r.now, r.real = r.now[:0], r.real[:0]
 	}
 	e.passAt()
+}
+
+// appendBlock appends the leases of pending block p to ls.
+func (r *resumption) appendBlock(ls []model.NodeID, p pendingLease) []model.NodeID {
+	ls = append(ls, p.first)
+	if i := p.blk; r.isMulti(i) {
+		ls = append(ls, r.blocks[i].more...)
+		r.multi[i>>6] &^= 1 << (i & 63)
+	}
+	return ls
 }
 
 // resumeBlock queues leases, resumed for at after their last elided

@@ -72,7 +72,7 @@ func TestResumeBlocksMadeApart(t *testing.T) {
 // leases re-read at their caps has two million): 24 bytes, no pointers.
 func TestChainRunSize(t *testing.T) {
 	require.Equal(t, uintptr(24), unsafe.Sizeof(chainRun{}))
-	require.Equal(t, uintptr(16), unsafe.Sizeof(pendingLease{}))
+	require.Equal(t, uintptr(24), unsafe.Sizeof(pendingLease{}))
 }
 
 // TestUpstreamQuietMatchesReference: upstreamQuiet, which does not ask
@@ -113,4 +113,53 @@ func TestUpstreamQuietMatchesReference(t *testing.T) {
 		}
 	}
 	require.Greater(t, checked, 1000)
+}
+
+// TestPendingQueuePopsInOrder: the resumption's queue of pending blocks
+// pops the least key, as the heap it replaced did, under pushes for
+// instants after the last popped one (near, in the bucket being popped,
+// and beyond the ring's reach) interleaved with pops and looks at the
+// first (a planted advance that neither compares the far heap's first
+// bucket with the ring's next nor moves far entries into the ring, or a
+// push into the bucket in hand appended unsorted, fails it).
+func TestPendingQueuePopsInOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	spans := []int64{1, 100, 1 << pendShift, 50 << pendShift, pendRing << pendShift, 3 * pendRing << pendShift}
+	for round := range 300 {
+		var q pendingQueue
+		var ref []uint64
+		var now int64
+		seq := uint64(0)
+		span := spans[round%len(spans)]
+		for range 400 {
+			switch {
+			case len(ref) == 0 || rng.IntN(3) > 0:
+				tk := now + 1 + rng.Int64N(span)
+				if rng.IntN(4) == 0 && len(ref) > 0 { // an instant already pending
+					tk = int64(ref[rng.IntN(len(ref))] >> 32)
+				}
+				seq++
+				k := uint64(tk)<<32 | seq
+				q.push(pendingLease{key: k})
+				ref = append(ref, k)
+			case rng.IntN(2) == 0:
+				slices.Sort(ref)
+				tk, ok := q.firstTk()
+				require.True(t, ok)
+				require.Equal(t, model.Instant(ref[0]>>32), tk)
+			default:
+				slices.Sort(ref)
+				require.Equal(t, ref[0], q.pop().key)
+				now = int64(ref[0] >> 32)
+				ref = ref[1:]
+			}
+			require.Equal(t, len(ref), q.len())
+		}
+		slices.Sort(ref)
+		for _, k := range ref {
+			require.Equal(t, k, q.pop().key)
+		}
+		_, ok := q.firstTk()
+		require.False(t, ok)
+	}
 }

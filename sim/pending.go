@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+
+	"github.com/leasesim/leasesim/model"
+)
+
+// pendingQueue holds the resumption's pending entries (resume.go) in key
+// order: by tk, the instant whose end queues them, then the order they
+// were made. It is a monotone priority queue: an entry is pushed for a tk
+// after the loop's now, and popped once the loop has reached it, so it
+// needs no general heap. Entries wait in buckets of 2^pendShift seconds
+// of tk, a ring of pendRing of them from the bucket of the least entry
+// (base), unsorted, and are sorted a bucket at a time when the base
+// reaches them; those further ahead wait in a heap until the ring reaches
+// them. A fleet re-read at its caps pushes and pops one entry per lease
+// and cap: a push appends to the bucket the last push appended to, a pop
+// takes the next of a sorted run, where a heap of every lease elided read
+// a cache line per level (a sixth of such a sweep's time).
+type pendingQueue struct {
+	ring [][]pendingLease // by bucket mod pendRing: buckets base+1 … base+pendRing-1
+	used []uint64         // the ring's non-empty buckets
+	base int64            // the bucket of cur: no entry in ring or far is in it or before
+	cur  []pendingLease   // the entries of buckets up to base, sorted, the least at pos
+	pos  int
+	far  pendingHeap // entries of buckets base+pendRing and later
+	n    int
+}
+
+const (
+	pendShift = 12 // 68 minutes of tk per bucket
+	pendRing  = 1 << 13
+	pendMask  = pendRing - 1
+)
+
+func pendBucket(key uint64) int64 { return int64(key>>32) >> pendShift }
+
+// len is the number of entries pending.
+func (q *pendingQueue) len() int { return q.n }
+
+// first is the least entry; there must be one.
+func (q *pendingQueue) first() *pendingLease {
+	if q.pos == len(q.cur) {
+		q.advance()
+	}
+	return &q.cur[q.pos]
+}
+
+// firstTk is the tk of the least entry, and false if there is none.
+func (q *pendingQueue) firstTk() (model.Instant, bool) {
+	if q.n == 0 {
+		return 0, false
+	}
+	return q.first().tk(), true
+}
+
+// pop removes the least entry; there must be one.
+func (q *pendingQueue) pop() pendingLease {
+	p := *q.first()
+	q.pos++
+	q.n--
+	return p
+}
+
+// push adds p, whose tk is after every tk popped so far.
+func (q *pendingQueue) push(p pendingLease) {
+	q.n++
+	b := pendBucket(p.key)
+	switch {
+	case b <= q.base || q.n == 1:
+		if q.n == 1 {
+			q.base, q.cur, q.pos = b, q.cur[:0], 0
+		}
+		// Into the sorted run, after the equal keys (there are none: the
+		// order a key carries is unique among the pending).
+		i, _ := slices.BinarySearchFunc(q.cur[q.pos:], p.key, byKey)
+		q.cur = slices.Insert(q.cur, q.pos+i, p)
+	case b < q.base+pendRing:
+		if q.ring == nil {
+			q.ring = make([][]pendingLease, pendRing)
+			q.used = make([]uint64, pendRing/64)
+		}
+		k := b & pendMask
+		q.ring[k] = append(q.ring[k], p)
+		q.used[k>>6] |= 1 << (k & 63)
+	default:
+		q.far.push(p)
+	}
+}
+
+func byKey(p pendingLease, key uint64) int { return cmp.Compare(p.key, key) }
+
+// advance makes the next non-empty bucket cur, cur being used up: the
+// ring's next, or the far heap's first when it comes before (or the ring
+// is empty), then the far entries the ring now reaches move into it.
+func (q *pendingQueue) advance() {
+	next := q.nextUsed()
+	if len(q.far) > 0 {
+		if f := pendBucket(q.far[0].key); next < 0 || f < next {
+			next = f
+		}
+	}
+	q.base = next
+	for len(q.far) > 0 && pendBucket(q.far[0].key) < q.base+pendRing {
+		p := q.far.pop()
+		if q.ring == nil {
+			q.ring = make([][]pendingLease, pendRing)
+			q.used = make([]uint64, pendRing/64)
+		}
+		k := pendBucket(p.key) & pendMask
+		q.ring[k] = append(q.ring[k], p)
+		q.used[k>>6] |= 1 << (k & 63)
+	}
+	k := q.base & pendMask
+	q.cur, q.ring[k], q.pos = q.ring[k], q.cur[:0], 0
+	q.used[k>>6] &^= 1 << (k & 63)
+	if len(q.cur) > 1 {
+		slices.SortFunc(q.cur, func(a, b pendingLease) int { return cmp.Compare(a.key, b.key) })
+	}
+}
+
+// nextUsed is the first non-empty bucket of the ring after base, or -1.
+func (q *pendingQueue) nextUsed() int64 {
+	if q.used == nil {
+		return -1
+	}
+	for d := int64(1); d < pendRing; {
+		k := (q.base + d) & pendMask
+		if w := q.used[k>>6] >> (k & 63); w != 0 {
+			if d += int64(bits.TrailingZeros64(w)); d < pendRing {
+				return q.base + d
+			}
+			return -1 // bits of buckets before base+d: none is used
+		}
+		d += 64 - (k & 63)
+	}
+	return -1
+}
+
+// each calls f with every pending entry, in no order (tests).
+func (q *pendingQueue) each(f func(p pendingLease)) {
+	for _, p := range q.cur[q.pos:] {
+		f(p)
+	}
+	for _, b := range q.ring {
+		for _, p := range b {
+			f(p)
+		}
+	}
+	for _, p := range q.far {
+		f(p)
+	}
+}
