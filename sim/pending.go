@@ -31,8 +31,8 @@ type pendingQueue struct {
 }
 
 const (
-	pendShift = 12 // 68 minutes of tk per bucket
-	pendRing  = 1 << 13
+	pendShift = 10      // 17 minutes of tk per bucket: a few leases each to sort
+	pendRing  = 1 << 14 // 194 days
 	pendMask  = pendRing - 1
 )
 
