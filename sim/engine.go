@@ -105,6 +105,12 @@ type Options struct {
 	// changes validity, TestNoRevocationChangesNothingElse). A sweep, whose
 	// metrics do not read it, saves a fifth of a re-read fleet's run.
 	NoRevocation bool
+	// NoFirstCapped leaves each entity's first capped renewal unnoted: the
+	// result lists none (the reports' "First capped renewals", Facts.
+	// FirstCapped) and is otherwise the same (TestNoFirstCappedChangesNothingElse).
+	// A sweep, whose metrics do not read them, saves noting and folding
+	// one per credential generation of a fleet re-read at its caps.
+	NoFirstCapped bool
 	// Recycle lets the run reuse the slots of credentials that ended, once
 	// their holders moved on, the revoker is done with them and no report
 	// names them, folding what the reports need of them first (fold.go,

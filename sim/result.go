@@ -326,7 +326,7 @@ func (e *Engine) recordRenew(n model.NodeID, g *model.Grant) {
 // noteIfCapped notes entity n's first capped renewal, if the renewal that
 // granted g now is one: the one place both record and recordRenew ask.
 func (e *Engine) noteIfCapped(n model.NodeID, g *model.Grant) {
-	if g.Warnings.TTLCapped && e.firstCapped(n) == nil {
+	if g.Warnings.TTLCapped && !e.opts.NoFirstCapped && e.firstCapped(n) == nil {
 		e.noteCapped(n, CappedRenewal{At: e.loop.Now, HardEnd: g.HardEnd, Warnings: g.Warnings})
 	}
 }

@@ -316,12 +316,13 @@ func runPoint(sc *scenarios.Scenario, p Point, b sim.Budgets) (row Row) {
 			row.Err = fmt.Sprintf("the simulation failed: %v", r)
 		}
 	}()
-	// No metric reads the revocation section (Measure), and the revoker
-	// changes nothing else: its work is left out. Measure reads every
-	// entity folded (Result.EndTally), so retired credentials that ended
-	// are recycled from the first: memory follows the live set.
+	// No metric reads the revocation section or the first capped renewals
+	// (Measure), and neither changes anything else: their work is left
+	// out. Measure reads every entity folded (Result.EndTally), so retired
+	// credentials that ended are recycled from the first: memory follows
+	// the live set.
 	res := sim.New(sc, sim.Options{Seed: p.Seed, SeedSet: true, Budget: b.Events, MaxLive: b.Live, MaxEntities: b.Entities,
-		NoRevocation: true, Recycle: true}).Run()
+		NoRevocation: true, NoFirstCapped: true, Recycle: true}).Run()
 	if err := res.BudgetErr(); err != nil {
 		row.Err = err.Error()
 		return row
