@@ -28,6 +28,10 @@ type pendingQueue struct {
 	pos  int
 	far  pendingHeap // entries of buckets base+pendRing and later
 	n    int
+	// spare are emptied buckets' arrays, for buckets filled anew: a ring's
+	// worth of buckets each grown from nothing wrote their entries twice
+	// over into fresh memory.
+	spare [][]pendingLease
 }
 
 const (
@@ -83,12 +87,27 @@ func (q *pendingQueue) push(p pendingLease) {
 			q.ring = make([][]pendingLease, pendRing)
 			q.used = make([]uint64, pendRing/64)
 		}
-		k := b & pendMask
-		q.ring[k] = append(q.ring[k], p)
-		q.used[k>>6] |= 1 << (k & 63)
+		q.toRing(b, p)
 	default:
 		q.far.push(p)
 	}
+}
+
+// toRing appends p to the ring's bucket b.
+func (q *pendingQueue) toRing(b int64, p pendingLease) {
+	if q.ring == nil {
+		q.ring = make([][]pendingLease, pendRing)
+		q.used = make([]uint64, pendRing/64)
+	}
+	k := b & pendMask
+	l := q.ring[k]
+	if l == nil {
+		if n := len(q.spare); n > 0 {
+			l, q.spare = q.spare[n-1], q.spare[:n-1]
+		}
+	}
+	q.ring[k] = append(l, p)
+	q.used[k>>6] |= 1 << (k & 63)
 }
 
 func byKey(p pendingLease, key uint64) int { return cmp.Compare(p.key, key) }
@@ -106,16 +125,13 @@ func (q *pendingQueue) advance() {
 	q.base = next
 	for len(q.far) > 0 && pendBucket(q.far[0].key) < q.base+pendRing {
 		p := q.far.pop()
-		if q.ring == nil {
-			q.ring = make([][]pendingLease, pendRing)
-			q.used = make([]uint64, pendRing/64)
-		}
-		k := pendBucket(p.key) & pendMask
-		q.ring[k] = append(q.ring[k], p)
-		q.used[k>>6] |= 1 << (k & 63)
+		q.toRing(pendBucket(p.key), p)
 	}
 	k := q.base & pendMask
-	q.cur, q.ring[k], q.pos = q.ring[k], q.cur[:0], 0
+	if cap(q.cur) > 0 {
+		q.spare = append(q.spare, q.cur[:0])
+	}
+	q.cur, q.ring[k], q.pos = q.ring[k], nil, 0
 	q.used[k>>6] &^= 1 << (k & 63)
 	if len(q.cur) > 1 {
 		slices.SortFunc(q.cur, func(a, b pendingLease) int { return cmp.Compare(a.key, b.key) })

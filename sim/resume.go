@@ -461,6 +461,9 @@ func (e *Engine) pass(before model.Instant) {
 		r.now, r.real = r.now[:0], r.real[:0]
 	}
 	e.passAt()
+	if r.pending.len() > 0 {
+		e.warmLease(r.pending.first().first)
+	}
 }
 
 // appendBlock appends the leases of pending block p to ls.
