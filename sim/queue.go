@@ -250,6 +250,63 @@ func (c *calendar) first() int {
 	return w<<6 | bits.TrailingZeros64(word)
 }
 
+// Advance moves the calendar's window on to start at t, or at the first
+// instant before t one of its buckets holds an event at (dropping the
+// stale nodes on the way, as a pop would). The window starts at the last popped instant; the loop's Pass
+// (resume.go) queues events at the end of an instant none ran at, often
+// hours after the last one popped, and from a window left that far behind
+// they would go to the heap. Call it only when no event before t is
+// queued but in the heap: between events, with t at most the next one's
+// instant. It changes no event's order.
+func (q *Queue) Advance(t model.Instant) {
+	c := &q.cal
+	if t <= c.cursor {
+		return
+	}
+	c.popped = 0 // runNext's FIFO is at the old start
+	for scanned := model.Instant(0); c.cursor < t; {
+		if scanned >= calSize { // every bucket is empty
+			c.cursor = t
+			return
+		}
+		b := int(c.cursor & calMask)
+		w := c.used[b>>6] >> (b & 63)
+		if w&1 != 0 {
+			if q.headLive(b) {
+				return
+			}
+			continue // only stale nodes: the bucket is empty now
+		}
+		step := model.Instant(64 - b&63)
+		if w != 0 {
+			step = model.Instant(bits.TrailingZeros64(w))
+		}
+		step = min(step, t-c.cursor)
+		c.cursor += step
+		scanned += step
+	}
+}
+
+// headLive drops the stale nodes at the heads of bucket b's FIFOs and
+// reports whether one holds an event; if none does, the bucket is empty
+// and marked so.
+func (q *Queue) headLive(b int) bool {
+	c := &q.cal
+	for o := range calOrders {
+		l := &c.lists[b*calOrders+o]
+		for l.head != 0 {
+			n := c.chunks[l.head-1].nodes[l.hpos]
+			if n.seq != 0 && (n.ref < 0 && q.timers[^n.ref].seq == n.seq ||
+				n.ref >= 0 && q.slots[n.ref].cal && q.slots[n.ref].seq == n.seq) {
+				return true
+			}
+			c.popNode(l)
+		}
+	}
+	c.used[b>>6] &^= 1 << (b & 63)
+	return false
+}
+
 // root is the index of the top of the heap; the padding before it aligns
 // sibling groups to cache lines (the runtime page-aligns large arrays).
 const root = 3

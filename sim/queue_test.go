@@ -521,7 +521,10 @@ func TestQueue_SlotReuseIsDelayed(t *testing.T) {
 // the pops, and events are pushed or moved to now plus a delay drawn so
 // that every path is taken: the same second, inside the calendar, just
 // past its end, far ahead, before now (API use the loop forbids), and order
-// classes the calendar does not take.
+// classes the calendar does not take; and the calendar's start is moved on
+// (Advance) to instants before and after its first event (an Advance
+// that skips a bucket in use, or that takes a word of empty buckets for
+// the whole calendar, fails it).
 func TestQueue_CalendarAgainstHeap(t *testing.T) {
 	const ops = 60_000
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -535,6 +538,7 @@ func TestQueue_CalendarAgainstHeap(t *testing.T) {
 	var held []Event
 	var seqs [2][]Seq // old's, cal's
 	lateInCal := 0
+	advanced := 0 // Advance calls that moved the calendar's start
 	pushHeld := func(i, k int) {
 		h := cal.PushSeq(held[k], seqs[1][k])
 		same(t, old.PushSeq(held[k], seqs[0][k]), h, "op %d: PushSeq handle", i)
@@ -587,6 +591,14 @@ func TestQueue_CalendarAgainstHeap(t *testing.T) {
 		case op < pushWeight+55 && len(live) > 0:
 			h, to := live[rng.IntN(len(live))], at()
 			same(t, old.Reschedule(h, to), cal.Reschedule(h, to), "op %d: Reschedule", i)
+		case op < pushWeight+56 && rng.IntN(2) == 0:
+			// To any instant: Advance stops before the calendar's first
+			// event, and the heap's need not follow.
+			before := cal.cal.cursor
+			cal.Advance(now + model.Instant(rng.IntN(2*calSize)))
+			if cal.cal.cursor > before {
+				advanced++
+			}
 		case op < pushWeight+56:
 			for len(held) > 0 { // what BeforeRenumber would do, in both
 				pushHeld(i, len(held)-1)
@@ -622,6 +634,7 @@ func TestQueue_CalendarAgainstHeap(t *testing.T) {
 	assert.Equal(t, drain(t, &old), drain(t, &cal))
 	assert.Greater(t, inCal, ops/20, "events queued in the calendar, summed over ops")
 	assert.Greater(t, lateInCal, 100, "events pushed late into the calendar")
+	assert.Greater(t, advanced, 50, "calls to Advance that moved the calendar's start")
 }
 
 // TestQueue_PushSeqTakesItsPlace: an event pushed with an earlier seq runs

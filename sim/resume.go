@@ -107,6 +107,10 @@ type resumption struct {
 	resumed int64 // leases queued again (for tests)
 	merged  int64 // blocks of one (tk, at) made apart, merged by pass (for tests)
 	apart   bool  // tests: every lease in a block of its own, as when recent misses
+	// waited counts the passes that left blocks for a later pass because a
+	// lease they queued runs first (for tests); eager (tests) does not.
+	waited int64
+	eager  bool
 	// reordered counts blocks whose lease was queued before a real renewal.
 	reordered int64
 }
@@ -421,7 +425,7 @@ func (e *Engine) passAt() {
 // pass queues the pending leases whose instant ends before the instant
 // before (Loop.Pass): those of one (tk, at) as one block.
 func (e *Engine) pass(before model.Instant) {
-	r := &e.el.resume
+	r, before0 := &e.el.resume, before
 	for {
 		if len(r.now) == 0 {
 			if r.pending.len() == 0 || r.pending.first().tk() >= before {
@@ -434,6 +438,9 @@ func (e *Engine) pass(before model.Instant) {
 			slices.SortStableFunc(r.real, func(a, b realPending) int { return cmp.Compare(a.at, b.at) })
 		}
 		real, tk := r.real, r.now[0].tk()
+		// No event is queued before the next to run, at before: the
+		// calendar may begin at tk, and take the renewals queued now.
+		e.loop.Queue.Advance(tk)
 		for i := 0; i < len(r.now); {
 			at := r.now[i].at
 			r.leases = r.appendBlock(r.leases[:0], r.now[i])
@@ -454,6 +461,11 @@ func (e *Engine) pass(before model.Instant) {
 			}
 			e.resumeBlock(tk, at.Instant(), r.leases, real[:j])
 			real = real[j:]
+			// A lease queued for at runs before the end of any later tk:
+			// blocks of those wait for it (the loop calls pass again).
+			if !r.eager {
+				before = min(before, at.Instant())
+			}
 		}
 		for _, p := range r.now {
 			r.free = append(r.free, p.blk)
@@ -462,6 +474,9 @@ func (e *Engine) pass(before model.Instant) {
 	}
 	e.passAt()
 	if r.pending.len() > 0 {
+		if e.loop.PassAt < before0 {
+			r.waited++
+		}
 		e.warmLease(r.pending.first().first)
 	}
 }
