@@ -23,11 +23,14 @@ import (
 type pendingQueue struct {
 	ring [][]pendingLease // by bucket mod pendRing: buckets base+1 … base+pendRing-1
 	used []uint64         // the ring's non-empty buckets
-	base int64            // the bucket of cur: no entry in ring or far is in it or before
-	cur  []pendingLease   // the entries of buckets up to base, sorted, the least at pos
-	pos  int
-	far  pendingHeap // entries of buckets base+pendRing and later
-	n    int
+	// unsorted are the ring's buckets an entry was appended to out of
+	// order (more than a few places back): sorted when they come up.
+	unsorted []uint64
+	base     int64          // the bucket of cur: no entry in ring or far is in it or before
+	cur      []pendingLease // the entries of buckets up to base, sorted, the least at pos
+	pos      int
+	far      pendingHeap // entries of buckets base+pendRing and later
+	n        int
 	// spare are emptied buckets' arrays, for buckets filled anew: a ring's
 	// worth of buckets each grown from nothing wrote their entries twice
 	// over into fresh memory.
@@ -83,21 +86,18 @@ func (q *pendingQueue) push(p pendingLease) {
 		i, _ := slices.BinarySearchFunc(q.cur[q.pos:], p.key, byKey)
 		q.cur = slices.Insert(q.cur, q.pos+i, p)
 	case b < q.base+pendRing:
-		if q.ring == nil {
-			q.ring = make([][]pendingLease, pendRing)
-			q.used = make([]uint64, pendRing/64)
-		}
 		q.toRing(b, p)
 	default:
 		q.far.push(p)
 	}
 }
 
-// toRing appends p to the ring's bucket b.
+// toRing puts p in the ring's bucket b.
 func (q *pendingQueue) toRing(b int64, p pendingLease) {
 	if q.ring == nil {
 		q.ring = make([][]pendingLease, pendRing)
 		q.used = make([]uint64, pendRing/64)
+		q.unsorted = make([]uint64, pendRing/64)
 	}
 	k := b & pendMask
 	l := q.ring[k]
@@ -106,7 +106,20 @@ func (q *pendingQueue) toRing(b int64, p pendingLease) {
 			l, q.spare = q.spare[n-1], q.spare[:n-1]
 		}
 	}
-	q.ring[k] = append(l, p)
+	// Entries come nearly in order (a fleet's leases elided one cap
+	// apart): insert each at its place from the end, a few places back
+	// at most, rather than sort the bucket when it comes up.
+	i := len(l)
+	for i > 0 && len(l)-i < 16 && l[i-1].key > p.key {
+		i--
+	}
+	if i > 0 && l[i-1].key > p.key { // further back: sorted when it comes up
+		l = append(l, p)
+		q.unsorted[k>>6] |= 1 << (k & 63)
+	} else {
+		l = slices.Insert(l, i, p)
+	}
+	q.ring[k] = l
 	q.used[k>>6] |= 1 << (k & 63)
 }
 
@@ -133,7 +146,8 @@ func (q *pendingQueue) advance() {
 	}
 	q.cur, q.ring[k], q.pos = q.ring[k], nil, 0
 	q.used[k>>6] &^= 1 << (k & 63)
-	if len(q.cur) > 1 {
+	if q.unsorted[k>>6]&(1<<(k&63)) != 0 {
+		q.unsorted[k>>6] &^= 1 << (k & 63)
 		slices.SortFunc(q.cur, func(a, b pendingLease) int { return cmp.Compare(a.key, b.key) })
 	}
 }

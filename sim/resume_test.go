@@ -120,8 +120,9 @@ func TestUpstreamQuietMatchesReference(t *testing.T) {
 // instants after the last popped one (near, in the bucket being popped,
 // and beyond the ring's reach) interleaved with pops and looks at the
 // first (a planted advance that neither compares the far heap's first
-// bucket with the ring's next nor moves far entries into the ring, or a
-// push into the bucket in hand appended unsorted, fails it).
+// bucket with the ring's next nor moves far entries into the ring, a
+// push into the bucket in hand appended unsorted, or a bucket appended to
+// out of order left unmarked, fails it).
 func TestPendingQueuePopsInOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	spans := []int64{1, 100, 1 << pendShift, 50 << pendShift, pendRing << pendShift, 3 * pendRing << pendShift}
