@@ -181,7 +181,9 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		if en.retired {
 			continue
 		}
-		e.endedInUse(m, en.actor)
+		if e.rc.on { // checked here: a cascade calls it per descendant
+			e.endedInUse(m, en.actor)
+		}
 		l := loss{m, en.actor, en.replica}
 		if !lease && ri == 0 && rep.token == m && len(ac.dependents) > 0 {
 			e.lose(l) // the actors drawing on its token too

@@ -963,7 +963,9 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 		e.released(m)
 	}
 	if !en.retired {
-		e.endedInUse(m, en.actor)
+		if e.rc.on { // checked here: a cascade calls it per descendant
+			e.endedInUse(m, en.actor)
+		}
 		l := loss{m, en.actor, en.replica}
 		if e.lossBatch.on {
 			// No log kept: the holder's validity changes now, while its
