@@ -119,9 +119,13 @@ func (e *Engine) keptCount() int64 { return int64(len(e.ents) - e.hier.Free()) }
 // or n ended with no revoker. Once its holder moved on, and, if it ended
 // in use, its instant is over, it may be recycled.
 func (e *Engine) released(n model.NodeID) {
-	if !e.rc.on {
-		return
+	if e.rc.on { // inlined: a cascade calls it per descendant
+		e.releasedSlot(n)
 	}
+}
+
+// releasedSlot is released in a run that recycles.
+func (e *Engine) releasedSlot(n model.NodeID) {
 	en := &e.ents[n]
 	switch {
 	case en.retired:
