@@ -504,11 +504,12 @@ func (e *Engine) fetchLease(ai, r int) bool {
 	rep.attempts = 0
 	e.newEntity(n, entity{kind: entLease, actor: int32(ai), replica: int32(r), lease: l}, e.nextGen(rep.lease), e.hier.Parent(n))
 	old := rep.lease
-	if e.alive(old) {
+	inUse := e.alive(old) // retire leaves it alive; one lookup serves both
+	if inUse {
 		e.retire(old)
 	}
 	rep.lease = n
-	if old != model.None && !e.alive(old) {
+	if !inUse && old != model.None {
 		e.movedOn(old) // it ended in use: recyclable now (recycle.go)
 	}
 	if e.logging() { // a fleet's re-reads build no record nobody keeps

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -160,17 +159,6 @@ func reportWritten(w io.Writer, output string, files []string) error {
 		}
 	}
 	return nil
-}
-
-// writePlots writes every chart of the run whose events.jsonl is events
-// into dir, as NAME.svg and NAME.png; entity picks the renewal chart's
-// entity ("" for its default).
-func writePlots(dir string, events []byte, entity string) error {
-	run, err := plots.ReadEvents(bytes.NewReader(events))
-	if err != nil {
-		return err
-	}
-	return writeCharts(dir, run, entity)
 }
 
 // writeCharts draws the charts side by side (eachChart): each writes its
