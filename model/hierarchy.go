@@ -288,25 +288,41 @@ func (h *Hierarchy) revokeSubtree(n NodeID, buf []NodeID, revoked func([]NodeID)
 			out = out[:0]
 		}
 	}
+	flags, next, first := h.flags, h.next, h.first // the walk changes no column's length
 	st := append(h.frames[:0], h.frame(n))
 	for len(st) > 0 {
 		fr := &st[len(st)-1]
 		c := fr.cur
-		for c != None && h.flags[c]&kindMask == uint8(LeaseNode) {
+		for c != None && flags[c]&kindMask == uint8(LeaseNode) {
 			if fr.leases == None {
 				fr.leases = c
 			}
-			c = h.next[c]
+			c = next[c]
 		}
 		if c != None { // a child token: its subtree goes first
-			fr.cur = h.next[c]
+			fr.cur = next[c]
+			if f := flags[c]; f&hadTokens == 0 {
+				// A token that never had a child token (a broker's
+				// million children): its leases, then it, as its own
+				// frame would, without one.
+				for l := first[c]; l != None; l = next[l] {
+					if g := flags[l]; g&kindMask == uint8(LeaseNode) {
+						flags[l] = g &^ aliveBit
+						emit(l)
+					}
+				}
+				first[c] = None
+				flags[c] = f &^ aliveBit
+				emit(c)
+				continue
+			}
 			st = append(st, h.frame(c))
 			continue
 		}
 		top := fr.tok
-		for c := fr.leases; c != None; c = h.next[c] {
-			if f := h.flags[c]; f&kindMask == uint8(LeaseNode) {
-				h.flags[c] = f &^ aliveBit
+		for c := fr.leases; c != None; c = next[c] {
+			if f := flags[c]; f&kindMask == uint8(LeaseNode) {
+				flags[c] = f &^ aliveBit
 				emit(c)
 			}
 		}

@@ -132,7 +132,9 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		}
 		en.expiry = NoHandle
 		if en.client != NoHandle {
-			e.loop.Queue.CancelTimer(int32(m))
+			if q := &e.loop.Queue; !q.dropCalTimer(int32(m)) { // cascade_timer.go
+				q.CancelTimer(int32(m))
+			}
 			en.client = NoHandle
 		}
 		if !lease {
@@ -193,9 +195,9 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 				rep.valid = false
 				e.lostOne(a.service)
 			}
-		} else {
+		} else if a.valid != validLease || e.alive(rep.lease) != rep.valid {
 			e.loseOne(a, ai, ri, rep)
-		}
+		} // else loseOne would change nothing: its credential's liveness is its validity (a child token ending after its lease)
 		if a.reacts {
 			e.pendingLoss.add(l)
 		}
