@@ -106,7 +106,7 @@ func compareRun(opts *CompareOptions) (err error) {
 			return badInput(fmt.Errorf("--fail-on %s: want worse, mixed, same or better (comma-separated)", v))
 		}
 	}
-	files, err := opts.Files.format()
+	files, err := opts.Files.format(opts.OutDir)
 	if err != nil {
 		return err
 	}

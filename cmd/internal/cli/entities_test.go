@@ -133,7 +133,7 @@ func TestRunRecyclingPrintsTheSame(t *testing.T) {
 				files.Entities = c.args[i+1]
 			}
 		}
-		lf, err := files.format()
+		lf, err := files.format("")
 		require.NoError(t, err)
 		s, err := loadWithSets(c.scenario, nil)
 		require.NoError(t, err)

@@ -100,20 +100,31 @@ type logFormat struct {
 type outFlags struct {
 	Log      string // all, lifecycle or none
 	LogGzip  bool
-	Entities string // auto, all or folded
+	Entities string         // auto, all or folded
+	cmd      *cobra.Command // to tell a --log given from its default
 }
 
 func addOutFlags(cmd *cobra.Command, o *outFlags) {
+	o.cmd = cmd
 	cmd.Flags().StringVar(&o.Log, "log", "lifecycle", "what --out's event log holds: all, lifecycle or none")
 	cmd.Flags().BoolVar(&o.LogGzip, "log-gzip", false, "write --out's event log gzip-compressed, as events.jsonl.gz")
 	cmd.Flags().StringVar(&o.Entities, "entities", "auto", fmt.Sprintf("how -o json and report.json list entities: auto (every one up to %d, folded above), all, or folded", sim.FoldEntitiesAbove))
 }
 
-// format reads the flags; a bad value is bad input.
-func (o outFlags) format() (logFormat, error) {
+// format reads the flags; a bad value is bad input, and so is --log or
+// --log-gzip without --out DIR (outDir ""): they would be silently ignored,
+// and the user who asked for a log would find none.
+func (o outFlags) format(outDir string) (logFormat, error) {
 	level, err := sim.ParseLogLevel(o.Log)
 	if err != nil {
 		return logFormat{}, badInput(err)
+	}
+	if outDir == "" && o.cmd != nil {
+		for _, f := range []string{"log", "log-gzip"} {
+			if o.cmd.Flags().Changed(f) {
+				return logFormat{}, badInput(fmt.Errorf("--%s: the event log is written only into --out DIR; add --out DIR, or drop --%s", f, f))
+			}
+		}
 	}
 	listing, err := sim.ParseEntityListing(o.Entities)
 	if err != nil {

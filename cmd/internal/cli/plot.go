@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -46,6 +48,9 @@ without the scenario (run --out writes them too):
   renewal    one token's TTL left over time, renewal by renewal, under the
              ceiling of its hard end (--entity picks which; the default is
              the root of the first cliff)
+  revocation the leases waiting for their revocation and the database's
+             load around the busiest cliff; drawn with the others when
+             some lease waited past a second (docs/revocation.md)
 
 Each chart is written as NAME.svg and NAME.png, sized for a 16:9 slide.
 --plot FILE writes one chart: its name picks the chart and its extension
@@ -54,7 +59,8 @@ Each chart is written as NAME.svg and NAME.png, sized for a 16:9 slide.
 says so. Operators' scripted events (reauth, revoke, deploy, ...) are drawn
 from the log as markers S1, S2, ...; a short incident in a long run gets a
 zoomed second panel under the live chart. The log is read line by line, and
-from .jsonl.gz when the name ends in .gz.`,
+from .jsonl.gz when the name ends in .gz. Memory grows with the tokens and
+credentials the log issues (about 100 bytes each), not with its size.`,
 		Example: `  leasesim run jan-2024-replay --out /tmp/replay   # the run's files and every chart
   leasesim plot /tmp/replay/events.jsonl --out /tmp/slides
   leasesim plot /tmp/replay/events.jsonl --out /tmp/slides --plot timeline.png
@@ -67,7 +73,7 @@ from .jsonl.gz when the name ends in .gz.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.OutDir, "out", ".", "directory to write the charts into")
-	cmd.Flags().StringVar(&opts.Plot, "plot", "", "write one chart: timeline, live, impact or renewal, .svg or .png")
+	cmd.Flags().StringVar(&opts.Plot, "plot", "", "write one chart: timeline, live, impact, renewal or revocation, .svg or .png")
 	addOutputFlag(cmd, &opts.Output)
 	cmd.Flags().StringVar(&opts.Entity, "entity", "", "the token or credential of the renewal chart: one entity (broker#1, core-api[3].credential#1) or a group (core-api.credential: its first)")
 	return cmd
@@ -91,7 +97,7 @@ func plotRun(opts *PlotOptions) error {
 	}
 	opts.Entity = entity
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return badInput(fmt.Errorf("cannot create output directory: %w", err))
+		return ioFailure(fmt.Errorf("cannot create output directory: %w", err))
 	}
 	if chart == "" {
 		if err := writeCharts(opts.OutDir, run, opts.Entity); err != nil {
@@ -299,15 +305,25 @@ func findEntity(run *plots.Run, query string) (string, error) {
 	return "", err
 }
 
+// gzipMagic opens every gzip stream (RFC 1952).
+var gzipMagic = []byte{0x1f, 0x8b}
+
 func readEventsPass(path string, keep func(id, kind string) bool) (*plots.Run, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, badInput(err)
 	}
 	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if !strings.HasSuffix(path, ".gz") {
+		// The name decides, as documented; a compressed log named .jsonl
+		// would otherwise fail as "not a valid JSON object" at line 1.
+		if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
+			return nil, badInput(fmt.Errorf("%s is gzip-compressed but its name does not end in .gz: name it .jsonl.gz (plot reads gzip when the name ends in .gz)", path))
+		}
+	} else {
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("%s: the name ends in .gz but the file is not gzip: %w", path, err))
 		}

@@ -54,15 +54,16 @@ prints a STOPPED EARLY headline with what it found up to then (-o json:
 nothing), leaves --out untouched and exits 3. Each million entities costs about 1 GB of memory
 (1.5 GB with --out).
 
---out DIR owns report.json, events.jsonl (or events.jsonl.gz) and the charts
-timeline, live, impact and renewal (.svg and .png) in DIR: they are written to
-temporary files and replace the previous set only when all were written;
-other files in DIR are left alone. The event log is written while the run
-goes, so its size costs disk, not memory. --log says what it holds: all
+--out DIR owns report.json, events.jsonl (or events.jsonl.gz with --log-gzip)
+and the charts timeline, live, impact, renewal and, when some lease waited for
+its revocation past a second, revocation (.svg and .png) in DIR: they are
+written to temporary files and replace the previous set only when all were
+written; other files in DIR are left alone. The event log is written while the
+run goes, so its size costs disk, not memory. --log says what it holds: all
 (every event), lifecycle (the default: every event except the renewals of
 leases that no hard end cut short — issues, ends, cascades, capped renewals,
 token renewals, failures, outages, scripted events; the charts draw the same
-from it) or none (no log, and so no charts).
+from it) or none (no log, and so no charts). --log and --log-gzip need --out.
 
 --entities says how -o json and report.json list the entities: auto (the
 default) lists every one when the run issued at most 10,000 and folds a
@@ -99,7 +100,7 @@ simulates every renewal as an event; --log all does too.`,
 	}
 	addOutputFlag(cmd, &opts.Output)
 	addSetFlag(cmd, &opts.Sets, "applied to the scenario before it runs")
-	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the four charts (SVG and PNG) into this directory")
+	cmd.Flags().StringVar(&opts.OutDir, "out", "", "also write report.json, events.jsonl and the charts (SVG and PNG) into this directory")
 	addOutFlags(cmd, &opts.Files)
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (default: the scenario's seed)")
 	cmd.Flags().BoolVar(&opts.Exact, "exact", false, "simulate every renewal as an event instead of eliding the steady ones (same report, slower)")
@@ -179,7 +180,7 @@ func runRun(opts *RunOptions) error {
 	if err := checkBudgets(opts.Budgets); err != nil {
 		return err
 	}
-	files, err := opts.Files.format()
+	files, err := opts.Files.format(opts.OutDir)
 	if err != nil {
 		return err
 	}

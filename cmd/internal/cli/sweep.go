@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -262,8 +263,16 @@ func budgetExceeded(err error) error { return &exitError{ExitBudget, err} }
 // sweepShard reads --shard: K/N, or auto from the batch scheduler's
 // environment.
 func sweepShard(opts *SweepOptions) (sweep.Shard, error) {
-	if opts.ShardCount < 0 || (opts.ShardCount > 0 && opts.Shard != "auto") {
+	if opts.ShardCount < 0 {
+		return sweep.Shard{}, badInput(fmt.Errorf("--shard-count %d: want the number of completions of the Kubernetes Indexed Job (spec.completions), at least 1", opts.ShardCount))
+	}
+	if opts.ShardCount > 0 && opts.Shard != "auto" {
 		return sweep.Shard{}, badInput(fmt.Errorf("--shard-count %d: only with --shard auto, as N of a Kubernetes Indexed Job", opts.ShardCount))
+	}
+	// Two counts that disagree mean a manifest out of step with itself:
+	// shards of two different splits, found only when merge refuses them.
+	if v, ok := os.LookupEnv("JOB_COMPLETIONS"); ok && opts.ShardCount > 0 && v != strconv.Itoa(opts.ShardCount) {
+		return sweep.Shard{}, badInput(fmt.Errorf("--shard-count %d and JOB_COMPLETIONS=%q disagree: give one of them, equal to the Job's spec.completions", opts.ShardCount, v))
 	}
 	switch opts.Shard {
 	case "":
