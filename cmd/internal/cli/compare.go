@@ -254,8 +254,10 @@ func (c *compareStage) finish(cmp *compare.Comparison, notes io.Writer) error {
 				return err
 			}
 		}
-	} else {
+	} else if c.sides[0].level == sim.LogNone {
 		fmt.Fprintln(notes, "leasesim: no charts: they are drawn from the event logs, and --log none writes none")
+	} else {
+		fmt.Fprintf(notes, "leasesim: no overlay: a run issued more than the %d tokens and credentials the charts hold; plot each side's log with --max-entities N\n", chartEntities)
 	}
 	if err := writeFile(filepath.Join(c.stage, "compare.json"), func(w io.Writer) error { return compare.WriteJSON(w, cmp) }); err != nil {
 		return err

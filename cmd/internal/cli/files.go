@@ -43,8 +43,16 @@ func newStage(dir string) (string, error) {
 // written there (gzip if its name ends .gz), read as `plot` reads it —
 // streaming, keeping the renewals of the renewal chart's entity only, so
 // memory follows the entities, not the log — and returns the run as read
-// back. res names the first cliff's root, the chart's likely entity.
-func drawStagedCharts(stage, events string, res *sim.Result, notes io.Writer) (*plots.Run, error) {
+// back. res names the first cliff's root, the chart's likely entity. A
+// run that issued more tokens and credentials than the charts hold
+// (chartEntities) gets none, and notes says how to draw them from final,
+// the log's path once the set is in place.
+func drawStagedCharts(stage, events, final string, res *sim.Result, notes io.Writer) (*plots.Run, error) {
+	if n := int64(res.NumEntities()); n > chartEntities {
+		fmt.Fprintf(notes, "leasesim: no charts: the run issued %d tokens and credentials, more than the %d the charts hold (about 100 bytes each); draw them with leasesim plot %s --max-entities %d\n",
+			n, chartEntities, final, n)
+		return nil, nil
+	}
 	hint := ""
 	if len(res.Cliffs) > 0 {
 		hint = res.EntityID(res.Cliffs[0].Roots[0])
@@ -57,7 +65,7 @@ func drawStagedCharts(stage, events string, res *sim.Result, notes io.Writer) (*
 	runtime.ReadMemStats(&m)
 	onIssue, restore := limitChartMemory(int64(m.HeapAlloc))
 	defer restore()
-	run, _, err := readEventsFile(events, "", true, hint, onIssue)
+	run, _, err := readEventsFile(events, "", true, hint, onIssue, chartEntities)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +275,7 @@ func (s *runStage) write(res *sim.Result, notes io.Writer) (*plots.Run, error) {
 		fmt.Fprintln(notes, "leasesim: no charts: they are drawn from the event log, and --log none writes none")
 		return nil, nil
 	}
-	return drawStagedCharts(s.stage, s.events, res, notes)
+	return drawStagedCharts(s.stage, s.events, filepath.Join(s.dir, filepath.Base(s.events)), res, notes)
 }
 
 // stageCharts draws every chart into stage side by side (eachChart; each

@@ -28,6 +28,7 @@ type PlotOptions struct {
 	Plot   string // one chart's file name, or "" for all
 	Entity string // the renewal chart's entity, or "" for its default
 	Output string
+	Max    int64 // --max-entities: the most tokens and credentials the log may issue
 }
 
 // NewCmdPlot builds `leasesim plot`.
@@ -60,7 +61,9 @@ says so. Operators' scripted events (reauth, revoke, deploy, ...) are drawn
 from the log as markers S1, S2, ...; a short incident in a long run gets a
 zoomed second panel under the live chart. The log is read line by line, and
 from .jsonl.gz when the name ends in .gz. Memory grows with the tokens and
-credentials the log issues (about 100 bytes each), not with its size.`,
+credentials the log issues (about 100 bytes each), not with its size; a log
+that issues more than --max-entities (2,000,000: about 260 MB) is refused
+with exit 3.`,
 		Example: `  leasesim run jan-2024-replay --out /tmp/replay   # the run's files and every chart
   leasesim plot /tmp/replay/events.jsonl --out /tmp/slides
   leasesim plot /tmp/replay/events.jsonl --out /tmp/slides --plot timeline.png
@@ -75,6 +78,7 @@ credentials the log issues (about 100 bytes each), not with its size.`,
 	cmd.Flags().StringVar(&opts.OutDir, "out", ".", "directory to write the charts into")
 	cmd.Flags().StringVar(&opts.Plot, "plot", "", "write one chart: timeline, live, impact, renewal or revocation, .svg or .png")
 	addOutputFlag(cmd, &opts.Output)
+	cmd.Flags().Int64Var(&opts.Max, "max-entities", chartEntities, "refuse a log that issues more tokens and credentials than this: the charts hold each, about 100 bytes (exit 3)")
 	cmd.Flags().StringVar(&opts.Entity, "entity", "", "the token or credential of the renewal chart: one entity (broker#1, core-api[3].credential#1) or a group (core-api.credential: its first)")
 	return cmd
 }
@@ -90,8 +94,11 @@ func plotRun(opts *PlotOptions) error {
 			return badInput(err)
 		}
 	}
+	if opts.Max <= 0 {
+		return badInput(fmt.Errorf("--max-entities %d: a budget must be at least 1", opts.Max))
+	}
 	onIssue, _ := limitChartMemory(0)
-	run, entity, err := readEventsFile(opts.Events, opts.Entity, chart == "" || chart == "renewal", "", onIssue)
+	run, entity, err := readEventsFile(opts.Events, opts.Entity, chart == "" || chart == "renewal", "", onIssue, opts.Max)
 	if err != nil {
 		return err
 	}
@@ -131,6 +138,14 @@ const (
 	plotMemoryFloor    = 64 << 20
 	plotBytesPerEntity = 96
 )
+
+// chartEntities is the most tokens and credentials the charts hold by
+// default (plot --max-entities; run --out draws no charts for a run that
+// issued more): about 260 MB. A run that recycles keeps its memory to the
+// live set however many it issues — a fleet polling new credentials
+// every hour for a year issues tens of millions — but the charts hold
+// every one. A variable for tests.
+var chartEntities int64 = 2_000_000
 
 // limitChartMemory sets the soft memory limit for reading a log and
 // drawing its charts to held (what the process keeps meanwhile: run
@@ -233,9 +248,11 @@ func writeChart(path string, run *plots.Run, chart, format, entity string) error
 // from the log's last lines), the file is read a second time for it —
 // unless it is hint, whose renewals are kept too: run --out knows the
 // first cliff's root before it reads its own log back.
-func readEventsFile(path, entity string, renewal bool, hint string, onIssue func()) (*plots.Run, string, error) {
+func readEventsFile(path, entity string, renewal bool, hint string, onIssue func(), most int64) (*plots.Run, string, error) {
 	first := ""
+	var issued int64
 	keep := func(id, kind string) bool {
+		issued++
 		if onIssue != nil {
 			onIssue()
 		}
@@ -250,7 +267,7 @@ func readEventsFile(path, entity string, renewal bool, hint string, onIssue func
 		}
 		return id == first
 	}
-	run, err := readEventsPass(path, keep)
+	run, err := readEventsPass(path, keep, &issued, most)
 	if err != nil {
 		return nil, "", err
 	}
@@ -267,12 +284,14 @@ func readEventsFile(path, entity string, renewal bool, hint string, onIssue func
 	if e, ok := run.Entity(id); !renewal || !ok || e.KeptGrants() {
 		return run, entity, nil
 	}
+	issued = 0
 	run, err = readEventsPass(path, func(got, _ string) bool {
+		issued++
 		if onIssue != nil {
 			onIssue()
 		}
 		return got == id
-	})
+	}, &issued, most)
 	return run, entity, err
 }
 
@@ -308,7 +327,9 @@ func findEntity(run *plots.Run, query string) (string, error) {
 // gzipMagic opens every gzip stream (RFC 1952).
 var gzipMagic = []byte{0x1f, 0x8b}
 
-func readEventsPass(path string, keep func(id, kind string) bool) (*plots.Run, error) {
+// readEventsPass reads the log once; keep counts the entities it meets in
+// *issued, and the read stops (exit 3) once they are more than most.
+func readEventsPass(path string, keep func(id, kind string) bool, issued *int64, most int64) (*plots.Run, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, badInput(err)
@@ -316,6 +337,12 @@ func readEventsPass(path string, keep func(id, kind string) bool) (*plots.Run, e
 	defer f.Close()
 	br := bufio.NewReader(f)
 	var r io.Reader = br
+	tooMany := func() error {
+		if *issued > most {
+			return budgetExceeded(fmt.Errorf("%s issues more than %d tokens and credentials, the most the charts hold (--max-entities; about 100 bytes each): raise it with --max-entities N", path, most))
+		}
+		return nil
+	}
 	if !strings.HasSuffix(path, ".gz") {
 		// The name decides, as documented; a compressed log named .jsonl
 		// would otherwise fail as "not a valid JSON object" at line 1.
@@ -330,9 +357,27 @@ func readEventsPass(path string, keep func(id, kind string) bool) (*plots.Run, e
 		defer zr.Close()
 		r = zr
 	}
-	run, err := plots.ReadEventsWith(r, plots.ReadOptions{KeepGrants: keep})
+	run, err := plots.ReadEventsWith(budgetReader{r, tooMany}, plots.ReadOptions{KeepGrants: keep})
+	if err := tooMany(); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, badInput(fmt.Errorf("%s: %w", path, err))
 	}
 	return run, nil
+}
+
+// budgetReader stops a read once stop says so: the reader of plots has no
+// other way out, and a log of tens of millions of entities must not be
+// read to its end first.
+type budgetReader struct {
+	r    io.Reader
+	stop func() error
+}
+
+func (b budgetReader) Read(p []byte) (int, error) {
+	if err := b.stop(); err != nil {
+		return 0, err
+	}
+	return b.r.Read(p)
 }

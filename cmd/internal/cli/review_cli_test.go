@@ -83,3 +83,28 @@ func TestReviewPlotHelpNamesEveryChart(t *testing.T) {
 		assert.NoError(t, err, c)
 	}
 }
+
+// The charts hold every token and credential a log issues (~100 bytes
+// each), while a recycling run holds only the live ones: a fleet polling
+// new credentials for a year issues tens of millions. plot refuses a log
+// of more than --max-entities (exit 3, naming the flag), and run --out
+// writes its report and log but no charts, saying how to draw them.
+func TestReviewChartsAreBounded(t *testing.T) {
+	defer func(n int64) { chartEntities = n }(chartEntities)
+	chartEntities = 30
+	dir := t.TempDir()
+	code, _, stderr := run("run", "default-max-cliff", "--set", "horizon=3d", "--set", "annotations=[]", "--out", dir, "--log-gzip")
+	require.Equal(t, ExitOK, code, stderr)
+	log := filepath.Join(dir, "events.jsonl.gz")
+	assert.Contains(t, stderr, "leasesim: no charts: the run issued 101 tokens and credentials, more than the 30 the charts hold (about 100 bytes each); draw them with leasesim plot "+log+" --max-entities 101")
+	names := []string{}
+	for f := range readDir(t, dir) {
+		names = append(names, f)
+	}
+	assert.ElementsMatch(t, []string{"events.jsonl.gz", "report.json"}, names)
+
+	assertExit(t, []string{"plot", log, "--out", t.TempDir()}, ExitBudget, "issues more than 30 tokens and credentials, the most the charts hold (--max-entities; about 100 bytes each): raise it with --max-entities N")
+	assertExit(t, []string{"plot", log, "--out", t.TempDir(), "--plot", "live.svg", "--max-entities", "101"}, ExitOK, "")
+	assertExit(t, []string{"plot", log, "--out", t.TempDir(), "--plot", "renewal.svg", "--entity", "core-api[2].credential#3", "--max-entities", "100"}, ExitBudget, "--max-entities")
+	assertExit(t, []string{"plot", log, "--max-entities", "0"}, ExitBadInput, "--max-entities 0: a budget must be at least 1")
+}

@@ -64,6 +64,9 @@ run goes, so its size costs disk, not memory. --log says what it holds: all
 leases that no hard end cut short — issues, ends, cascades, capped renewals,
 token renewals, failures, outages, scripted events; the charts draw the same
 from it) or none (no log, and so no charts). --log and --log-gzip need --out.
+The charts hold every token and credential the run issued, about 100 bytes
+each: a run that issued more than 2,000,000 writes its report and log but no
+charts, and says how to draw them with plot --max-entities.
 
 --entities says how -o json and report.json list the entities: auto (the
 default) lists every one when the run issued at most 10,000 and folds a
