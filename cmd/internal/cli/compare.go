@@ -228,6 +228,7 @@ func (c *compareStage) abandon() error {
 			errs = append(errs, s.abandon())
 		}
 	}
+	defer doneOutput(c.stage)
 	return errors.Join(append(errs, ioFailure(os.RemoveAll(c.stage)))...)
 }
 

@@ -36,6 +36,7 @@ func newStage(dir string) (string, error) {
 	if err != nil {
 		return "", ioFailure(fmt.Errorf("cannot write into output directory: %w", err))
 	}
+	removeOnInterrupt(stage)
 	return stage, nil
 }
 
@@ -226,6 +227,7 @@ func (s *runStage) abandon() error {
 		s.f = nil
 	}
 	s.closeSpill()
+	defer doneOutput(s.stage)
 	return ioFailure(os.RemoveAll(s.stage))
 }
 
@@ -340,6 +342,8 @@ func writeFile(path string, fn func(io.Writer) error) error {
 	if err != nil {
 		return ioFailure(err)
 	}
+	removeOnInterrupt(f.Name())
+	defer doneOutput(f.Name())
 	var w io.Writer = f
 	if writeHook != nil {
 		w = writeHook(path, f)

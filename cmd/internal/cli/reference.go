@@ -21,7 +21,8 @@ func WriteReference(w io.Writer) error {
 	b.WriteString("Every command takes `-o text|json` (`-format=json`, Vault's spelling, works too).\n")
 	b.WriteString("Exit codes mean one thing everywhere: ")
 	b.WriteString("0 ok, 1 a gate failed (`check` found a violation, `compare --fail-on` matched the verdict), ")
-	b.WriteString("2 bad input or usage, 3 a resource budget was reached, 4 an input/output error.\n\n")
+	b.WriteString("2 bad input or usage, 3 a resource budget was reached, 4 an input/output error; ")
+	b.WriteString("130 (SIGINT, Ctrl-C) or 143 (SIGTERM) interrupted: the outputs written so far under temporary names are removed and the previous ones left as they were.\n\n")
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {

@@ -25,6 +25,7 @@ const (
 	ExitBadInput  = 2 // bad scenario, flag, argument or input file
 	ExitBudget    = 3 // a resource budget stopped a run (*sim.BudgetError)
 	ExitIO        = 4 // an output could not be written (or an input read back)
+	// 130 and 143: interrupted by SIGINT or SIGTERM (interrupt.go).
 )
 
 // IO is where a command writes.
