@@ -135,6 +135,9 @@ func (o outFlags) format(outDir string) (logFormat, error) {
 			}
 		}
 	}
+	if level == sim.LogNone && o.LogGzip {
+		return logFormat{}, badInput(errors.New("--log-gzip with --log none: there is no log to compress; drop one of them"))
+	}
 	listing, err := sim.ParseEntityListing(o.Entities)
 	if err != nil {
 		return logFormat{}, badInput(err)

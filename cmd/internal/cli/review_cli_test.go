@@ -56,6 +56,7 @@ func TestReviewLogFlagsNeedOut(t *testing.T) {
 		assertExit(t, args, ExitBadInput, "the event log is written only into --out DIR")
 	}
 	assertExit(t, []string{"run", "short-parent", "-o", "json", "--entities", "folded"}, ExitOK, "")
+	assertExit(t, []string{"run", "short-parent", "--out", t.TempDir(), "--log", "none", "--log-gzip"}, ExitBadInput, "--log-gzip with --log none: there is no log to compress")
 }
 
 // --shard-count is N of an Indexed Job: a negative one is not "only with
