@@ -122,7 +122,7 @@ A progress bar is drawn on stderr when stderr is a terminal.`,
 	f.StringArrayVar(&opts.Sets, "set", nil, "sweep a scenario field: PATH=V1,V2,… (repeatable; the grid is the product)")
 	f.IntVar(&opts.Seeds, "seeds", 0, "run seeds 1…N at every setting (default: the scenario's own seed)")
 	f.StringVar(&opts.Shard, "shard", "", "run only shard K of N (K/N, 1-based): points i with i mod N = K-1; auto: from a Kubernetes Indexed Job or Slurm array")
-	f.IntVar(&opts.ShardCount, "shard-count", 0, "N for --shard auto in a Kubernetes Indexed Job (spec.completions; or set JOB_COMPLETIONS)")
+	f.IntVar(&opts.ShardCount, "shard-count", 0, "N for --shard auto in a Kubernetes Indexed Job (spec.completions; or set JOB_COMPLETIONS; given both, they must agree)")
 	f.IntVar(&opts.MaxPoints, "max-points", sweep.DefaultMaxPoints, "refuse a sweep (or shard) of more points than this")
 	addBudgetFlags(cmd, &opts.Budgets)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text, csv or json")
