@@ -119,23 +119,43 @@ func RevocationChart(r *Run) (*plot.Plot, error) {
 		{Color: blue, Width: vg.Points(1.2)},
 	}
 	panel := &sidePanel{items: []legendItem{{kind: itemHeading, text: "Revocation"}}}
-	for _, i := range []int{1, 0} { // the backlog on top
-		xys := []plotter.XYs{backlog, scaled}[i]
-		if len(xys) == 0 {
-			continue
-		}
-		l, err := plotter.NewLine(xys)
+	// A storm of many seconds (a fleet polling short credentials: a spike
+	// each minute for hours) is summarised like the other charts' series:
+	// one stroke through thousands of spikes takes the PNG rasteriser
+	// minutes, and a slide cannot show them one by one.
+	steps := make([]Point, len(backlog))
+	for i, pt := range backlog {
+		steps[i] = Point{T: int64(pt.X), V: pt.Y}
+	}
+	backlogSeries := summarise("backlog", steps, w)
+	if len(scaled) > 0 {
+		l, err := plotter.NewLine(scaled)
 		if err != nil {
 			return nil, fmt.Errorf("plots: %w", err)
 		}
 		l.StepStyle = plotter.PostStep
-		l.LineStyle = styles[i]
+		l.LineStyle = styles[1]
 		p.Add(l)
 	}
+	backlogKind := itemLine
+	if len(backlog) > 0 { // the backlog on top
+		l, err := seriesPlotter(backlogSeries, styles[0])
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+		if backlogSeries.Points == nil {
+			backlogKind = itemBand
+		}
+	}
 	panel.items = append(panel.items,
-		legendItem{kind: itemLine, line: styles[0], text: "backlog: leases ended for Vault, still usable in the database (up as they end, at a second's start; down as they are revoked)"},
+		legendItem{kind: backlogKind, line: styles[0], text: "backlog: leases ended for Vault, still usable in the database (up as they end, at a second's start; down as they are revoked)"},
 		legendItem{kind: itemLine, line: styles[1], text: fmt.Sprintf("database load: revoke calls per second, averaged over %s, scaled (top = %s/s)", hmsSpan(bucket), thousands(loadPeak))},
 		legendItem{kind: itemNote, text: "Vault refuses an expired credential at once; the database accepts it until its revocation job runs (docs/revocation.md)"})
+	if backlogKind == itemBand {
+		panel.items = append(panel.items, legendItem{kind: itemNote,
+			text: fmt.Sprintf("too many changes to draw one by one: the band spans the lowest to the highest backlog in each %s", hmsSpan((w.To-w.From)/rangeBuckets))})
+	}
 	// With one mount (the usual case) this is the run report's peak
 	// backlog of the cliff; the report gives each mount's, the chart sums.
 	across := ""

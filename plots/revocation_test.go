@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -98,4 +99,30 @@ func TestRevocationLineNeedsEnded(t *testing.T) {
 	assert.ErrorContains(t, err, "line 3")
 	assert.ErrorContains(t, err, "ended")
 	assert.ErrorContains(t, err, "run the scenario again")
+}
+
+// A storm of thousands of seconds (a fleet polling short credentials) is
+// summarised like the other charts' series: one PNG stroke through
+// thousands of spikes took the rasteriser minutes. The title still gives
+// the report's peak.
+func TestRevocationStormIsSummarised(t *testing.T) {
+	var log strings.Builder
+	log.WriteString(strings.SplitN(revocationLog, "\n", 2)[0] + "\n")
+	for s := int64(3600); s < 6600; s++ {
+		ended, backlog := 0, 0
+		if s%2 == 0 {
+			ended, backlog = 10, 10
+		}
+		fmt.Fprintf(&log, `{"kind":"revocation","t":%d,"time":"x","mount":"database","ended":%d,"attempts":10,"failures":0,"revoked":10,"irrevocable":0,"backlog":%d}`+"\n", s, ended, backlog)
+	}
+	r, err := ReadEvents(strings.NewReader(log.String()))
+	require.NoError(t, err)
+	p, err := Chart(r, "revocation", "")
+	require.NoError(t, err)
+	var b bytes.Buffer
+	require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
+	assert.Contains(t, b.String(), "Revocation: peak backlog 10 leases;")
+	require.True(t, strings.Contains(b.String(), "too many changes to draw one by one"), "the backlog must be summarised")
+	b.Reset()
+	require.NoError(t, Render(&b, p, "png", SlideWidth, SlideHeight))
 }
