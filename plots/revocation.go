@@ -3,6 +3,7 @@ package plots
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -163,12 +164,18 @@ func RevocationChart(r *Run) (*plot.Plot, error) {
 		across = fmt.Sprintf(" across %d mounts", n)
 	}
 	title := fmt.Sprintf("Revocation: peak backlog %s%s; the database took %s calls/s at peak (%s)", plural(waited, "lease"), across, thousands(float64(peak)), r.clock(peakAt))
+	// Steady work (a fleet polling short credentials) has no cliff: its
+	// storm starts at its first second of work.
+	start, around := "the cliff", "around the busiest cliff"
+	if !slices.ContainsFunc(r.Cliffs, func(c Cliff) bool { return c.T == cliff }) {
+		start, around = "the work began", "around the busiest second of revocation work (no cliff)"
+	}
 	if drained >= 0 {
-		title += fmt.Sprintf("; drained %s after the cliff", hmsSpan(drained-cliff))
+		title += fmt.Sprintf("; drained %s after %s", hmsSpan(drained-cliff), start)
 	} else {
 		title += "; not drained by the horizon"
 	}
-	hdr := &header{title: title, subtitle: subtitle(r, "around the busiest cliff")}
+	hdr := &header{title: title, subtitle: subtitle(r, around)}
 	addMarkers(r, w.contains, hdr, panel, 60)
 	hdr.panel = panel
 	p.Add(hdr, panel)

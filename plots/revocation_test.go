@@ -104,7 +104,7 @@ func TestRevocationLineNeedsEnded(t *testing.T) {
 // A storm of thousands of seconds (a fleet polling short credentials) is
 // summarised like the other charts' series: one PNG stroke through
 // thousands of spikes took the rasteriser minutes. The title still gives
-// the report's peak.
+// the report's peak, and without a cliff it names none.
 func TestRevocationStormIsSummarised(t *testing.T) {
 	var log strings.Builder
 	log.WriteString(strings.SplitN(revocationLog, "\n", 2)[0] + "\n")
@@ -122,6 +122,9 @@ func TestRevocationStormIsSummarised(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
 	assert.Contains(t, b.String(), "Revocation: peak backlog 10 leases;")
+	// No cliff line: the storm is steady work, and the title says so.
+	assert.Contains(t, b.String(), "s after the work began")
+	assert.Contains(t, b.String(), "around the busiest second of revocation work (no cliff)")
 	require.True(t, strings.Contains(b.String(), "too many changes to draw one by one"), "the backlog must be summarised")
 	b.Reset()
 	require.NoError(t, Render(&b, p, "png", SlideWidth, SlideHeight))
