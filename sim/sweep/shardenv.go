@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // ShardFromEnv is --shard auto: the shard a batch scheduler's task runs,
@@ -52,7 +53,7 @@ func indexedJobShard(getenv func(string) (string, bool), count int) (Shard, stri
 		from = "JOB_COMPLETIONS"
 	}
 	if idx >= n {
-		return Shard{}, "", fmt.Errorf("--shard auto: JOB_COMPLETION_INDEX=%d is not below the %d completions of %s; set it to the Job's spec.completions", idx, n, from)
+		return Shard{}, "", fmt.Errorf("--shard auto: JOB_COMPLETION_INDEX=%d is not below the %d completions of %s; %s must equal the Job's spec.completions", idx, n, from, from)
 	}
 	return Shard{K: idx + 1, N: n}, fmt.Sprintf("JOB_COMPLETION_INDEX=%d of %s=%d", idx, from, n), nil
 }
@@ -96,6 +97,9 @@ func slurmShard(getenv func(string) (string, bool)) (Shard, string, error) {
 func envInt(getenv func(string) (string, bool), name string, lo int) (int, error) {
 	v, ok := getenv(name)
 	if !ok {
+		if strings.HasPrefix(name, "SLURM_") {
+			return 0, fmt.Errorf("--shard auto: %s is not set: Slurm sets it in every task of a job array (sbatch --array); outside one, give --shard K/N", name)
+		}
 		return 0, fmt.Errorf("--shard auto: %s is not set", name)
 	}
 	n, err := strconv.Atoi(v)

@@ -25,7 +25,7 @@ func TestShardFromEnv(t *testing.T) {
 		{name: "indexed job without a count", env: map[string]string{"JOB_COMPLETION_INDEX": "1"},
 			err: "add --shard-count N, or set JOB_COMPLETIONS"},
 		{name: "index beyond the count", env: map[string]string{"JOB_COMPLETION_INDEX": "3"}, count: 3,
-			err: "JOB_COMPLETION_INDEX=3 is not below the 3 completions of --shard-count"},
+			err: "JOB_COMPLETION_INDEX=3 is not below the 3 completions of --shard-count; --shard-count must equal the Job's spec.completions"},
 		{name: "index not a number", env: map[string]string{"JOB_COMPLETION_INDEX": "x"}, count: 3,
 			err: `JOB_COMPLETION_INDEX="x" is not an integer of at least 0`},
 		{name: "negative index", env: map[string]string{"JOB_COMPLETION_INDEX": "-1"}, count: 3, err: `JOB_COMPLETION_INDEX="-1"`},
@@ -38,7 +38,7 @@ func TestShardFromEnv(t *testing.T) {
 		{name: "slurm array with a step (--array=0-18:2)", env: slurm("6", "10", "0", "18", "2"), want: Shard{4, 10}},
 		{name: "slurm list that is no range (--array=1,2,9)", env: slurm("9", "3", "1", "9", "1"), err: "not one evenly stepped range"},
 		{name: "slurm task off the step", env: slurm("3", "10", "0", "18", "2"), err: "SLURM_ARRAY_TASK_ID=3 is not one of the 10 tasks from 0 in steps of 2"},
-		{name: "slurm without the count", env: map[string]string{"SLURM_ARRAY_TASK_ID": "1"}, err: "SLURM_ARRAY_TASK_COUNT is not set"},
+		{name: "slurm without the count", env: map[string]string{"SLURM_ARRAY_TASK_ID": "1"}, err: "SLURM_ARRAY_TASK_COUNT is not set: Slurm sets it in every task of a job array"},
 		{name: "slurm with --shard-count", env: slurm("1", "2", "0", "1", ""), count: 2, err: "drop --shard-count"},
 
 		{name: "neither", env: map[string]string{}, err: "neither a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) nor a Slurm job array (SLURM_ARRAY_TASK_ID)"},
