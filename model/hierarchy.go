@@ -276,55 +276,83 @@ func (h *Hierarchy) revokeSubtree(n NodeID, buf []NodeID, revoked func([]NodeID)
 	if cap(buf) == 0 {
 		buf = make([]NodeID, 0, 1024)
 	}
-	out, count := buf[:0], 0
-	emit := func(m NodeID) {
-		count++
-		if revoked == nil {
-			return
+	// The emitted nodes fill out[:i]; flush hands them over. The loops
+	// that fill it make no call (each would spill their values on every
+	// trip): they stop when it is full, and flush is called between them.
+	out, i, count := buf[:cap(buf)], 0, 0
+	flush := func() {
+		if i > 0 && revoked != nil {
+			revoked(out[:i])
 		}
-		out = append(out, m)
-		if len(out) == cap(out) {
-			revoked(out)
-			out = out[:0]
-		}
+		count += i
+		i = 0
 	}
 	flags, next, first := h.flags, h.next, h.first // the walk changes no column's length
 	st := append(h.frames[:0], h.frame(n))
 	for len(st) > 0 {
 		fr := &st[len(st)-1]
 		c := fr.cur
-		for c != None && flags[c]&kindMask == uint8(LeaseNode) {
-			if fr.leases == None {
-				fr.leases = c
-			}
-			c = next[c]
-		}
-		if c != None { // a child token: its subtree goes first
-			fr.cur = next[c]
-			if f := flags[c]; f&hadTokens == 0 {
-				// A token that never had a child token (a broker's
-				// million children): its leases, then it, as its own
-				// frame would, without one.
-				for l := first[c]; l != None; l = next[l] {
-					if g := flags[l]; g&kindMask == uint8(LeaseNode) {
-						flags[l] = g &^ aliveBit
-						emit(l)
-					}
+		for c != None {
+			f := flags[c]
+			if f&kindMask == uint8(LeaseNode) {
+				if fr.leases == None {
+					fr.leases = c
 				}
-				first[c] = None
-				flags[c] = f &^ aliveBit
-				emit(c)
+				c = next[c]
 				continue
 			}
+			if f&hadTokens != 0 {
+				break
+			}
+			// A token that never had a child token (a broker's half a
+			// million children): its leases, then it, as its own frame
+			// would, without one, when out has room for them all.
+			i0, l := i, first[c]
+			for ; l != None && i < len(out); l = next[l] {
+				if g := flags[l]; g&kindMask == uint8(LeaseNode) {
+					flags[l] = g &^ aliveBit
+					out[i] = l
+					i++
+				}
+			}
+			if l != None || i == len(out) {
+				for _, l := range out[i0:i] { // alive, as listed by a live token
+					flags[l] |= aliveBit
+				}
+				i = i0
+				break // no room: flushed below, or a frame of its own
+			}
+			first[c] = None
+			flags[c] = f &^ aliveBit
+			out[i] = c
+			i++
+			c = next[c]
+		}
+		if c != None && flags[c]&hadTokens == 0 && i > 0 {
+			fr.cur = c // a token with no child token and no room left: again once flushed
+			flush()
+			continue
+		}
+		if c != None { // a child token with a subtree (or more leases than out holds): it goes first
+			fr.cur = next[c]
 			st = append(st, h.frame(c))
 			continue
 		}
 		top := fr.tok
-		for c := fr.leases; c != None; c = next[c] {
-			if f := flags[c]; f&kindMask == uint8(LeaseNode) {
-				flags[c] = f &^ aliveBit
-				emit(c)
+		for c := fr.leases; ; flush() {
+			for ; c != None && i < len(out); c = next[c] {
+				if f := flags[c]; f&kindMask == uint8(LeaseNode) {
+					flags[c] = f &^ aliveBit
+					out[i] = c
+					i++
+				}
 			}
+			if c == None {
+				break
+			}
+		}
+		if i == len(out) {
+			flush()
 		}
 		h.first[top] = None
 		if top == n {
@@ -332,13 +360,12 @@ func (h *Hierarchy) revokeSubtree(n NodeID, buf []NodeID, revoked func([]NodeID)
 		} else {
 			h.flags[top] &^= aliveBit // its parent dropped its list
 		}
-		emit(top)
+		out[i] = top
+		i++
 		st = st[:len(st)-1]
 	}
 	h.frames = st[:0]
-	if len(out) > 0 {
-		revoked(out)
-	}
+	flush()
 	return count
 }
 
