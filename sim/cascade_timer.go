@@ -6,9 +6,12 @@ package sim
 // stale), inlined: a million descendants each made a call to do two
 // stores.
 func (q *Queue) dropCalTimer(k int32) bool {
-	if uint(k) < uint(len(q.timers)) && q.timers[k].seq-1 < inHeap-1 { // 0 < seq < inHeap
+	if uint(k) >= uint(len(q.timers)) {
+		return false
+	}
+	if t := &q.timers[k]; t.seq-1 < inHeap-1 { // 0 < seq < inHeap
+		*t = timer{}
 		q.cal.count--
-		q.timers[k] = timer{}
 		return true
 	}
 	return false

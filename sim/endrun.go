@@ -108,10 +108,27 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		}
 		en.ended = true
 
-		// endPast
+		// The pending timers.
+		if en.expiry >= 0 {
+			e.loop.Queue.Cancel(en.expiry)
+		}
+		en.expiry = NoHandle
+		if en.client != NoHandle {
+			if q := &e.loop.Queue; !q.dropCalTimer(int32(m)) { // cascade_timer.go
+				q.CancelTimer(int32(m))
+			}
+			en.client = NoHandle
+		}
+
+		// endPast, and a token's pending re-authentication
 		ref := &en.ref
 		if !lease {
-			ref = &e.toks[en.ref].past
+			ts := &e.toks[en.ref]
+			if ts.reauth >= 0 {
+				e.loop.Queue.Cancel(ts.reauth)
+			}
+			ts.reauth = NoHandle
+			ref = &ts.past
 		}
 		switch {
 		case *ref > 0:
@@ -125,25 +142,6 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 			shared = *ref
 		}
 		e.live--
-
-		// The pending timers.
-		if en.expiry >= 0 {
-			e.loop.Queue.Cancel(en.expiry)
-		}
-		en.expiry = NoHandle
-		if en.client != NoHandle {
-			if q := &e.loop.Queue; !q.dropCalTimer(int32(m)) { // cascade_timer.go
-				q.CancelTimer(int32(m))
-			}
-			en.client = NoHandle
-		}
-		if !lease {
-			ts := &e.toks[en.ref]
-			if ts.reauth >= 0 {
-				e.loop.Queue.Cancel(ts.reauth)
-			}
-			ts.reauth = NoHandle
-		}
 
 		// cliffs.add
 		ac := &e.actors[ai]
