@@ -158,7 +158,7 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 				t.mark(e, ai)
 				t.marked = en.actor
 			}
-			if !lease && rep.token == m {
+			if !lease && rep.token == m && len(ac.dependents) > 0 {
 				for _, d := range ac.dependents {
 					t.mark(e, d)
 				}
@@ -184,9 +184,8 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 		if e.rc.on { // checked here: a cascade calls it per descendant
 			e.endedInUse(m, en.actor)
 		}
-		l := loss{m, en.actor, en.replica}
 		if !lease && ri == 0 && rep.token == m && len(ac.dependents) > 0 {
-			e.lose(l) // the actors drawing on its token too
+			e.lose(loss{m, en.actor, en.replica}) // the actors drawing on its token too
 		} else if a.valid == validLease && rep.lease == m {
 			// loseOne's common case: the replica's own credential.
 			if rep.valid {
@@ -197,7 +196,7 @@ func (e *Engine) endedRun(ms []model.NodeID, root model.NodeID, by layerRef) int
 			e.loseOne(a, ai, ri, rep)
 		} // else loseOne would change nothing: its credential's liveness is its validity (a child token ending after its lease)
 		if a.reacts {
-			e.pendingLoss.add(l)
+			e.pendingLoss.add(loss{m, en.actor, en.replica})
 		}
 	}
 	e.flushRevs()
