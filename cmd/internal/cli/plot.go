@@ -62,7 +62,7 @@ from the log as markers S1, S2, ...; a short incident in a long run gets a
 zoomed second panel under the live chart. The log is read line by line, and
 from .jsonl.gz when the name ends in .gz. Memory grows with the tokens and
 credentials the log issues (about 100 bytes each), not with its size; a log
-that issues more than --max-entities (2,000,000: about 260 MB) is refused
+that issues more than --max-entities (2,000,000: about 210 MB) is refused
 with exit 3.`,
 		Example: `  leasesim run jan-2024-replay --out /tmp/replay   # the run's files and every chart
   leasesim plot /tmp/replay/events.jsonl --out /tmp/slides
@@ -129,19 +129,21 @@ func plotRun(opts *PlotOptions) error {
 // The soft memory limit of drawing charts: plotMemoryFloor, and
 // plotBytesPerEntity for each token and credential issued in the log. The
 // reader keeps about 68 bytes of one (plots/store.go) and the charts
-// compute about 28 more while they draw; the floor covers the rest (fonts,
+// compute a few more while they draw; the floor covers the rest (fonts,
 // two charts' images at a time). Without a limit the collector lets the
-// heap grow to twice its live size: plot of a re-read year's 1.26 GB log
-// (880,000 credentials, 110 MB live at most) took 248 MB; with it, 155 MB
-// (docs/plots.md).
+// heap grow to twice its live size. The limit keeps a 1 GB log under
+// 200 MB however dense it is: the densest, 1.58 million polled
+// credentials, draws in 185 MB (220 MB at 96 bytes); the re-read year's
+// 1.27 GB log of 880,000 credentials in 139 MB (248 MB without a limit),
+// for about 15% more CPU (docs/plots.md).
 const (
 	plotMemoryFloor    = 64 << 20
-	plotBytesPerEntity = 96
+	plotBytesPerEntity = 72
 )
 
 // chartEntities is the most tokens and credentials the charts hold by
 // default (plot --max-entities; run --out draws no charts for a run that
-// issued more): about 260 MB. A run that recycles keeps its memory to the
+// issued more): about 210 MB. A run that recycles keeps its memory to the
 // live set however many it issues — a fleet polling new credentials
 // every hour for a year issues tens of millions — but the charts hold
 // every one. A variable for tests.
