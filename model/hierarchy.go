@@ -7,8 +7,9 @@ import (
 )
 
 // NodeID identifies a token or lease in a Hierarchy. IDs are dense indexes
-// handed out in creation order, but for a released lease's, which the next
-// lease reuses (Hierarchy.Release); None means "no node".
+// handed out in creation order, but for a released node's, which the next
+// node of its sort (lease, or token) reuses (Hierarchy.Release); None means
+// "no node".
 type NodeID int32
 
 // None is the absent node (no parent, no child).
@@ -39,16 +40,18 @@ var ErrBatchRevoke = errors.New("batch tokens cannot be revoked")
 // (prev of the first child is the last one), so no column holds the last
 // child: a lease, which has no children, carries one child column, not two.
 //
-// A dead lease's node may be released (Release) and its id handed to the
-// next lease added (a run that recycles ended credentials, sim's
-// recycle.go): a token's never is. Creation order among siblings is then
-// the order they were added, which a reused id does not say; lists keep it
-// anyway, since an added node always goes last.
+// A dead node may be released (Release) and its id handed to the next
+// node of its sort added: a lease's to a lease, a token's to a token (a
+// run that recycles ended credentials and tokens, sim's recycle.go).
+// Creation order among siblings is then the order they were added, which
+// a reused id does not say; lists keep it anyway, since an added node
+// always goes last.
 type Hierarchy struct {
 	parent, first, next, prev []NodeID
 	flags                     []uint8
 	frames                    []walkFrame // reused by walks
 	free                      []NodeID    // released lease nodes, the next AddLease's
+	freeTokens                []NodeID    // released token nodes, the next AddToken's
 }
 
 // flags of a node: its kind in the low bits, then these.
@@ -56,7 +59,7 @@ const (
 	kindMask  uint8 = 3
 	aliveBit  uint8 = 4
 	hadTokens uint8 = 8  // a child token was ever added: walks look for them only there
-	freeBit   uint8 = 16 // released: no node, its id waits for a lease (Release)
+	freeBit   uint8 = 16 // released: no node, its id waits for a node of its sort (Release)
 )
 
 // Len is the number of ids handed out: nodes ever added, less the
@@ -64,26 +67,34 @@ const (
 func (h *Hierarchy) Len() int { return len(h.parent) }
 
 // Free is the number of released ids no node holds now.
-func (h *Hierarchy) Free() int { return len(h.free) }
+func (h *Hierarchy) Free() int { return len(h.free) + len(h.freeTokens) }
 
 // Released reports whether n is a released id no node holds now.
 func (h *Hierarchy) Released(n NodeID) bool { return h.flags[n]&freeBit != 0 }
 
-// Release gives up dead lease n's id, for the next AddLease to reuse: its
-// caller keeps nothing of n that names it by id. n must be a revoked lease
-// no live token lists (revoked alone it was unlinked; in a cascade, its
-// token died with it), released once.
+// Release gives up dead node n's id, for the next node of its sort to
+// reuse (AddLease a lease's, AddToken a token's): its caller keeps nothing
+// of n that names it by id. n must be revoked, listed by no live token
+// (revoked alone it was unlinked; in a cascade, its token died with it),
+// and released once; a token must have no children left, and every node
+// ever added under it must have been released first: a dropped child's
+// stale parent column names it, and would name its id's next token.
 func (h *Hierarchy) Release(n NodeID) {
 	f := h.flags[n]
-	if f&kindMask != uint8(LeaseNode) || f&(aliveBit|freeBit) != 0 {
-		panic(fmt.Sprintf("model: releasing node %d, not a revoked lease (flags %#x)", n, f))
+	k := NodeKind(f & kindMask)
+	if f&(aliveBit|freeBit) != 0 || (k != LeaseNode && h.first[n] != None) {
+		panic(fmt.Sprintf("model: releasing node %d, not a revoked lease or a revoked token without children (flags %#x)", n, f))
 	}
 	if p := h.parent[n]; p != None && h.Alive(p) {
-		panic(fmt.Sprintf("model: releasing lease %d, still listed by live token %d", n, p))
+		panic(fmt.Sprintf("model: releasing node %d, still listed by live token %d", n, p))
 	}
 	h.parent[n], h.first[n], h.next[n], h.prev[n] = None, None, None, None
-	h.flags[n] = uint8(LeaseNode) | freeBit
-	h.free = append(h.free, n)
+	h.flags[n] = uint8(k) | freeBit
+	if k == LeaseNode {
+		h.free = append(h.free, n)
+	} else {
+		h.freeTokens = append(h.freeTokens, n)
+	}
 }
 
 // Parent returns n's parent, or None for a root (and once n is revoked
@@ -152,8 +163,12 @@ func (h *Hierarchy) AddLease(tok NodeID) (NodeID, error) {
 
 func (h *Hierarchy) add(parent NodeID, k NodeKind) NodeID {
 	var id NodeID
-	if f := len(h.free); f > 0 && k == LeaseNode { // the latest released: its line is likely cached
-		id, h.free = h.free[f-1], h.free[:f-1]
+	free := &h.free
+	if k != LeaseNode {
+		free = &h.freeTokens
+	}
+	if f := len(*free); f > 0 { // the latest released: its line is likely cached
+		id, *free = (*free)[f-1], (*free)[:f-1]
 		h.parent[id] = parent
 		h.flags[id] = uint8(k) | aliveBit
 	} else {

@@ -18,7 +18,9 @@ type refForest struct {
 	kind   []NodeKind
 	alive  []bool
 	added  []int    // when each id's node was added (its creation order)
+	under  []NodeID // the token each node was added under (a lease: its index), None for a root
 	free   []NodeID // released lease ids, the latest reused first
+	freeT  []NodeID // released token ids, the latest reused first
 	count  int
 }
 
@@ -35,21 +37,40 @@ func (r *refForest) children(n NodeID) []NodeID {
 
 func (r *refForest) add(parent NodeID, k NodeKind) NodeID {
 	r.count++
-	if f := len(r.free); f > 0 && k == LeaseNode {
-		id := r.free[f-1]
-		r.free = r.free[:f-1]
-		r.parent[id], r.kind[id], r.alive[id], r.added[id] = parent, k, true, r.count
+	free := &r.free
+	if k != LeaseNode {
+		free = &r.freeT
+	}
+	if f := len(*free); f > 0 {
+		id := (*free)[f-1]
+		*free = (*free)[:f-1]
+		r.parent[id], r.kind[id], r.alive[id], r.added[id], r.under[id] = parent, k, true, r.count, parent
 		return id
 	}
 	r.parent, r.kind, r.alive = append(r.parent, parent), append(r.kind, k), append(r.alive, true)
-	r.added = append(r.added, r.count)
+	r.added, r.under = append(r.added, r.count), append(r.under, parent)
 	return NodeID(len(r.parent) - 1)
 }
 
-// release frees dead lease n's id; false if n is not one (or free already).
+// released reports whether n's id is free.
+func (r *refForest) released(n NodeID) bool {
+	return slices.Contains(r.free, n) || slices.Contains(r.freeT, n)
+}
+
+// release frees dead node n's id; false if n is alive or free already, or
+// a token under which a node not released was added (Release's rule).
 func (r *refForest) release(n NodeID) bool {
-	if r.kind[n] != LeaseNode || r.alive[n] || slices.Contains(r.free, n) {
+	if r.alive[n] || r.released(n) {
 		return false
+	}
+	if r.kind[n] != LeaseNode {
+		for m, u := range r.under {
+			if u == n && !r.released(NodeID(m)) {
+				return false
+			}
+		}
+		r.freeT = append(r.freeT, n)
+		return true
 	}
 	r.free = append(r.free, n)
 	return true
@@ -88,7 +109,7 @@ func (r *refForest) orphan(n NodeID, out *[]NodeID) {
 }
 
 // Random forests under random adds, revocations and releases of dead
-// leases' ids: every revocation reports the reference's nodes in the
+// nodes' ids: every revocation reports the reference's nodes in the
 // reference's order, and afterwards every node's liveness, parent and live
 // children agree, and so do the released ids.
 func TestHierarchyMatchesReference(t *testing.T) {
@@ -164,7 +185,7 @@ func TestHierarchyMatchesReference(t *testing.T) {
 					require.NoError(t, err)
 					r.tree(n, &want)
 				}
-			case op < 9: // a dead lease's id released for a later lease
+			case op < 9: // a dead node's id released for a later one of its sort
 				if r.release(n) {
 					h.Release(n)
 				}
@@ -187,10 +208,10 @@ func TestHierarchyMatchesReference(t *testing.T) {
 				slices.SortFunc(kids, func(a, b NodeID) int { return r.added[a] - r.added[b] })
 			}
 			require.Equal(t, len(r.parent), h.Len(), "seed %d step %d: ids handed out", seed, step)
-			require.Equal(t, len(r.free), h.Free(), "seed %d step %d: released ids", seed, step)
+			require.Equal(t, len(r.free)+len(r.freeT), h.Free(), "seed %d step %d: released ids", seed, step)
 			for i := range r.parent {
 				m := NodeID(i)
-				require.Equal(t, slices.Contains(r.free, m), h.Released(m), "seed %d step %d node %d released", seed, step, m)
+				require.Equal(t, r.released(m), h.Released(m), "seed %d step %d node %d released", seed, step, m)
 				require.Equal(t, r.alive[m], h.Alive(m), "seed %d step %d node %d alive", seed, step, m)
 				require.Equal(t, r.parent[m], h.Parent(m), "seed %d step %d node %d parent", seed, step, m)
 				var kids []NodeID

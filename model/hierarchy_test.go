@@ -162,7 +162,7 @@ func TestHierarchyBytesPerNode(t *testing.T) {
 }
 
 // A dead lease's released id goes to the next lease added, never to a
-// token; the reused node is its new token's last child, so revocation
+// token (TestHierarchyReleaseToken: a token's to a token); the reused node is its new token's last child, so revocation
 // order stays creation order. Releasing anything but a dead lease no live
 // token lists is refused.
 func TestHierarchyRelease(t *testing.T) {
@@ -199,11 +199,9 @@ func TestHierarchyRelease(t *testing.T) {
 			tok := mustToken(t, h, None, false)
 			return mustLease(t, h, tok), tok
 		}, true},
-		{"a dead token", func(h *Hierarchy) (NodeID, NodeID) {
+		{"a live token", func(h *Hierarchy) (NodeID, NodeID) {
 			tok := mustToken(t, h, None, false)
-			dead := mustToken(t, h, None, false)
-			h.ExpireTree(dead, nil)
-			return dead, tok
+			return mustToken(t, h, tok, false), tok
 		}, true},
 		{"twice", func(h *Hierarchy) (NodeID, NodeID) {
 			tok := mustToken(t, h, None, false)
@@ -244,6 +242,67 @@ func TestHierarchyRelease(t *testing.T) {
 			_, err := h.RevokeTree(tok, collect(&order))
 			require.NoError(t, err)
 			assert.Equal(t, append(kids, tok), order, "revocation in the order added")
+		})
+	}
+}
+
+// A dead token's released id goes to the next token added, never to a
+// lease, whether it ended alone, in its parent's cascade or by
+// revoke-orphan; the reused token is its new parent's last child, and
+// revocation follows the order added.
+func TestHierarchyReleaseToken(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		build func(h *Hierarchy) (dead, parent NodeID)
+	}{
+		{"expired alone", func(h *Hierarchy) (NodeID, NodeID) {
+			p := mustToken(t, h, None, false)
+			dead := mustToken(t, h, p, false)
+			mustLease(t, h, p)
+			h.ExpireTree(dead, nil)
+			return dead, p
+		}},
+		{"its parent's cascade", func(h *Hierarchy) (NodeID, NodeID) {
+			old := mustToken(t, h, None, false)
+			dead := mustToken(t, h, old, true)
+			mustToken(t, h, old, false) // a dead sibling still names it in its stale link
+			h.ExpireTree(old, nil)
+			return dead, mustToken(t, h, None, false)
+		}},
+		{"revoke-orphan", func(h *Hierarchy) (NodeID, NodeID) {
+			dead := mustToken(t, h, None, false)
+			l := mustLease(t, h, dead)
+			kid := mustToken(t, h, dead, false) // orphaned, lives on
+			_, err := h.RevokeOrphan(dead, nil)
+			require.NoError(t, err)
+			h.Release(l)
+			mustLease(t, h, kid) // takes l's id, not the token's
+			return dead, kid
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var h Hierarchy
+			dead, parent := c.build(&h)
+			h.Release(dead)
+			assert.True(t, h.Released(dead))
+			assert.Equal(t, 1, h.Free())
+			assert.Panics(t, func() { h.Release(dead) }, "twice")
+			ids := h.Len()
+			l := mustLease(t, &h, parent)
+			assert.NotEqual(t, dead, l, "a lease never takes a token's id")
+			tok := mustToken(t, &h, parent, false)
+			assert.Equal(t, dead, tok, "the next token reuses the released id")
+			assert.Equal(t, ids+1, h.Len())
+			assert.Equal(t, ServiceToken, h.Kind(tok))
+			assert.Equal(t, parent, h.Parent(tok))
+			later := mustLease(t, &h, tok)
+			var kids, order []NodeID
+			h.Children(parent, func(c NodeID) { kids = append(kids, c) })
+			assert.Equal(t, []NodeID{l, tok}, kids[len(kids)-2:], "the reused token is listed where it was added")
+			_, err := h.RevokeTree(parent, collect(&order))
+			require.NoError(t, err)
+			assert.Equal(t, later, order[0], "the reused token's own lease first")
+			assert.Equal(t, parent, order[len(order)-1])
 		})
 	}
 }

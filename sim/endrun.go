@@ -71,9 +71,12 @@ func (e *Engine) endSubtree(n model.NodeID, cause EndCause, own layerRef) {
 				anc = e.ancestorRef(n)
 			}
 			k := e.endedRun(ms, n, anc)
-			if k == 0 {
+			switch {
+			case k == 0:
 				e.ended(m, n, Cascade, anc)
 				k = 1
+			case e.rc.on: // tested here, not per descendant: a run that does not recycle skips it
+				e.endedRunRefs(ms[:k], n)
 			}
 			ms = ms[k:]
 		}

@@ -200,7 +200,7 @@ func New(s *scenarios.Scenario, opts Options) *Engine {
 		e.rev.attach(e)
 		e.rev.released = e.released
 	}
-	e.rc = newRecycler(opts)
+	e.rc = newRecycler(opts, s)
 	e.el = newElision(s, opts)
 	e.loop.ents = &e.ents
 	if e.el.resume.on {
@@ -392,6 +392,9 @@ func (e *Engine) obtainToken(ai, r int) bool {
 		e.record(LogEvent{Kind: LogIssueFailed, Entity: model.None, Actor: int32(ai), Replica: int32(r), Err: err.Error()})
 		return false
 	}
+	if e.rc.recyclable() {
+		e.recycle()
+	}
 	n, err := e.hier.AddToken(parent, tok.Type == model.TokenBatch)
 	if err != nil {
 		return false
@@ -399,10 +402,15 @@ func (e *Engine) obtainToken(ai, r int) bool {
 	rep := &ac.reps[r]
 	rep.attempts = 0
 	e.newToken(n, kind, ai, r, e.nextGen(rep.token), parent, tok)
-	if old := rep.token; e.alive(old) {
+	old := rep.token
+	inUse := e.alive(old)
+	if inUse {
 		e.retire(old)
 	}
 	rep.token = n
+	if !inUse && old != model.None {
+		e.tokenMovedOn(old) // it ended in use: recyclable now (recycle_tokens.go)
+	}
 	e.record(LogEvent{Kind: LogIssue, Entity: n, By: tok.Grant.TTLBy})
 	e.scheduleExpiry(n, tok.ExpireTime, tok.NoExpiry)
 	if tok.NoExpiry {
@@ -946,6 +954,9 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 	en := &e.ents[m]
 	en.ended = true
 	e.endPast(m, root, cause, by)
+	if e.rc.on { // checked here: a cascade calls it per descendant
+		e.endedRefs(m, root)
+	}
 	e.live--
 	// Most have no reauth; a hard end's root, no expiry; a held expiry
 	// (below NoHandle) is not queued.

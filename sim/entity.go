@@ -119,21 +119,36 @@ func (e *Engine) newEntity(n model.NodeID, en entity, gen int32, parent model.No
 	case int(n) == len(e.ents):
 		e.ents = push(e.ents, en)
 		e.cold = push(e.cold, entityCold{})
-	case int(n) < len(e.ents) && en.kind == entLease && e.ents[n].kind == entLease && e.ents[n].ended:
+	case int(n) < len(e.ents) && (en.kind == entLease) == (e.ents[n].kind == entLease) && e.ents[n].ended:
 		e.ents[n], e.cold[n] = en, entityCold{}
 	default:
 		panic("sim: entity out of step with the hierarchy's nodes")
 	}
 	e.rc.issue(n)
+	if e.rc.on && parent != model.None {
+		e.refTo(parent) // recycle_tokens.go
+	}
 	e.live++
 	e.checkBudgets()
 }
 
-// newToken registers token n with its model state (newEntity for tokens).
+// newToken registers token n with its model state (newEntity for tokens):
+// in a recycled token's slot, in its model.Token and tokenState too.
 func (e *Engine) newToken(n model.NodeID, kind entKind, ai, r int, gen int32, parent model.NodeID, tok model.Token) {
-	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), ref: int32(len(e.tokens))}, gen, parent)
-	e.tokens = push(e.tokens, tok)
-	e.toks = push(e.toks, tokenState{reauth: NoHandle})
+	ref := int32(len(e.tokens))
+	if int(n) < len(e.ents) {
+		ref = e.ents[n].ref // recycle_tokens.go
+	}
+	e.newEntity(n, entity{kind: kind, actor: int32(ai), replica: int32(r), ref: ref}, gen, parent)
+	if int(ref) == len(e.tokens) {
+		e.tokens = push(e.tokens, tok)
+		e.toks = push(e.toks, tokenState{reauth: NoHandle})
+	} else {
+		e.tokens[ref], e.toks[ref] = tok, tokenState{reauth: NoHandle}
+	}
+	if e.rc.on {
+		e.issuedToken(n, ref)
+	}
 }
 
 func (e *Engine) token(n model.NodeID) *model.Token      { return &e.tokens[e.ents[n].ref] }

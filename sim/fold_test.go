@@ -83,6 +83,7 @@ type foldCase struct {
 	name      string
 	folded    int  // entities fakeRecycle folded
 	inUse     int  // of them, leases that ended in use (recycling runs)
+	tokens    int  // of them, tokens (recycling runs)
 	cappedWin bool // a folded entity was its group's earliest capped renewal
 	diff      string
 }
@@ -166,6 +167,7 @@ func foldSources(t *testing.T) []foldSource {
 		{"tie", tieScenario},
 		{"in-step", inStepScenario},
 		{"re-read", rereadScenario},
+		{"token fleet", tokenFleetScenario},
 	}
 	for _, g := range gens {
 		for i := range *foldN {
@@ -183,7 +185,7 @@ func foldSources(t *testing.T) []foldSource {
 // foldAll compares every foldSource with compare, reports the first
 // differences, and fails when too few runs folded anything (or listed a
 // folded entity as its group's earliest capped renewal) to check much.
-func foldAll(t *testing.T, compare func(name string, s *scenarios.Scenario, seed uint64) (foldCase, bool)) (compared, withInUse int) {
+func foldAll(t *testing.T, compare func(name string, s *scenarios.Scenario, seed uint64) (foldCase, bool)) (compared, withInUse, withTokens int) {
 	srcs := foldSources(t)
 	results := parallelRuns(len(srcs), func(i int) foldCase {
 		c, ok := compare(srcs[i].name, srcs[i].s, srcs[i].seed)
@@ -208,6 +210,9 @@ func foldAll(t *testing.T, compare func(name string, s *scenarios.Scenario, seed
 		if c.inUse > 0 {
 			withInUse++
 		}
+		if c.tokens > 0 {
+			withTokens++
+		}
 		if c.diff != "" {
 			failures++
 			if failures <= 3 {
@@ -215,11 +220,11 @@ func foldAll(t *testing.T, compare func(name string, s *scenarios.Scenario, seed
 			}
 		}
 	}
-	t.Logf("%d runs compared, %d with folded entities (%d folded), %d with leases that ended in use folded, %d where a folded entity is listed as its group's earliest capped renewal; %d differ",
-		compared, withFolds, folded, withInUse, cappedWins, failures)
+	t.Logf("%d runs compared, %d with folded entities (%d folded), %d with leases that ended in use folded, %d with tokens folded, %d where a folded entity is listed as its group's earliest capped renewal; %d differ",
+		compared, withFolds, folded, withInUse, withTokens, cappedWins, failures)
 	require.Greater(t, withFolds, compared/4, "too few runs folded anything: the test checks little")
 	require.Positive(t, cappedWins, "no folded entity was listed as its group's earliest capped renewal: the test checks little of it")
-	return compared, withInUse
+	return compared, withInUse, withTokens
 }
 
 // TestFoldReadsAsKept: a run whose retired, ended leases were folded
@@ -240,7 +245,7 @@ func recycleCompare(name string, s *scenarios.Scenario, seed uint64) (c foldCase
 	}
 	opts.Recycle = true
 	rec := New(s, opts).Run()
-	c.name, c.folded, c.inUse = name, rec.Recycled(), int(rec.engine.rc.inUse)
+	c.name, c.folded, c.inUse, c.tokens = name, rec.Recycled(), int(rec.engine.rc.inUse), int(rec.engine.rc.tok.freed)
 	for _, l := range listedIndividually(rec) {
 		c.cappedWin = c.cappedWin || l.fate != nil
 	}
@@ -268,6 +273,7 @@ func recycleCompare(name string, s *scenarios.Scenario, seed uint64) (c foldCase
 // the folded report.json and the sweep's tally byte for byte as the same
 // run that keeps every entity, over the library and generated scenarios.
 func TestRecycleChangesNoReport(t *testing.T) {
-	compared, inUse := foldAll(t, recycleCompare)
+	compared, inUse, tokens := foldAll(t, recycleCompare)
 	require.Greater(t, inUse, compared/10, "too few runs recycled leases that ended in use: the test checks little of them")
+	require.Greater(t, tokens, compared/10, "too few runs recycled tokens: the test checks little of them")
 }

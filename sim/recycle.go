@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/leasesim/leasesim/model"
+	"github.com/leasesim/leasesim/scenarios"
 )
 
 // Recycling credentials' slots (Options.Recycle; docs/engine.md).
@@ -31,9 +32,9 @@ import (
 // folded (fold.go), its slot goes to the next lease issued, and memory
 // follows the live set, not every generation a fleet issued or lost.
 //
-// Tokens are not recycled: a token may have a subtree, and its
-// model.Token is kept apart. A run that keeps its event log in memory
-// (RecordLog) names entities only when it ends, so it recycles nothing.
+// Tokens are recycled too, once nothing kept names them: recycle_tokens.go.
+// A run that keeps its event log in memory (RecordLog) names entities only
+// when it ends, so it recycles nothing.
 //
 // Slots are recycled when the next lease is issued (fetchLease), not where
 // they become free: a cascade ends a lease while the hierarchy's walk is
@@ -52,7 +53,7 @@ type recycler struct {
 	pasts    []int32        // free indexes of Engine.past
 	capped   []int32        // free indexes of Engine.capped
 	recycled int64          // slots recycled so far
-	inUse    int64          // of them, leases that ended in use
+	inUse    int64          // of them, leases that ended in use (tokens: tok.freed)
 
 	// later are leases that ended in use at instant laterAt, released and
 	// moved on from at that instant: ready once it is over.
@@ -65,11 +66,16 @@ type recycler struct {
 	// beyond the first (endPast): it is freed with the last of them.
 	shares map[int32]int32
 	pins   pins // the entities the reports list by name (recycle_pins.go)
+	tok    tokenRecycler
 }
 
-func newRecycler(opts Options) recycler {
+func newRecycler(opts Options, s *scenarios.Scenario) recycler {
 	after := uint32(min(max(opts.RecycleAfter, 0), int64(^uint32(0))))
-	return recycler{on: opts.Recycle && !opts.RecordLog, after: after}
+	rc := recycler{on: opts.Recycle && !opts.RecordLog, after: after}
+	if rc.on {
+		rc.tok.init(s)
+	}
+	return rc
 }
 
 // serialOf is entity n's issue serial: the order in which the run issued
@@ -162,8 +168,11 @@ func (e *Engine) readyInUse(n model.NodeID) {
 	rc.later, rc.laterAt = append(rc.later, n), now
 }
 
-// recyclable says whether fetchLease has slots to recycle.
-func (rc *recycler) recyclable() bool { return len(rc.ready) > 0 || len(rc.later) > 0 }
+// recyclable says whether fetchLease and obtainToken have slots to
+// recycle.
+func (rc *recycler) recyclable() bool {
+	return len(rc.ready) > 0 || len(rc.later) > 0 || len(rc.tok.maybe) > 0
+}
 
 // sharers is how many entities share past i beyond the one being freed.
 func (rc *recycler) sharers(i int32) int32 {
@@ -217,6 +226,9 @@ func (e *Engine) recycle() {
 		e.free(n)
 	}
 	rc.ready = rc.ready[:0]
+	if len(rc.tok.maybe) > 0 {
+		e.recycleTokens(now)
+	}
 }
 
 // unblocked: a pending block listing these leases was queued. A lease
@@ -231,16 +243,28 @@ func (e *Engine) unblocked(leases []model.NodeID) {
 	}
 }
 
-// free gives lease n's slot and records up for the next lease: every
-// record indexed by n is reset, and its past (unless other entities share
-// it) and capped record go to their free lists.
+// free gives lease or token n's slot and records up for the next entity
+// of its sort: every record indexed by n is reset, its past (unless other
+// entities share it) and capped record go to their free lists, and the
+// tokens it named as its parent and its cascade's root hold one reference
+// less. A token's model.Token and tokenState stay with its slot, for the
+// next token in it.
 func (e *Engine) free(n model.NodeID) {
 	en := &e.ents[n]
-	if en.kind != entLease || !en.ended || en.expiry != NoHandle || en.client != NoHandle ||
-		e.actors[en.actor].reps[en.replica].lease == n {
-		panic("sim: recycling a lease that did not end, has something pending, or is still its replica's")
+	lease := en.kind == entLease
+	if !en.ended || en.expiry != NoHandle || en.client != NoHandle || e.reauthOf(n) != NoHandle ||
+		(lease && e.actors[en.actor].reps[en.replica].lease == n) ||
+		(!lease && e.actors[en.actor].reps[en.replica].token == n) {
+		panic("sim: recycling an entity that did not end, has something pending, or is still its replica's")
 	}
-	if i := en.ref; i > 0 {
+	p := e.pastOf(n)
+	if en.parent != model.None {
+		e.unref(en.parent)
+	}
+	if p.root != model.None && p.root != n {
+		e.unref(p.root)
+	}
+	if i := *e.pastRef(n); i > 0 {
 		if k := e.rc.sharers(i); k > 0 {
 			// Others still read it: the last of them frees it.
 			if k == 1 {
@@ -265,7 +289,11 @@ func (e *Engine) free(n model.NodeID) {
 	if r := &e.el.resume; int(n) < len(r.runs) {
 		r.runs[n] = chainRun{}
 	}
-	*en = entity{kind: entLease, retired: true, ended: true, expiry: NoHandle, client: NoHandle}
+	if lease {
+		*en = entity{kind: entLease, retired: true, ended: true, expiry: NoHandle, client: NoHandle}
+	} else {
+		e.freeToken(n)
+	}
 	e.hier.Release(n) // its cold record and serial are written afresh when reused (newEntity)
 	e.rc.recycled++
 }

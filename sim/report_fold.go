@@ -60,8 +60,9 @@ const listEach = 50
 // listedTokens returns, in issue order, the positions in r.kept of the
 // entities the reports list one by one as tokens: tokens and child tokens
 // of actors of at most foldReplicas replicas, the first and last listEach
-// of each actor and kind. Credentials and large actors are folded. No
-// token is ever recycled, so every one is among the kept.
+// of each actor and kind. Credentials and large actors are folded. A
+// recycling run keeps those (recycle_tokens.go): the first and last of
+// the kept are the first and last of all.
 func listedTokens(r *Result) []int {
 	type key struct {
 		actor int32
@@ -401,8 +402,8 @@ type listedEntity struct {
 // outage, and each group's earliest capped renewal. Every reason is
 // bounded by the scenario (actors, cliffs, outages), not by the fleet's
 // size or the horizon's length. Only the last may be a recycled entity:
-// tokens keep their slots, and a recycling run pins the cliff roots and
-// outage starts listed here (recycle_pins.go).
+// a recycling run keeps the listed tokens (recycle_tokens.go) and pins
+// the cliff roots and outage starts listed here (recycle_pins.go).
 func listedIndividually(r *Result) []listedEntity {
 	e := r.engine
 	var out []listedEntity // one per reason, sorted and merged below
