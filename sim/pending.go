@@ -35,6 +35,7 @@ type pendingQueue struct {
 	// worth of buckets each grown from nothing wrote their entries twice
 	// over into fresh memory.
 	spare [][]pendingLease
+	order []uint32 // scratch for sortBucket
 }
 
 const (
@@ -106,19 +107,14 @@ func (q *pendingQueue) toRing(b int64, p pendingLease) {
 			l, q.spare = q.spare[n-1], q.spare[:n-1]
 		}
 	}
-	// Entries come nearly in order (a fleet's leases elided one cap
-	// apart): insert each at its place from the end, a few places back
-	// at most, rather than sort the bucket when it comes up.
-	i := len(l)
-	for i > 0 && len(l)-i < 16 && l[i-1].key > p.key {
-		i--
-	}
-	if i > 0 && l[i-1].key > p.key { // further back: sorted when it comes up
-		l = append(l, p)
+	// Entries of one tk come in the order they were made, and the
+	// bucket's are sorted stably by tk when it comes up, if one came
+	// after an entry of a later tk: a fleet's leases elided one cap apart
+	// come a few places out of order, most of them.
+	if n := len(l); n > 0 && l[n-1].tk() > p.tk() {
 		q.unsorted[k>>6] |= 1 << (k & 63)
-	} else {
-		l = slices.Insert(l, i, p)
 	}
+	l = append(l, p)
 	q.ring[k] = l
 	q.used[k>>6] |= 1 << (k & 63)
 }
@@ -148,8 +144,36 @@ func (q *pendingQueue) advance() {
 	q.used[k>>6] &^= 1 << (k & 63)
 	if q.unsorted[k>>6]&(1<<(k&63)) != 0 {
 		q.unsorted[k>>6] &^= 1 << (k & 63)
-		slices.SortFunc(q.cur, func(a, b pendingLease) int { return cmp.Compare(a.key, b.key) })
+		q.sortBucket()
 	}
+}
+
+// sortBucket sorts cur, a bucket's entries, stably by tk: entries of one
+// tk are in the order they were made. It sorts their places in 32-bit
+// words (the tk's offset in the bucket, then the place) and moves the
+// entries once, rather than compare 24-byte entries through a function.
+func (q *pendingQueue) sortBucket() {
+	const placeBits = 32 - pendShift
+	l := q.cur
+	if len(l) >= 1<<placeBits {
+		slices.SortStableFunc(l, func(a, b pendingLease) int { return cmp.Compare(a.tk(), b.tk()) })
+		return
+	}
+	start := model.Instant(q.base << pendShift)
+	order := q.order[:0]
+	for i := range l {
+		order = append(order, uint32(l[i].tk()-start)<<placeBits|uint32(i))
+	}
+	slices.Sort(order)
+	var out []pendingLease
+	if n := len(q.spare); n > 0 {
+		out, q.spare = q.spare[n-1][:0], q.spare[:n-1]
+	}
+	for _, o := range order {
+		out = append(out, l[o&(1<<placeBits-1)])
+	}
+	q.order, q.cur = order, out
+	q.spare = append(q.spare, l[:0])
 }
 
 // nextUsed is the first non-empty bucket of the ring after base, or -1.
