@@ -994,7 +994,11 @@ func (e *Engine) ended(m, root model.NodeID, cause EndCause, by layerRef) {
 // Callers ask at the first descendant, so a token ending with none adds
 // no layer, and a cascade interns it once, not once per descendant.
 func (e *Engine) ancestorRef(n model.NodeID) layerRef {
-	return e.layers.ref(model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)})
+	r := e.layers.ref(model.Layer{Kind: model.LayerAncestor, Name: e.EntityID(n)})
+	if e.rc.on {
+		e.rc.tok.namedBy(n, r) // released with n (recycle_tokens.go)
+	}
+	return r
 }
 
 // loss is an entity that ended while in use, with its holder: afterEnd

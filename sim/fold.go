@@ -21,9 +21,9 @@ type entityFold struct {
 	caps    []foldCap
 }
 
-// foldKey is what the reports group entities by, with the exact layer:
-// a report folds ancestors per group (foldLayer) but names the exact one
-// while all agree (layerName).
+// foldKey is what the reports group entities by: by is the folded layer
+// (foldLayer: ancestor fleet.token for every fleet token's cascade), so a
+// fleet re-authenticating for a year adds no bucket per token generation.
 type foldKey struct {
 	actor    int32
 	kind     entKind
@@ -37,6 +37,10 @@ type foldKey struct {
 type foldBucket struct {
 	foldKey
 	n int
+	// name is what the reports name the bucket's layer by: the exact
+	// layer while its entities agree (layerName), which the exact layer's
+	// ref would not keep (the layer table releases it with its token).
+	name layerName
 	// serial is the least issue serial folded here: where the bucket's
 	// entities first appear in the reports' issue order.
 	serial                uint32
@@ -69,12 +73,13 @@ func (f *entityFold) add(e *Engine, n model.NodeID) {
 	f.n++
 	en := &e.ents[n]
 	p := e.pastOf(n)
-	k := foldKey{actor: en.actor, kind: en.kind, replaced: en.retired, ended: en.ended, cause: p.cause, by: p.endBy}
+	k := foldKey{actor: en.actor, kind: en.kind, replaced: en.retired, ended: en.ended, cause: p.cause, by: e.layers.fold(p.endBy)}
 	s := e.serialOf(n)
 	issue, end := e.issueTime(n), p.endAt.Instant()
 	inUse := en.ended && (!en.retired || p.replacedAt >= p.endAt)
 	b := f.bucket(k, s, issue, end)
 	b.n++
+	b.name.add(e.layers.at(p.endBy))
 	b.serial = min(b.serial, s)
 	b.firstIssue, b.lastIssue = min(b.firstIssue, issue), max(b.lastIssue, issue)
 	b.firstEnd, b.lastEnd = min(b.firstEnd, end), max(b.lastEnd, end)
@@ -173,7 +178,7 @@ func (r *Result) EndTally() EndTally {
 // tally counts the folded entities' ends into t.
 func (f *entityFold) tally(e *Engine, t *EndTally) {
 	for _, b := range f.buckets {
-		t.count(b.ended, b.cause, e.layers.at(b.by), b.n, b.anyInUse, b.firstInUseEnd)
+		t.count(b.ended, b.cause, b.name.exact, b.n, b.anyInUse, b.firstInUseEnd)
 	}
 }
 

@@ -149,11 +149,15 @@ type layerRef uint32
 
 // layerTable interns the layers entities end by. Its zero value is ready,
 // and its ref 0 is the zero Layer. A run has few of them: the layers of
-// its roles and mounts, and one per cascade's ancestor.
+// its roles and mounts, and one per cascade's ancestor. A recycling run
+// releases an ancestor's layer with its token (freeToken), so a fleet
+// re-authenticating for a year does not keep one per token generation.
 type layerTable struct {
 	layers []model.Layer
+	folded []layerRef // by ref: the layer a fold groups it under (foldLayer)
 	refs   map[model.Layer]layerRef
-	last   layerRef // a cascade asks for the same layer a million times
+	free   []layerRef // released refs, for the next new layer
+	last   layerRef   // a cascade asks for the same layer a million times
 }
 
 // ref is l's ref, l added if new.
@@ -169,8 +173,23 @@ func (t *layerTable) ref(l model.Layer) layerRef {
 		if t.refs == nil {
 			t.refs = map[model.Layer]layerRef{}
 		}
-		t.layers = append(t.layers, l)
-		r = layerRef(len(t.layers))
+		f := foldLayer(l)
+		var fr layerRef
+		if f != l {
+			fr = t.ref(f) // a group's layer: never released
+		}
+		if k := len(t.free); k > 0 {
+			r, t.free = t.free[k-1], t.free[:k-1]
+			t.layers[r-1] = l
+		} else {
+			t.layers = append(t.layers, l)
+			t.folded = append(t.folded, 0)
+			r = layerRef(len(t.layers))
+		}
+		if fr == 0 {
+			fr = r
+		}
+		t.folded[r-1] = fr
 		t.refs[l] = r
 	}
 	t.last = r
@@ -184,6 +203,27 @@ func (t *layerTable) at(r layerRef) model.Layer {
 	}
 	return t.layers[r-1]
 }
+
+// fold is the ref of the layer a fold groups r's under (foldLayer).
+func (t *layerTable) fold(r layerRef) layerRef {
+	if r == 0 {
+		return 0
+	}
+	return t.folded[r-1]
+}
+
+// release frees r, which nothing names any more, for another layer.
+func (t *layerTable) release(r layerRef) {
+	delete(t.refs, t.layers[r-1])
+	t.layers[r-1], t.folded[r-1] = model.Layer{}, 0
+	t.free = append(t.free, r)
+	if t.last == r {
+		t.last = 0
+	}
+}
+
+// len is how many layers the table holds.
+func (t *layerTable) len() int { return len(t.refs) }
 
 // runInstant is an instant of the run in 4 bytes, for what only reports
 // read: the loop's instants lie in [0, horizon], and the longest horizon

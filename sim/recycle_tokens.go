@@ -52,6 +52,19 @@ type tokenRecycler struct {
 	recent [][]model.NodeID
 	counts []uint32 // tokens issued, per actor and kind
 	freed  int64    // token slots recycled
+	// layers holds the ancestor layer ("ancestor fleet[3].token#17") its
+	// descendants ended by, per token whose cascade took any: released
+	// when the token is freed, every entity naming it as its root (and so
+	// ending by that layer) having gone before it.
+	layers map[model.NodeID]layerRef
+}
+
+// namedBy notes that token n's descendants end by layer r.
+func (t *tokenRecycler) namedBy(n model.NodeID, r layerRef) {
+	if t.layers == nil {
+		t.layers = map[model.NodeID]layerRef{}
+	}
+	t.layers[n] = r
 }
 
 func (t *tokenRecycler) init(s *scenarios.Scenario) {
@@ -194,6 +207,10 @@ func (e *Engine) freeToken(n model.NodeID) {
 	e.tokens[ref] = model.Token{}
 	e.toks[ref] = tokenState{reauth: NoHandle}
 	*en = entity{kind: entToken, retired: true, ended: true, expiry: NoHandle, client: NoHandle, ref: ref}
+	if r, ok := e.rc.tok.layers[n]; ok {
+		e.layers.release(r)
+		delete(e.rc.tok.layers, n)
+	}
 	if e.el.memo.t == n {
 		e.el.memo = immortalMemo{} // its answer was about this token
 	}

@@ -216,7 +216,7 @@ func foldGroups(r *Result) []groupJSON {
 		return g
 	}
 	// count adds n entities that ended alike to g.
-	count := func(g *group, k groupEndKey, ended bool, exact model.Layer, s uint32, n int, firstEnd, lastEnd model.Instant) {
+	count := func(g *group, k groupEndKey, ended bool, by layerName, s uint32, n int, firstEnd, lastEnd model.Instant) {
 		if ended {
 			if !g.anyEnded {
 				g.firstEnd, g.lastEnd, g.anyEnded = firstEnd, lastEnd, true
@@ -232,7 +232,7 @@ func foldGroups(r *Result) []groupJSON {
 		}
 		en := &g.ends[j]
 		en.n += n
-		en.by.add(exact)
+		en.by.merge(by)
 		en.first, en.last = min(en.first, firstEnd), max(en.last, lastEnd)
 		en.serial = min(en.serial, s)
 	}
@@ -251,7 +251,7 @@ func foldGroups(r *Result) []groupJSON {
 		if !f.Ended {
 			g.Alive++
 		}
-		count(g, groupEnd(f.Ended, f.Cause, f.BoundBy, f.Replaced), f.Ended, f.BoundBy, s, 1, f.EndedAt, f.EndedAt)
+		count(g, groupEnd(f.Ended, f.Cause, f.BoundBy, f.Replaced), f.Ended, layerName{exact: f.BoundBy, any: true}, s, 1, f.EndedAt, f.EndedAt)
 		if fc := f.FirstCapped; fc != nil {
 			if g.capped == nil {
 				g.Capped = &groupCapJSON{LeastBefore: fc.Before().Seconds(), MostBefore: fc.Before().Seconds()}
@@ -265,7 +265,7 @@ func foldGroups(r *Result) []groupJSON {
 		}
 	}
 	for _, b := range e.fold.buckets {
-		actor, kind, by := r.ActorName(b.actor), b.kind.EntityKind(), e.layers.at(b.by)
+		actor, kind, by := r.ActorName(b.actor), b.kind.EntityKind(), b.name
 		g := groupOf(actor, kind, b.serial, b.firstIssue)
 		g.Entities += b.n
 		g.firstIssue, g.lastIssue = min(g.firstIssue, b.firstIssue), max(g.lastIssue, b.lastIssue)
@@ -275,7 +275,7 @@ func foldGroups(r *Result) []groupJSON {
 		if !b.ended {
 			g.Alive += b.n
 		}
-		count(g, groupEnd(b.ended, b.cause, by, b.replaced), b.ended, by, b.serial, b.n, b.firstEnd, b.lastEnd)
+		count(g, groupEnd(b.ended, b.cause, by.exact, b.replaced), b.ended, by, b.serial, b.n, b.firstEnd, b.lastEnd)
 	}
 	for i := range e.fold.caps {
 		fc := &e.fold.caps[i]
@@ -365,7 +365,17 @@ func (n *layerName) add(l model.Layer) {
 	if !n.any {
 		n.exact, n.any = l, true
 	}
-	n.mixed = n.mixed || l != n.exact
+	if !n.mixed && l != n.exact {
+		n.mixed = true
+	}
+}
+
+// merge adds the entities m names (a fold bucket's), as if one by one.
+func (n *layerName) merge(m layerName) {
+	if m.any {
+		n.add(m.exact)
+		n.mixed = n.mixed || m.mixed
+	}
 }
 
 func (n *layerName) String() string {

@@ -194,8 +194,8 @@ func writeFates(b *strings.Builder, r *Result) {
 	}
 	var folds []*fold
 	byKey := map[key]*fold{}
-	count := func(actor string, kind EntityKind, replaced bool, cause EndCause, by model.Layer, s uint32, n int) {
-		k := key{actor, kind, replaced, cause, foldLayer(by)}
+	count := func(actor string, kind EntityKind, replaced bool, cause EndCause, by layerName, s uint32, n int) {
+		k := key{actor, kind, replaced, cause, foldLayer(by.exact)}
 		if k.cause == Alive || k.cause == Revoked {
 			k.by = model.Layer{}
 		}
@@ -206,14 +206,14 @@ func writeFates(b *strings.Builder, r *Result) {
 			folds = append(folds, g)
 		}
 		g.n += n
-		g.by.add(by)
+		g.by.merge(by)
 		g.serial = min(g.serial, s)
 	}
 	listed := inList{idx: listedTokens(r)}
 	for i, n := range r.kept {
 		if !listed.has(i) {
 			f := e.facts(n)
-			count(f.Actor, f.Kind, f.Replaced, f.Cause, f.BoundBy, e.serialOf(n), 1)
+			count(f.Actor, f.Kind, f.Replaced, f.Cause, layerName{exact: f.BoundBy, any: true}, e.serialOf(n), 1)
 			continue
 		}
 		f := r.Fate(int(n))
@@ -229,7 +229,7 @@ func writeFates(b *strings.Builder, r *Result) {
 	}
 	tw.Flush()
 	for _, bk := range e.fold.buckets {
-		count(r.ActorName(bk.actor), bk.kind.EntityKind(), bk.replaced, bk.cause, e.layers.at(bk.by), bk.serial, bk.n)
+		count(r.ActorName(bk.actor), bk.kind.EntityKind(), bk.replaced, bk.cause, bk.name, bk.serial, bk.n)
 	}
 	slices.SortStableFunc(folds, func(a, b *fold) int { return cmp.Compare(a.serial, b.serial) })
 	if len(folds) > 0 {
