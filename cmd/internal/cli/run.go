@@ -49,7 +49,7 @@ The same scenario and seed always give byte-identical output.
 
 A run is bounded by budgets of events, live entities and entities held in
 memory (--max-events, --max-live, --max-entities: every entity issued, less
-the ended credentials a folded report recycles). A run that exceeds one stops,
+the ended credentials and tokens a folded report recycles). A run that exceeds one stops,
 prints a STOPPED EARLY headline with what it found up to then (-o json:
 nothing), leaves --out untouched and exits 3. Each million entities costs about 1 GB of memory
 (1.5 GB with --out).
@@ -79,10 +79,11 @@ first and last tokens of small actors, the first roots of each cliff, the
 entities whose end began an outage, each group's earliest capped renewal.
 Its size follows the scenario, not the fleet or the horizon. The text
 report always folds. What the reports fold, the run need not keep: the
-memory of a credential its holder replaced is recycled once it ended
-(from the first with text or folded output, above 10,000 entities with
-auto; never with all), so a re-reading fleet's memory follows the
-credentials alive, not every generation issued.
+memory of a credential or token its holder replaced or lost is recycled
+once it ended and nothing kept names it (from the first with text or
+folded output, above 10,000 entities with auto; never with all), so a
+re-reading or re-authenticating fleet's memory follows the entities
+alive, not every generation issued.
 
 Renewals that cannot change anything — a lease renewed with a fixed step,
 granted the same TTL each time, with nothing upstream or scripted able to
@@ -117,7 +118,7 @@ func addBudgetFlags(cmd *cobra.Command, b *sim.Budgets) {
 	*b = sim.DefaultBudgets
 	cmd.Flags().Int64Var(&b.Events, "max-events", b.Events, "stop the run after this many events simulated one by one (exit 3; elided renewals do not count)")
 	cmd.Flags().Int64Var(&b.Live, "max-live", b.Live, "stop the run when more tokens and leases than this are alive at once (exit 3)")
-	cmd.Flags().Int64Var(&b.Entities, "max-entities", b.Entities, "stop the run when more tokens and leases than this are held in memory: every one issued, less the ended credentials a folded report recycles; about 1 GB per million (exit 3)")
+	cmd.Flags().Int64Var(&b.Entities, "max-entities", b.Entities, "stop the run when more tokens and leases than this are held in memory: every one issued, less the ended credentials and tokens a folded report recycles; about 1 GB per million (exit 3)")
 }
 
 // checkBudgets rejects budgets that are not positive.
@@ -147,8 +148,8 @@ func runSimOptions(opts *RunOptions, files logFormat) sim.Options {
 	return so
 }
 
-// recycling is whether a run may reuse the slots of retired credentials
-// that ended (sim.Options.Recycle), and after how many entities issued:
+// recycling is whether a run may reuse the slots of credentials and
+// tokens that ended (sim.Options.Recycle), and after how many entities issued:
 // only entities every report it writes folds. The text report always
 // folds; report.json (-o json, --out) folds above sim.FoldEntitiesAbove
 // entities with --entities auto, always with folded, never with all; a
