@@ -77,16 +77,13 @@ func (q *Queue) CancelTimer(k int32) bool {
 }
 
 func (q *Queue) unsetTimer(k int32) bool {
-	t := q.timers[k]
-	switch {
-	case t.seq == 0:
-		return false
-	case t.seq == inHeap:
+	if q.dropCalTimer(k) { // in the calendar: its node goes stale
+		return true
+	}
+	if t := q.timers[k]; t.seq == inHeap {
 		return q.Cancel(Handle(t.at)) // clears timers[k]
 	}
-	q.cal.count-- // its node goes stale
-	q.timers[k] = timer{}
-	return true
+	return false
 }
 
 // Timer returns the pending event of key k, or false if none is.
