@@ -78,13 +78,7 @@ func TestRevocationTitleIsTheReportsPeak(t *testing.T) {
 {"kind":"revocation","t":3601,"time":"2024-01-01T01:00:01Z","mount":"b","ended":4,"attempts":4,"failures":0,"revoked":4,"irrevocable":0,"backlog":0}
 {"kind":"revocation","t":3602,"time":"2024-01-01T01:00:02Z","mount":"a","ended":0,"attempts":3,"failures":0,"revoked":3,"irrevocable":0,"backlog":0}`, "Revocation: peak backlog 7 leases across 2 mounts;"},
 	} {
-		r, err := ReadEvents(strings.NewReader(head + c.lines + "\n"))
-		require.NoError(t, err)
-		p, err := Chart(r, "revocation", "")
-		require.NoError(t, err)
-		var b bytes.Buffer
-		require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
-		assert.Contains(t, b.String(), c.want)
+		assert.Contains(t, renderRevocation(t, head+c.lines+"\n", "svg"), c.want)
 	}
 }
 
@@ -115,17 +109,23 @@ func TestRevocationStormIsSummarised(t *testing.T) {
 		}
 		fmt.Fprintf(&log, `{"kind":"revocation","t":%d,"time":"x","mount":"database","ended":%d,"attempts":10,"failures":0,"revoked":10,"irrevocable":0,"backlog":%d}`+"\n", s, ended, backlog)
 	}
-	r, err := ReadEvents(strings.NewReader(log.String()))
+	svg := renderRevocation(t, log.String(), "svg")
+	assert.Contains(t, svg, "Revocation: peak backlog 10 leases;")
+	// No cliff line: the storm is steady work, and the title says so.
+	assert.Contains(t, svg, "s after the work began")
+	assert.Contains(t, svg, "around the busiest second of revocation work (no cliff)")
+	require.True(t, strings.Contains(svg, "too many changes to draw one by one"), "the backlog must be summarised")
+	renderRevocation(t, log.String(), "png")
+}
+
+// renderRevocation draws the revocation chart of log in format.
+func renderRevocation(t *testing.T, log, format string) string {
+	t.Helper()
+	r, err := ReadEvents(strings.NewReader(log))
 	require.NoError(t, err)
 	p, err := Chart(r, "revocation", "")
 	require.NoError(t, err)
 	var b bytes.Buffer
-	require.NoError(t, Render(&b, p, "svg", SlideWidth, SlideHeight))
-	assert.Contains(t, b.String(), "Revocation: peak backlog 10 leases;")
-	// No cliff line: the storm is steady work, and the title says so.
-	assert.Contains(t, b.String(), "s after the work began")
-	assert.Contains(t, b.String(), "around the busiest second of revocation work (no cliff)")
-	require.True(t, strings.Contains(b.String(), "too many changes to draw one by one"), "the backlog must be summarised")
-	b.Reset()
-	require.NoError(t, Render(&b, p, "png", SlideWidth, SlideHeight))
+	require.NoError(t, Render(&b, p, format, SlideWidth, SlideHeight))
+	return b.String()
 }
